@@ -1,0 +1,182 @@
+"""The rule file: tiers, prices, a default tier and ordered rules, validated into a Policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .condparse import ConditionParser, suggest
+from .conditions import All, Condition
+from .errors import ConfigError, Problem
+from .prices import BUILTIN_PRICES, Price, lookup
+from .tokens import ENCODINGS
+from .yamlpos import Located, Path, load_located
+
+TOP_KEYS = ("version", "tokenizer", "tiers", "default", "prices", "rules")
+RULE_KEYS = ("name", "description", "when", "route")
+PRICE_KEYS = ("input", "output", "cached_input")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One named rule: when its condition holds, the request goes to ``tier``."""
+
+    name: str
+    tier: str
+    when: Condition
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A validated rule file."""
+
+    source: str
+    tiers: dict[str, str]
+    default: str
+    rules: tuple[Rule, ...]
+    prices: dict[str, Price] = field(default_factory=dict)
+    tokenizer: str = "o200k_base"
+
+    def price(self, model: str) -> Price:
+        return lookup(model, self.prices)
+
+
+def load_policy(text: str, source: str) -> Policy:
+    """Parse and validate a rule file's text; raise ConfigError listing every problem."""
+    return _Builder(load_located(text, source)).build()
+
+
+class _Builder:
+    def __init__(self, doc: Located) -> None:
+        self.doc = doc
+        self.problems: list[Problem] = []
+
+    def fail(self, path: Path, message: str, key: bool = False) -> None:
+        self.problems.append(self.doc.problem(path, message, key=key))
+
+    def build(self) -> Policy:
+        data = self.doc.data
+        if not isinstance(data, dict):
+            what = "an empty file" if data is None else "not a mapping"
+            raise ConfigError([self.doc.problem((), f"expected a mapping with 'tiers', 'default' and 'rules', got {what}")])
+        self._unknown_keys(data, (), TOP_KEYS, "top-level key")
+        self._version(data)
+        prices = self._prices(data.get("prices", {}))
+        tiers = self._tiers(data.get("tiers"), prices)
+        default = self._default(data.get("default"), tiers)
+        rules = self._rules(data.get("rules", []), tiers)
+        tokenizer = self._tokenizer(data.get("tokenizer", "o200k_base"))
+        if self.problems:
+            raise ConfigError(sorted(self.problems, key=lambda p: (p.line, p.column)))
+        return Policy(self.doc.source, tiers, default, tuple(rules), prices, tokenizer)
+
+    def _unknown_keys(self, mapping: dict[Any, Any], path: Path, allowed: tuple[str, ...], what: str) -> None:
+        for key in mapping:
+            if key not in allowed:
+                self.fail(path + (key,), f"unknown {what} '{key}'{suggest(str(key), allowed)}", key=True)
+
+    def _version(self, data: dict[str, Any]) -> None:
+        if "version" in data and data["version"] != 1:
+            self.fail(("version",), f"unsupported version {data['version']!r}; this llmroute reads version 1")
+
+    def _tokenizer(self, name: Any) -> str:
+        if name not in ENCODINGS:
+            self.fail(("tokenizer",), f"unknown tokenizer {name!r}; expected one of: {', '.join(ENCODINGS)}")
+            return "o200k_base"
+        return str(name)
+
+    def _prices(self, node: Any) -> dict[str, Price]:
+        table = dict(BUILTIN_PRICES)
+        if not isinstance(node, dict):
+            self.fail(("prices",), "'prices' must map model names to {input: ..., output: ...}")
+            return table
+        for model, entry in node.items():
+            price = self._price(str(model), entry, ("prices", model))
+            if price is not None:
+                table[str(model)] = price
+        return table
+
+    def _price(self, model: str, entry: Any, path: Path) -> Price | None:
+        if not isinstance(entry, dict):
+            self.fail(path, f"price of '{model}' must be a mapping like {{input: 2.5, output: 10}} (USD per 1M tokens)")
+            return None
+        self._unknown_keys(entry, path, PRICE_KEYS, f"price field of '{model}'")
+        values: dict[str, float] = {}
+        for key in PRICE_KEYS:
+            if key not in entry:
+                if key != "cached_input":
+                    self.fail(path, f"price of '{model}' needs '{key}' (USD per 1M tokens)")
+                continue
+            value = entry[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                self.fail(path + (key,), f"price '{key}' of '{model}' must be a number >= 0, got {value!r}")
+                continue
+            values[key] = float(value)
+        if len(values) < 2 or "input" not in values or "output" not in values:
+            return None
+        return Price(values["input"], values["output"], values.get("cached_input"), source="rule file")
+
+    def _tiers(self, node: Any, prices: dict[str, Price]) -> dict[str, str]:
+        if not isinstance(node, dict) or not node:
+            self.fail(("tiers",), "'tiers' must map tier names to models, like {cheap: gpt-4o-mini, expensive: gpt-4o}")
+            return {}
+        tiers: dict[str, str] = {}
+        for name, model in node.items():
+            if not isinstance(model, str) or not model.strip():
+                self.fail(("tiers", name), f"tier '{name}' must name a model, got {model!r}")
+                continue
+            tiers[str(name)] = model
+            try:
+                lookup(model, prices)
+            except Exception as exc:  # noqa: BLE001 - the lookup error carries the message
+                self.fail(("tiers", name), f"tier '{name}': {exc}")
+        return tiers
+
+    def _default(self, node: Any, tiers: dict[str, str]) -> str:
+        if node is None:
+            self.fail((), "missing 'default': the tier for requests no rule matches")
+            return ""
+        if tiers and node not in tiers:
+            self.fail(("default",), f"unknown default tier {node!r}; expected one of: {', '.join(tiers)}")
+        return str(node)
+
+    def _rules(self, node: Any, tiers: dict[str, str]) -> list[Rule]:
+        if not isinstance(node, list):
+            self.fail(("rules",), "'rules' must be a list of rules")
+            return []
+        rules: list[Rule] = []
+        seen: dict[str, int] = {}
+        for i, entry in enumerate(node):
+            rule = self._rule(entry, ("rules", i), tiers, seen)
+            if rule is not None:
+                rules.append(rule)
+        return rules
+
+    def _rule(self, entry: Any, path: Path, tiers: dict[str, str], seen: dict[str, int]) -> Rule | None:
+        if not isinstance(entry, dict):
+            self.fail(path, "each rule must be a mapping with 'name', 'when' and 'route'")
+            return None
+        name = entry.get("name")
+        if not isinstance(name, str) or not name.strip():
+            self.fail(path, f"rule #{path[-1] + 1} needs a 'name' (a non-empty string)")
+            name = f"#{path[-1] + 1}"
+        elif name in seen:
+            self.fail(path + ("name",), f"duplicate rule name '{name}' (first at line {seen[name]})")
+        else:
+            seen[name] = self.doc.where(path + ("name",))[0]
+        self._unknown_keys(entry, path, RULE_KEYS, f"key in rule '{name}'")
+        tier = entry.get("route")
+        if tier is None:
+            self.fail(path, f"rule '{name}' needs 'route': the tier it sends requests to")
+        elif tiers and tier not in tiers:
+            self.fail(path + ("route",), f"rule '{name}': unknown tier {tier!r}; expected one of: {', '.join(tiers)}")
+        if "description" in entry and not isinstance(entry["description"], str):
+            self.fail(path + ("description",), f"rule '{name}': 'description' must be a string")
+        when: Condition | None = All(())
+        if "when" in entry:
+            parser = ConditionParser(name, self.fail)
+            when = parser.parse(entry["when"], path + ("when",))
+        if when is None:
+            return None
+        return Rule(name, str(tier), when, self.doc.where(path)[0])

@@ -1,0 +1,106 @@
+"""What conditions read from: one request, or columns of a frame of requests."""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+from .conditions import get_path
+from .tokens import chat_tokens, count, request_messages
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+
+class OneRequest:
+    """A single request: query, context, metadata and (when logged) its input tokens."""
+
+    def __init__(self, query: str, context: str, metadata: dict[str, Any], input_tokens: int | None, tokenizer: str):
+        self.query, self.context, self.metadata = query, context, metadata
+        self.input_tokens, self.tokenizer = input_tokens, tokenizer
+
+    def text(self, name: str) -> tuple[str, ...]:
+        return {"query": (self.query,), "context": (self.context,), "request": (self.query, self.context)}[name]
+
+    def size(self, name: str, unit: str) -> int:
+        if unit == "chars":
+            return sum(len(t) for t in self.text(name))
+        if name == "request":
+            if self.input_tokens is not None:
+                return self.input_tokens
+            return chat_tokens(request_messages(self.query, self.context), self.tokenizer)
+        return count(self.text(name)[0], self.tokenizer)
+
+    def meta(self, path: str) -> Any:
+        return get_path(self.metadata, path)
+
+
+class FrameRequests:
+    """Columns of a DataFrame with ``query`` and optional ``context``, ``metadata``, ``input_tokens``,
+    ``query_tokens`` and ``context_tokens``; missing token columns are counted on demand."""
+
+    def __init__(self, frame: pd.DataFrame, tokenizer: str) -> None:
+        self.frame, self.tokenizer = frame, tokenizer
+        self._cache: dict[tuple[str, ...], Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def _memo(self, key: tuple[str, ...], make: Any) -> Any:
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def _arrow(self, column: str) -> pa.ChunkedArray:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        def make() -> pa.ChunkedArray:
+            if column not in self.frame:
+                return pa.chunked_array([pa.array([""] * len(self.frame), pa.large_string())])
+            arr = pa.chunked_array([pa.array(self.frame[column], from_pandas=True)])
+            return pc.fill_null(arr.cast(pa.large_string()), "")
+
+        return self._memo(("arrow", column), make)
+
+    def text(self, name: str) -> tuple[pa.ChunkedArray, ...]:
+        if name == "request":
+            return (self._arrow("query"), self._arrow("context"))
+        return (self._arrow(name),)
+
+    def size(self, name: str, unit: str) -> np.ndarray:
+        return self._memo(("size", name, unit), functools.partial(self._size, name, unit))
+
+    def _size(self, name: str, unit: str) -> np.ndarray:
+        import numpy as np
+        import pyarrow.compute as pc
+
+        if unit == "chars":
+            return sum(np.asarray(pc.utf8_length(t).to_numpy(), dtype=np.int64) for t in self.text(name))
+        if name == "request":
+            return self._request_tokens()
+        column = f"{name}_tokens"
+        if column in self.frame:
+            return self.frame[column].to_numpy(dtype=np.int64)
+        texts = self._arrow(name).to_pylist()
+        counted = functools.lru_cache(maxsize=None)(lambda t: count(t, self.tokenizer))
+        return np.fromiter((counted(t) for t in texts), dtype=np.int64, count=len(texts))
+
+    def _request_tokens(self) -> np.ndarray:
+        import numpy as np
+        import pandas as pd
+
+        logged = self.frame["input_tokens"] if "input_tokens" in self.frame else None
+        queries, contexts = self._arrow("query").to_pylist(), self._arrow("context").to_pylist()
+        out = np.empty(len(self.frame), dtype=np.int64)
+        for i, (q, c) in enumerate(zip(queries, contexts, strict=True)):
+            value = logged.iat[i] if logged is not None else None
+            out[i] = int(value) if value is not None and not pd.isna(value) else chat_tokens(request_messages(q, c), self.tokenizer)
+        return out
+
+    def meta(self, path: str) -> list[Any]:
+        if "metadata" not in self.frame:
+            return [get_path({}, path)] * len(self.frame)
+        return [get_path(m if isinstance(m, dict) else {}, path) for m in self.frame["metadata"]]
