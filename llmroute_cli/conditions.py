@@ -88,7 +88,8 @@ class Test:
         value = self._scalar_value(view)
         result = self.test(view)
         if self.kind == "text":
-            shown: Any = f"{sum(len(t) for t in value)} chars"
+            hits = [h for h in (self.pred.found(t) for t in value) if h is not None]  # type: ignore[union-attr]
+            shown: Any = f"found {hits[0]!r}" if hits else "no match"
         else:
             shown = "<missing>" if value is MISSING else value
         return Trace(f"{self.field} {self.pred.describe()}", result, shown)

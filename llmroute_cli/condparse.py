@@ -40,7 +40,7 @@ class ConditionParser:
             self.fail(path, f"conditions nested deeper than {MAX_DEPTH} levels")
             return None
         if not isinstance(node, dict):
-            self.fail(path, f"expected a mapping of conditions, got {_kind(node)}")
+            self.fail(path, f"expected a mapping of conditions, got {kind_of(node)}")
             return None
         parts = [self._entry(str(k), v, path + (k,), depth) for k, v in node.items()]
         if any(p is None for p in parts):
@@ -65,7 +65,7 @@ class ConditionParser:
 
     def _combine(self, key: str, value: Any, path: Path, depth: int) -> Condition | None:
         if not isinstance(value, list):
-            self.fail(path, f"'{key}' takes a list of conditions, got {_kind(value)}")
+            self.fail(path, f"'{key}' takes a list of conditions, got {kind_of(value)}")
             return None
         items = [self.parse(v, path + (i,), depth + 1) for i, v in enumerate(value)]
         if any(i is None for i in items):
@@ -76,7 +76,7 @@ class ConditionParser:
     def _ops(self, field: str, value: Any, path: Path, allowed: tuple[str, ...], build: Any) -> Condition | None:
         if not isinstance(value, dict) or not value:
             example = "{contains: [...]}" if field in TEXT_FIELDS else "{lt: 200}"
-            self.fail(path, f"'{field}' takes a mapping of operators like {example}, got {_kind(value)}")
+            self.fail(path, f"'{field}' takes a mapping of operators like {example}, got {kind_of(value)}")
             return None
         bad = [k for k in value if k not in allowed]
         for k in bad:
@@ -88,7 +88,7 @@ class ConditionParser:
     def _text(self, field: str, ops: dict[str, Any], path: Path) -> Condition | None:
         ignore_case = ops.get("ignore_case", False)
         if not isinstance(ignore_case, bool):
-            self.fail(path + ("ignore_case",), f"'ignore_case' must be true or false, got {_kind(ignore_case)}")
+            self.fail(path + ("ignore_case",), f"'ignore_case' must be true or false, got {kind_of(ignore_case)}")
             return None
         if "ignore_case" in ops and not ({"contains", "regex"} & ops.keys()):
             self.fail(path + ("ignore_case",), "'ignore_case' applies to 'contains' and 'regex' ('words' always ignore case)", key=True)
@@ -105,7 +105,7 @@ class ConditionParser:
     def _text_pred(self, op: str, arg: Any, ignore_case: bool, path: Path) -> Any:
         if op == "regex":
             if not isinstance(arg, str):
-                self.fail(path, f"'regex' takes a string, got {_kind(arg)}")
+                self.fail(path, f"'regex' takes a string, got {kind_of(arg)}")
                 return None
             try:
                 re.compile(arg, re.IGNORECASE if ignore_case else 0)
@@ -115,7 +115,7 @@ class ConditionParser:
             return Regex(arg, ignore_case)
         items = [arg] if isinstance(arg, str) else arg
         if not isinstance(items, list) or not items or not all(isinstance(s, str) for s in items):
-            self.fail(path, f"'{op}' takes a string or a non-empty list of strings, got {_kind(arg)}")
+            self.fail(path, f"'{op}' takes a string or a non-empty list of strings, got {kind_of(arg)}")
             return None
         return Contains(tuple(items), ignore_case) if op == "contains" else Words(tuple(items))
 
@@ -123,7 +123,7 @@ class ConditionParser:
         tests: list[Condition] = []
         for op, arg in ops.items():
             if not is_number(arg):
-                self.fail(path + (op,), f"'{field}' {op} takes a number, got {_kind(arg)}")
+                self.fail(path + (op,), f"'{field}' {op} takes a number, got {kind_of(arg)}")
                 return None
             tests.append(Test(field, Compare(op, arg)))
         return tests[0] if len(tests) == 1 else All(tuple(tests))
@@ -152,15 +152,15 @@ def _meta_arg_problem(op: str, arg: Any) -> str | None:
     scalar = (str, int, float, bool, type(None))
     if op in ("in", "nin"):
         ok = isinstance(arg, list) and all(isinstance(a, scalar) for a in arg)
-        return None if ok else f"takes a list of values, got {_kind(arg)}"
+        return None if ok else f"takes a list of values, got {kind_of(arg)}"
     if op == "exists":
-        return None if isinstance(arg, bool) else f"takes true or false, got {_kind(arg)}"
+        return None if isinstance(arg, bool) else f"takes true or false, got {kind_of(arg)}"
     if op in ("eq", "ne"):
-        return None if isinstance(arg, scalar) else f"takes a single value, got {_kind(arg)}"
-    return None if is_number(arg) else f"takes a number, got {_kind(arg)}"
+        return None if isinstance(arg, scalar) else f"takes a single value, got {kind_of(arg)}"
+    return None if is_number(arg) else f"takes a number, got {kind_of(arg)}"
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
     if value is None:
         return "nothing"
     names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a mapping"}

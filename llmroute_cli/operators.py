@@ -67,6 +67,10 @@ class Contains:
             return _to_numpy(pc.match_substring(hay, needles[0]))
         return _to_numpy(pc.match_substring_regex(hay, _alternation(needles)))
 
+    def found(self, text: str) -> str | None:
+        hay = ascii_lower(text) if self.ignore_case else text
+        return next((n for n, low in zip(self.needles, self._needles(), strict=True) if low in hay), None)
+
     def _needles(self) -> tuple[str, ...]:
         return tuple(ascii_lower(n) for n in self.needles) if self.ignore_case else self.needles
 
@@ -85,7 +89,11 @@ class Words:
         return _alternation([ascii_lower(w) for w in self.words])
 
     def scalar(self, text: str) -> bool:
-        return _compiled(f"(?<![{_WORD}]){self._body()}(?![{_WORD}])").search(ascii_lower(text)) is not None
+        return self.found(text) is not None
+
+    def found(self, text: str) -> str | None:
+        match = _compiled(f"(?<![{_WORD}]){self._body()}(?![{_WORD}])").search(ascii_lower(text))
+        return match.group(0) if match else None
 
     def vector(self, texts: pa.ChunkedArray) -> np.ndarray:
         import pyarrow.compute as pc
@@ -105,7 +113,11 @@ class Regex:
     ignore_case: bool = False
 
     def scalar(self, text: str) -> bool:
-        return _compiled(self.pattern, re.IGNORECASE if self.ignore_case else 0).search(text) is not None
+        return self.found(text) is not None
+
+    def found(self, text: str) -> str | None:
+        match = _compiled(self.pattern, re.IGNORECASE if self.ignore_case else 0).search(text)
+        return match.group(0) if match else None
 
     def vector(self, texts: pa.ChunkedArray) -> np.ndarray:
         import numpy as np

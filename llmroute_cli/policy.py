@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .condparse import ConditionParser, suggest
+from .condparse import ConditionParser, kind_of, suggest
 from .conditions import All, Condition
 from .errors import ConfigError, Problem
 from .prices import BUILTIN_PRICES, Price, lookup
@@ -25,6 +25,7 @@ class Rule:
     tier: str
     when: Condition
     line: int = 0
+    column: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,7 @@ class _Builder:
     def build(self) -> Policy:
         data = self.doc.data
         if not isinstance(data, dict):
-            what = "an empty file" if data is None else "not a mapping"
+            what = "an empty file" if data is None else kind_of(data)
             raise ConfigError([self.doc.problem((), f"expected a mapping with 'tiers', 'default' and 'rules', got {what}")])
         self._unknown_keys(data, (), TOP_KEYS, "top-level key")
         self._version(data)
@@ -179,4 +180,4 @@ class _Builder:
             when = parser.parse(entry["when"], path + ("when",))
         if when is None:
             return None
-        return Rule(name, str(tier), when, self.doc.where(path)[0])
+        return Rule(name, str(tier), when, *self.doc.where(path))

@@ -11,6 +11,7 @@ from .errors import ConfigError, Problem
 
 Path = tuple[str | int, ...]
 MAX_NODES = 100_000
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 @dataclass(slots=True)
@@ -55,6 +56,9 @@ class _Walker:
         if self.count > MAX_NODES:
             raise ConfigError([self.doc.problem(path, f"file too large: over {MAX_NODES} values")])
         self.doc.values.setdefault(path, _mark(node))
+        if node.tag not in _PLAIN_TAGS and not isinstance(node, yaml.ScalarNode):
+            line, col = _mark(node)
+            raise ConfigError([Problem(self.doc.source, line, col, f"YAML tag '{node.tag}' is not allowed: a rule file is plain data")])
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -81,7 +85,10 @@ class _Walker:
 def load_located(text: str, source: str) -> Located:
     """Parse YAML safely; raise ConfigError with file:line:col on any syntax problem."""
     doc = Located(source, None)
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        raise ConfigError([_reader_problem(exc, text, source)]) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -90,6 +97,8 @@ def load_located(text: str, source: str) -> Located:
         doc.data = walker.build(node, ())
     except yaml.MarkedYAMLError as exc:
         raise ConfigError([_yaml_problem(exc, source)]) from None
+    except yaml.reader.ReaderError as exc:
+        raise ConfigError([_reader_problem(exc, text, source)]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([Problem(source, 1, 1, f"invalid YAML: {exc}")]) from None
     finally:
@@ -104,3 +113,9 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, source: str) -> Problem:
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     what = exc.problem or exc.context or "invalid YAML"
     return Problem(source, line, col, f"YAML syntax error: {what}")
+
+
+def _reader_problem(exc: yaml.reader.ReaderError, text: str, source: str) -> Problem:
+    before = text[: exc.position]
+    line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+    return Problem(source, line, col, f"character {exc.character!r} is not allowed in YAML; remove it")

@@ -1,0 +1,18 @@
+"""The ``llmroute`` command line: parse options, call the core, render."""
+
+from __future__ import annotations
+
+import typer
+
+from .commands import check, route
+
+app = typer.Typer(
+    name="llmroute",
+    help="Simulate LLM routing policies offline, from your own logs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.command("route")(route.route)
+app.command("check")(check.check)

@@ -1,0 +1,103 @@
+"""``llmroute route``: the decision for one query, the rule that made it, and why."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import UsageError
+from ._common import handle_errors, load_router, stdout_console
+
+
+@handle_errors
+def route(
+    query: Annotated[str, typer.Argument(help="The query text, or - to read it from stdin.")],
+    context: Annotated[str | None, typer.Option(help="Context sent with the query (documents, history).")] = None,
+    context_file: Annotated[
+        Path | None, typer.Option(help="Read the context from a file.", exists=True, dir_okay=False, readable=True)
+    ] = None,
+    metadata: Annotated[str | None, typer.Option(help='Request metadata as JSON, e.g. \'{"user": {"plan": "pro"}}\'.')] = None,
+    rules: Annotated[
+        Path | None, typer.Option(help="Rule file [default: ./routes.yaml, else the built-in policy].", dir_okay=False)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Route one query and explain the decision.
+
+    Example: llmroute route "Summarise this paragraph in one line" --rules routes.yaml
+    """
+    from ..quote import quote
+
+    text = sys.stdin.read() if query == "-" else query
+    ctx = _context(context, context_file)
+    meta = _metadata(metadata)
+    router = load_router(rules)
+    explanation = router.explain(text, ctx, meta)
+    quotes = quote(router.policy, text, ctx)
+    payload = _payload(router, explanation, quotes)
+    if as_json:
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        _render(payload, explanation)
+
+
+def _context(context: str | None, context_file: Path | None) -> str | None:
+    if context is not None and context_file is not None:
+        raise UsageError("give --context or --context-file, not both")
+    if context_file is not None:
+        return context_file.read_text("utf-8", errors="replace")
+    return context
+
+
+def _metadata(raw: str | None) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--metadata is not valid JSON: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(value, dict):
+        raise UsageError('--metadata must be a JSON object, like \'{"user": {"plan": "pro"}}\'')
+    return value
+
+
+def _payload(router: Any, explanation: Any, quotes: list[Any]) -> dict[str, Any]:
+    decision = explanation.decision
+    chosen = next(q for q in quotes if q.tier == decision.tier)
+    return {
+        "tier": decision.tier,
+        "model": decision.model,
+        "rule": decision.rule,
+        "rules_file": router.policy.source,
+        "input_tokens": chosen.input_tokens,
+        "input_cost_usd": chosen.input_cost_usd,
+        "tiers": {
+            q.tier: {"model": q.model, "tokenizer": q.encoding, "input_tokens": q.input_tokens,
+                     "input_cost_usd": q.input_cost_usd}
+            for q in quotes
+        },
+        "explain": explanation.to_dict(),
+    }
+
+
+def _render(payload: dict[str, Any], explanation: Any) -> None:
+    from ..fmt import money
+    from ..render_trace import trace_lines
+
+    out = stdout_console()
+    rule = payload["rule"] or "(no rule matched: default tier)"
+    out.print(f"[bold]{payload['tier']}[/bold] → {payload['model']}   rule: [bold]{rule}[/bold]")
+    out.print(f"rules: {payload['rules_file']}")
+    out.print("why:")
+    for line in trace_lines(explanation):
+        out.print(line, markup=False)
+    out.print(f"input tokens: {payload['input_tokens']:,} (chat format)")
+    out.print("input cost on each tier:")
+    for tier, q in payload["tiers"].items():
+        mark = "*" if tier == payload["tier"] else " "
+        out.print(f" {mark} {tier:<12} {q['model']:<20} {q['input_tokens']:>8,} tokens  {money(q['input_cost_usd'])}",
+                  markup=False)
