@@ -8,7 +8,18 @@ from collections.abc import Callable
 from typing import Any
 
 from .conditions import SIZE_UNITS, TEXT_FIELDS, All, Any_, Condition, Not, Test
-from .operators import META_OPS, SIZE_OPS, TEXT_MODIFIERS, TEXT_OPS, Compare, Contains, MetaTest, Regex, Words, is_number
+from .operators import (
+    META_OPS,
+    SIZE_OPS,
+    TEXT_MODIFIERS,
+    TEXT_OPS,
+    Compare,
+    Contains,
+    MetaTest,
+    Regex,
+    Words,
+    is_number,
+)
 from .yamlpos import Path
 
 COMBINATORS = ("all", "any", "not")
@@ -91,7 +102,11 @@ class ConditionParser:
             self.fail(path + ("ignore_case",), f"'ignore_case' must be true or false, got {kind_of(ignore_case)}")
             return None
         if "ignore_case" in ops and not ({"contains", "regex"} & ops.keys()):
-            self.fail(path + ("ignore_case",), "'ignore_case' applies to 'contains' and 'regex' ('words' always ignore case)", key=True)
+            self.fail(
+                path + ("ignore_case",),
+                "'ignore_case' applies to 'contains' and 'regex' ('words' always ignore case)",
+                key=True,
+            )
             return None
         tests: list[Condition] = []
         for op in ("contains", "words", "regex"):
@@ -164,4 +179,8 @@ def kind_of(value: Any) -> str:
     if value is None:
         return "nothing"
     names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a mapping"}
-    return f"{names.get(type(value), type(value).__name__)} ({value!r})" if not isinstance(value, (list, dict)) else names[type(value)]
+    return (
+        f"{names.get(type(value), type(value).__name__)} ({value!r})"
+        if not isinstance(value, (list, dict))
+        else names[type(value)]
+    )

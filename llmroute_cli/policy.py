@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .condparse import ConditionParser, kind_of, suggest
 from .conditions import All, Condition
+from .condparse import ConditionParser, kind_of, suggest
 from .errors import ConfigError, Problem
 from .prices import BUILTIN_PRICES, Price, lookup
 from .tokens import ENCODINGS
@@ -60,7 +60,9 @@ class _Builder:
         data = self.doc.data
         if not isinstance(data, dict):
             what = "an empty file" if data is None else kind_of(data)
-            raise ConfigError([self.doc.problem((), f"expected a mapping with 'tiers', 'default' and 'rules', got {what}")])
+            raise ConfigError(
+                [self.doc.problem((), f"expected a mapping with 'tiers', 'default' and 'rules', got {what}")]
+            )
         self._unknown_keys(data, (), TOP_KEYS, "top-level key")
         self._version(data)
         prices = self._prices(data.get("prices", {}))
@@ -130,7 +132,7 @@ class _Builder:
             tiers[str(name)] = model
             try:
                 lookup(model, prices)
-            except Exception as exc:  # noqa: BLE001 - the lookup error carries the message
+            except Exception as exc:
                 self.fail(("tiers", name), f"tier '{name}': {exc}")
         return tiers
 

@@ -88,7 +88,10 @@ class Router:
         return Decision(rule.tier, self.model(rule.tier), rule.name)
 
     def route(
-        self, query: str, context: str | None = None, metadata: dict[str, Any] | None = None,
+        self,
+        query: str,
+        context: str | None = None,
+        metadata: dict[str, Any] | None = None,
         input_tokens: int | None = None,
     ) -> Decision:
         """Decide one request."""
@@ -99,7 +102,10 @@ class Router:
         return self._decision(-1)
 
     def explain(
-        self, query: str, context: str | None = None, metadata: dict[str, Any] | None = None,
+        self,
+        query: str,
+        context: str | None = None,
+        metadata: dict[str, Any] | None = None,
         input_tokens: int | None = None,
     ) -> Explanation:
         """Decide one request and say why: each rule tried, each condition with its value."""
@@ -127,7 +133,6 @@ class Router:
 
     def route_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Vectorised: categorical ``tier``, ``model`` and ``rule`` columns for every row of ``frame``."""
-        import pandas as pd
 
         idx = self.rule_indices(frame)
         return self.decisions_from_indices(idx, frame.index)

@@ -92,12 +92,16 @@ class FrameRequests:
         import numpy as np
         import pandas as pd
 
-        logged = self.frame["input_tokens"] if "input_tokens" in self.frame else None
+        logged = self.frame.get("input_tokens")
         queries, contexts = self._arrow("query").to_pylist(), self._arrow("context").to_pylist()
         out = np.empty(len(self.frame), dtype=np.int64)
         for i, (q, c) in enumerate(zip(queries, contexts, strict=True)):
             value = logged.iat[i] if logged is not None else None
-            out[i] = int(value) if value is not None and not pd.isna(value) else chat_tokens(request_messages(q, c), self.tokenizer)
+            out[i] = (
+                int(value)
+                if value is not None and not pd.isna(value)
+                else chat_tokens(request_messages(q, c), self.tokenizer)
+            )
         return out
 
     def meta(self, path: str) -> list[Any]:

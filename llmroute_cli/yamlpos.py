@@ -58,7 +58,13 @@ class _Walker:
         self.doc.values.setdefault(path, _mark(node))
         if node.tag not in _PLAIN_TAGS and not isinstance(node, yaml.ScalarNode):
             line, col = _mark(node)
-            raise ConfigError([Problem(self.doc.source, line, col, f"YAML tag '{node.tag}' is not allowed: a rule file is plain data")])
+            raise ConfigError(
+                [
+                    Problem(
+                        self.doc.source, line, col, f"YAML tag '{node.tag}' is not allowed: a rule file is plain data"
+                    )
+                ]
+            )
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):

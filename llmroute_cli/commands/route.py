@@ -20,7 +20,9 @@ def route(
     context_file: Annotated[
         Path | None, typer.Option(help="Read the context from a file.", exists=True, dir_okay=False, readable=True)
     ] = None,
-    metadata: Annotated[str | None, typer.Option(help='Request metadata as JSON, e.g. \'{"user": {"plan": "pro"}}\'.')] = None,
+    metadata: Annotated[
+        str | None, typer.Option(help='Request metadata as JSON, e.g. \'{"user": {"plan": "pro"}}\'.')
+    ] = None,
     rules: Annotated[
         Path | None, typer.Option(help="Rule file [default: ./routes.yaml, else the built-in policy].", dir_okay=False)
     ] = None,
@@ -76,8 +78,12 @@ def _payload(router: Any, explanation: Any, quotes: list[Any]) -> dict[str, Any]
         "input_tokens": chosen.input_tokens,
         "input_cost_usd": chosen.input_cost_usd,
         "tiers": {
-            q.tier: {"model": q.model, "tokenizer": q.encoding, "input_tokens": q.input_tokens,
-                     "input_cost_usd": q.input_cost_usd}
+            q.tier: {
+                "model": q.model,
+                "tokenizer": q.encoding,
+                "input_tokens": q.input_tokens,
+                "input_cost_usd": q.input_cost_usd,
+            }
             for q in quotes
         },
         "explain": explanation.to_dict(),
@@ -99,5 +105,7 @@ def _render(payload: dict[str, Any], explanation: Any) -> None:
     out.print("input cost on each tier:")
     for tier, q in payload["tiers"].items():
         mark = "*" if tier == payload["tier"] else " "
-        out.print(f" {mark} {tier:<12} {q['model']:<20} {q['input_tokens']:>8,} tokens  {money(q['input_cost_usd'])}",
-                  markup=False)
+        out.print(
+            f" {mark} {tier:<12} {q['model']:<20} {q['input_tokens']:>8,} tokens  {money(q['input_cost_usd'])}",
+            markup=False,
+        )
