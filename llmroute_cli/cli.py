@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .commands import check, route
+from .commands import check, route, simulate
 
 app = typer.Typer(
     name="llmroute",
@@ -16,3 +16,4 @@ app = typer.Typer(
 )
 app.command("route")(route.route)
 app.command("check")(check.check)
+app.command("simulate")(simulate.simulate)

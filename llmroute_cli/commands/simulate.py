@@ -1,0 +1,157 @@
+"""``llmroute simulate``: projected spend per tier and rule from real query logs."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+
+from ..errors import UsageError
+from ._common import handle_errors, load_router, stdout_console
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+@handle_errors
+def simulate(
+    logs: Annotated[
+        list[str], typer.Argument(help="Log files (JSONL, .jsonl.gz, CSV, Parquet), globs, or - for stdin.")
+    ],
+    rules: Annotated[Path | None, typer.Option(help="Rule file [default: ./routes.yaml, else built-in].")] = None,
+    query_field: Annotated[str | None, typer.Option(help="Dotted path of the query in each record.")] = None,
+    context_field: Annotated[str | None, typer.Option(help="Dotted path of the context in each record.")] = None,
+    time_field: Annotated[str | None, typer.Option(help="Dotted path of the timestamp in each record.")] = None,
+    days: Annotated[float | None, typer.Option(help="Days the logs cover [default: first to last timestamp].")] = None,
+    sample_rate: Annotated[float, typer.Option(help="Share of all traffic the logs hold, e.g. 0.1.")] = 1.0,
+    output_tokens: Annotated[int | None, typer.Option(help="Output tokens per request when not logged.")] = None,
+    output_ratio: Annotated[
+        float | None, typer.Option(help="Output tokens per input token when not logged [default: 0.25].")
+    ] = None,
+    baseline_tier: Annotated[str | None, typer.Option(help="Tier of the all-expensive baseline.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.table,
+    output: Annotated[Path | None, typer.Option(help="Write the report to this file (atomically).")] = None,
+    decisions: Annotated[Path | None, typer.Option(help="Write one line per request (.jsonl or .csv).")] = None,
+    strict: Annotated[bool, typer.Option(help="Stop at the first malformed record (exit 1).")] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Simulate a routing policy on logged requests: spend per tier and rule, per day and year, and savings.
+
+    Example: llmroute simulate sample_data/chat_logs.jsonl --rules routes.yaml
+    """
+    from ..logs import ReadOptions, ReadStats, read_logs
+    from ..report import build_report, period_of
+    from ..simulate import DEFAULT_OUTPUT_RATIO, SimulateOptions, Simulation
+
+    _check_numbers(output_tokens, output_ratio, sample_rate)
+    router = load_router(rules)
+    options = SimulateOptions(
+        output_tokens,
+        DEFAULT_OUTPUT_RATIO if output_ratio is None else output_ratio,
+        output_ratio is not None,
+        baseline_tier,
+    )
+    sim = Simulation(router, options)
+    stats = ReadStats()
+    read_opts = ReadOptions(query_field=query_field, context_field=context_field, time_field=time_field, strict=strict)
+    with _decision_sink(decisions) as sink, _progress(quiet) as progress:
+        for chunk in read_logs(logs, read_opts, stats, progress=progress):
+            rows = sim.add(chunk)
+            if sink is not None:
+                _write_decisions(rows, sink, decisions)
+    report = build_report(sim, period_of(sim, days), sample_rate, _read_summary(stats))
+    _emit(report, fmt, output)
+
+
+def _check_numbers(output_tokens: int | None, output_ratio: float | None, sample_rate: float) -> None:
+    if output_tokens is not None and output_ratio is not None:
+        raise UsageError("give --output-tokens or --output-ratio, not both")
+    if output_tokens is not None and output_tokens < 0:
+        raise UsageError(f"--output-tokens must be 0 or more, got {output_tokens}")
+    if output_ratio is not None and output_ratio < 0:
+        raise UsageError(f"--output-ratio must be 0 or more, got {output_ratio}")
+    if not 0 < sample_rate <= 1:
+        raise UsageError(f"--sample-rate must be more than 0 and at most 1, got {sample_rate}")
+
+
+def _read_summary(stats: Any) -> dict[str, Any]:
+    return {"files": [str(f) for f in stats.files], "skipped": stats.skipped, "errors": list(stats.errors[:5])}
+
+
+@contextlib.contextmanager
+def _decision_sink(path: Path | None) -> Iterator[TextIO | None]:
+    if path is None:
+        yield None
+        return
+    from ..atomic import atomic_writer
+
+    with atomic_writer(path) as stream:
+        yield stream
+
+
+DECISION_COLUMNS = ["id", "tier", "model", "rule", "input_tokens", "output_tokens", "cost_usd"]
+
+
+def _write_decisions(rows: Any, sink: TextIO, path: Path | None) -> None:
+    rows = rows[DECISION_COLUMNS]
+    if path is not None and path.suffix.lower() == ".csv":
+        rows.to_csv(sink, index=False, header=sink.tell() == 0, lineterminator="\n")
+    elif len(rows):
+        text = rows.to_json(orient="records", lines=True, force_ascii=False, double_precision=15)
+        sink.write(text if text.endswith("\n") else text + "\n")
+
+
+@contextlib.contextmanager
+def _progress(quiet: bool) -> Iterator[Any]:
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+    columns = (TextColumn("reading logs"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("read", total=None)
+        yield lambda done, total=None: bar.update(task, completed=done, total=total)
+
+
+def _emit(report: dict[str, Any], fmt: Format, output: Path | None) -> None:
+    from ..atomic import write_atomic
+    from ..render_report import render_csv, render_markdown, render_table
+
+    if fmt is Format.table and output is None:
+        render_table(report, stdout_console())
+        return
+    if fmt is Format.table:
+        text = _table_text(report)
+    elif fmt is Format.json:
+        import json
+
+        text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = render_csv(report) if fmt is Format.csv else render_markdown(report)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(output, text)
+
+
+def _table_text(report: dict[str, Any]) -> str:
+    import io
+
+    from rich.console import Console
+
+    from ..render_report import render_table
+
+    buf = io.StringIO()
+    render_table(report, Console(file=buf, width=120, highlight=False, color_system=None))
+    return buf.getvalue()

@@ -1,0 +1,225 @@
+"""The simulate report as rich tables, Markdown (PR comments) or CSV; all read the same report dict."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from .fmt import count, money, percent
+
+BASELINE_NAMES = {"all_expensive": "everything on {tier} ({model})", "as_logged": "as logged"}
+
+
+def _headline(report: dict[str, Any]) -> list[str]:
+    p = report["period"]
+    span = f"{p['start']} to {p['end']}" if p["start"] else "no timestamps"
+    days = f"{report['days']:.2f} days ({'from timestamps' if p['source'] == 'timestamps' else 'from --days'})"
+    lines = [f"{count(report['queries'])} requests over {days}; {span}"]
+    if report["sample_rate"] != 1:
+        lines.append(f"scaled up from a {percent(report['sample_rate'])} sample of the traffic")
+    tok = report["tokens"]
+    lines.append(
+        f"input tokens: {count(tok['input']['logged'])} logged, {count(tok['input']['counted'])} counted "
+        f"({tok['tokenizer']}); output tokens: {count(tok['output']['logged'])} logged, "
+        f"{count(tok['output']['estimated'])} estimated at {tok['output']['estimate']}"
+    )
+    return lines
+
+
+def _baseline_label(name: str, base: dict[str, Any]) -> str:
+    return BASELINE_NAMES[name].format(tier=base.get("tier"), model=base.get("model"))
+
+
+def _rows(report: dict[str, Any]) -> dict[str, list[list[str]]]:
+    tiers = [
+        [
+            t,
+            v["model"],
+            count(v["queries"]),
+            percent(v["share"]),
+            count(v["input_tokens"]),
+            count(v["output_tokens"]),
+            money(v["cost_usd"]),
+            money(v["daily_cost_usd"]),
+            money(v["yearly_cost_usd"]),
+        ]
+        for t, v in report["tiers"].items()
+    ]
+    rules = [
+        [r, v["tier"], count(v["queries"]), percent(v["share"]), money(v["cost_usd"]), money(v["daily_cost_usd"])]
+        for r, v in report["rules"].items()
+    ]
+    compare = [
+        [
+            "routed by the rules",
+            money(report["routed"]["daily_cost_usd"]),
+            money(report["routed"]["yearly_cost_usd"]),
+            "",
+            "",
+        ]
+    ]
+    for name, base in report["baseline"].items():
+        if base is None:
+            continue
+        s = report["savings"][name]
+        pct = "n/a" if s["percent"] is None else f"{s['percent']:.1f}%"
+        compare.append(
+            [
+                _baseline_label(name, base),
+                money(base["daily_cost_usd"]),
+                money(base["yearly_cost_usd"]),
+                money(s["yearly_usd"]),
+                pct,
+            ]
+        )
+    return {"tiers": tiers, "rules": rules, "compare": compare}
+
+
+TIER_HEAD = ["tier", "model", "queries", "share", "input tokens", "output tokens", "cost", "per day", "per year"]
+RULE_HEAD = ["rule", "tier", "hits", "share", "cost", "per day"]
+TEXT_COLUMNS = ("tier", "model", "rule", "policy")
+COMPARE_HEAD = ["policy", "per day", "per year", "saved per year", "saved"]
+
+
+def render_table(report: dict[str, Any], console: Any) -> None:
+    """Rich tables for a terminal."""
+    from rich.table import Table
+
+    for line in _headline(report):
+        console.print(line, markup=False)
+    rows = _rows(report)
+    for title, head, body in (
+        ("Spend per tier", TIER_HEAD, rows["tiers"]),
+        ("Per rule", RULE_HEAD, rows["rules"]),
+        ("Against the baselines", COMPARE_HEAD, rows["compare"]),
+    ):
+        table = Table(title=title, title_justify="left")
+        for h in head:
+            table.add_column(h, justify="left" if h in TEXT_COLUMNS else "right")
+        for row in body:
+            table.add_row(*row)
+        console.print(table)
+    _render_notes(report, console.print)
+
+
+def _render_notes(report: dict[str, Any], emit: Any) -> None:
+    for w in report["warnings"]:
+        emit(f"warning: {w}", markup=False)
+    skipped = report.get("input", {}).get("skipped", 0)
+    if skipped:
+        emit(f"skipped {count(skipped)} malformed records; first: {'; '.join(report['input']['errors'])}", markup=False)
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    """A compact GitHub-flavoured Markdown report."""
+    rows = _rows(report)
+    parts = ["## llmroute simulate", "", *(f"{line}  " for line in _headline(report)), ""]
+    for title, head, body in (
+        ("Spend per tier", TIER_HEAD, rows["tiers"]),
+        ("Per rule", RULE_HEAD, rows["rules"]),
+        ("Against the baselines", COMPARE_HEAD, rows["compare"]),
+    ):
+        parts += [f"### {title}", "", _md_table(head, body), ""]
+    notes: list[str] = []
+    _render_notes(report, lambda text, markup=False: notes.append(f"> {text}"))
+    return "\n".join(parts + notes).rstrip() + "\n"
+
+
+def _md_table(head: list[str], body: list[list[str]]) -> str:
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+    align = [
+        "---" if i == 0 else "---:" if any(c[:1] in "$0123456789" for c in (r[i] for r in body)) else "---"
+        for i in range(len(head))
+    ]
+    return "\n".join([line(head), line(align), *(line(r) for r in body)])
+
+
+CSV_HEAD = [
+    "section",
+    "name",
+    "tier",
+    "model",
+    "queries",
+    "share",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "daily_cost_usd",
+    "yearly_cost_usd",
+]
+
+
+def render_csv(report: dict[str, Any]) -> str:
+    """One row per tier, rule, routed total and baseline, with unrounded numbers."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_HEAD)
+    for t, v in report["tiers"].items():
+        w.writerow(
+            [
+                "tier",
+                t,
+                t,
+                v["model"],
+                v["queries"],
+                v["share"],
+                v["input_tokens"],
+                v["output_tokens"],
+                v["cost_usd"],
+                v["daily_cost_usd"],
+                v["yearly_cost_usd"],
+            ]
+        )
+    for r, v in report["rules"].items():
+        w.writerow(
+            [
+                "rule",
+                r,
+                v["tier"],
+                report["tiers"][v["tier"]]["model"],
+                v["queries"],
+                v["share"],
+                v["input_tokens"],
+                v["output_tokens"],
+                v["cost_usd"],
+                v["daily_cost_usd"],
+                v["yearly_cost_usd"],
+            ]
+        )
+    routed = report["routed"]
+    w.writerow(
+        [
+            "routed",
+            "rules",
+            "",
+            "",
+            report["queries"],
+            1.0,
+            "",
+            "",
+            routed["cost_usd"],
+            routed["daily_cost_usd"],
+            routed["yearly_cost_usd"],
+        ]
+    )
+    for name, base in report["baseline"].items():
+        if base is not None:
+            w.writerow(
+                [
+                    "baseline",
+                    name,
+                    base.get("tier", ""),
+                    base.get("model", ""),
+                    report["queries"],
+                    1.0,
+                    "",
+                    "",
+                    base["cost_usd"],
+                    base["daily_cost_usd"],
+                    base["yearly_cost_usd"],
+                ]
+            )
+    return buf.getvalue()

@@ -1,0 +1,173 @@
+"""Turn simulation totals into the report: period, per-tier and per-rule spend, baselines, savings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import LlmrouteError
+from .simulate import Simulation
+
+DAYS_PER_YEAR = 365
+DEFAULT_RULE = "(default)"
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """How many days of traffic the logs stand for, and how that was decided."""
+
+    days: float
+    source: str  # "timestamps" or "--days"
+    start: float | None = None
+    end: float | None = None
+
+
+def period_of(sim: Simulation, days: float | None) -> Period:
+    """The log period: ``--days`` when given, else first to last timestamp."""
+    t = sim.totals
+    start, end = (t.first_ts, t.last_ts) if t.rows_with_time else (None, None)
+    if days is not None:
+        if days <= 0:
+            raise LlmrouteError(f"--days must be more than 0, got {days}")
+        return Period(days, "--days", start, end)
+    if start is None or end is None:
+        raise LlmrouteError("the logs carry no timestamps; pass --days N to say how many days they cover")
+    if end <= start:
+        raise LlmrouteError("all timestamps are the same instant; pass --days N to say how many days the logs cover")
+    return Period((end - start) / 86_400, "timestamps", start, end)
+
+
+def _money(total: float, per_day: float) -> dict[str, float]:
+    return {"cost_usd": total, "daily_cost_usd": per_day, "yearly_cost_usd": per_day * DAYS_PER_YEAR}
+
+
+def _saving(routed_daily: float, base_daily: float) -> dict[str, float | None]:
+    daily = base_daily - routed_daily
+    return {
+        "daily_usd": daily,
+        "yearly_usd": daily * DAYS_PER_YEAR,
+        "percent": daily / base_daily * 100 if base_daily else None,
+    }
+
+
+def build_report(
+    sim: Simulation, period: Period, sample_rate: float = 1.0, read: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The whole report as plain data: what ``--format json`` prints and every renderer reads."""
+    if not 0 < sample_rate <= 1:
+        raise LlmrouteError(f"--sample-rate must be in (0, 1], got {sample_rate}")
+    t, policy = sim.totals, sim.router.policy
+    queries = int(t.queries.sum())
+    if queries == 0:
+        raise LlmrouteError("no requests to simulate: every record was empty or skipped")
+    per_day = 1 / period.days / sample_rate
+    routed = float(t.cost.sum())
+    report: dict[str, Any] = {
+        "queries": queries,
+        "days": period.days,
+        "period": _period_dict(period),
+        "sample_rate": sample_rate,
+        "rules_file": policy.source,
+        "tokens": _token_sources(sim, queries),
+        "tiers": _tiers(sim, queries, per_day),
+        "rules": _rules(sim, queries, per_day),
+        "routed": _money(routed, routed * per_day),
+        "baseline": _baselines(sim, queries, per_day),
+    }
+    report["savings"] = {
+        name: _saving(report["routed"]["daily_cost_usd"], base["daily_cost_usd"])
+        for name, base in report["baseline"].items()
+        if base is not None
+    }
+    report["warnings"] = _warnings(sim, period, queries)
+    if read is not None:
+        report["input"] = read
+    return report
+
+
+def _period_dict(period: Period) -> dict[str, Any]:
+    def iso(ts: float | None) -> str | None:
+        return None if ts is None else dt.datetime.fromtimestamp(ts, dt.UTC).isoformat().replace("+00:00", "Z")
+
+    return {"source": period.source, "start": iso(period.start), "end": iso(period.end)}
+
+
+def _token_sources(sim: Simulation, queries: int) -> dict[str, Any]:
+    t, opts = sim.totals, sim.options
+    if opts.output_tokens is not None:
+        estimate = f"{opts.output_tokens} tokens per request (--output-tokens)"
+    else:
+        given = "--output-ratio" if opts.output_ratio_given else "default; set --output-ratio or --output-tokens"
+        estimate = f"{opts.output_ratio:g} x input tokens ({given})"
+    return {
+        "tokenizer": sim.counter.encoding_name,
+        "input": {"logged": t.input_logged, "counted": queries - t.input_logged},
+        "output": {"logged": t.output_logged, "estimated": queries - t.output_logged, "estimate": estimate},
+    }
+
+
+def _tiers(sim: Simulation, queries: int, per_day: float) -> dict[str, Any]:
+    t, policy = sim.totals, sim.router.policy
+    out: dict[str, Any] = {}
+    for tier, model in policy.tiers.items():
+        slots = [i for i, s in enumerate(sim.slot_tiers) if s == tier]
+        n = int(t.queries[slots].sum())
+        cost = float(t.cost[slots].sum())
+        out[tier] = {
+            "model": model,
+            "queries": n,
+            "share": n / queries,
+            "input_tokens": int(t.input_tokens[slots].sum()),
+            "output_tokens": int(t.output_tokens[slots].sum()),
+            **_money(cost, cost * per_day),
+        }
+    return out
+
+
+def _rules(sim: Simulation, queries: int, per_day: float) -> dict[str, Any]:
+    t = sim.totals
+    names = [r.name for r in sim.router.policy.rules] + [DEFAULT_RULE]
+    return {
+        name: {
+            "tier": sim.slot_tiers[i],
+            "queries": int(t.queries[i]),
+            "share": int(t.queries[i]) / queries,
+            "input_tokens": int(t.input_tokens[i]),
+            "output_tokens": int(t.output_tokens[i]),
+            **_money(float(t.cost[i]), float(t.cost[i]) * per_day),
+        }
+        for i, name in enumerate(names)
+    }
+
+
+def _baselines(sim: Simulation, queries: int, per_day: float) -> dict[str, Any]:
+    t = sim.totals
+    tier = sim.baseline_tier
+    out: dict[str, Any] = {
+        "all_expensive": {
+            "tier": tier,
+            "model": sim.router.model(tier),
+            **_money(t.baseline_cost, t.baseline_cost * per_day),
+        }
+    }
+    complete = t.rows_with_model == queries
+    out["as_logged"] = (
+        {"models": dict(sorted(t.logged_models.items())), **_money(t.logged_cost, t.logged_cost * per_day)}
+        if complete
+        else None
+    )
+    return out
+
+
+def _warnings(sim: Simulation, period: Period, queries: int) -> list[str]:
+    t, warnings = sim.totals, []
+    if period.source == "timestamps" and period.days < 1:
+        hours = period.days * 24
+        warnings.append(f"the logs span only {hours:.1f} hours: daily and yearly figures extrapolate from under a day")
+    if 0 < t.rows_with_model < queries:
+        missing = queries - t.rows_with_model
+        warnings.append(f"{missing:,} of {queries:,} requests name no model: no as-logged baseline")
+    if period.source == "timestamps" and t.rows_with_time < queries:
+        warnings.append(f"{queries - t.rows_with_time:,} requests have no timestamp; the period comes from the others")
+    return warnings
