@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .commands import check, route, simulate
+from .commands import check, golden, route, schema, simulate
 
 app = typer.Typer(
     name="llmroute",
@@ -17,3 +17,5 @@ app = typer.Typer(
 app.command("route")(route.route)
 app.command("check")(check.check)
 app.command("simulate")(simulate.simulate)
+app.command("test")(golden.test)
+app.command("schema")(schema.schema)

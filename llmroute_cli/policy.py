@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .cases import Case, parse_cases
 from .conditions import All, Condition
 from .condparse import ConditionParser, kind_of, suggest
 from .errors import ConfigError, Problem
@@ -12,7 +13,7 @@ from .prices import BUILTIN_PRICES, Price, lookup
 from .tokens import ENCODINGS
 from .yamlpos import Located, Path, load_located
 
-TOP_KEYS = ("version", "tokenizer", "tiers", "default", "prices", "rules")
+TOP_KEYS = ("version", "tokenizer", "tiers", "default", "prices", "rules", "cases")
 RULE_KEYS = ("name", "description", "when", "route")
 PRICE_KEYS = ("input", "output", "cached_input")
 
@@ -38,6 +39,7 @@ class Policy:
     rules: tuple[Rule, ...]
     prices: dict[str, Price] = field(default_factory=dict)
     tokenizer: str = "o200k_base"
+    cases: tuple[Case, ...] = ()
 
     def price(self, model: str) -> Price:
         return lookup(model, self.prices)
@@ -70,9 +72,11 @@ class _Builder:
         default = self._default(data.get("default"), tiers)
         rules = self._rules(data.get("rules", []), tiers)
         tokenizer = self._tokenizer(data.get("tokenizer", "o200k_base"))
+        names = [r.name for r in rules]
+        cases = parse_cases(self.doc, data["cases"], tiers, names, self.problems) if "cases" in data else []
         if self.problems:
-            raise ConfigError(sorted(self.problems, key=lambda p: (p.line, p.column)))
-        return Policy(self.doc.source, tiers, default, tuple(rules), prices, tokenizer)
+            raise ConfigError(sorted(self.problems, key=lambda p: (p.source != self.doc.source, p.line, p.column)))
+        return Policy(self.doc.source, tiers, default, tuple(rules), prices, tokenizer, tuple(cases))
 
     def _unknown_keys(self, mapping: dict[Any, Any], path: Path, allowed: tuple[str, ...], what: str) -> None:
         for key in mapping:

@@ -1,0 +1,40 @@
+"""``llmroute test``: run the golden cases a rule file carries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import UsageError
+from ._common import DEFAULT_RULES, handle_errors
+
+
+@handle_errors
+def test(
+    path: Annotated[Path, typer.Argument(help="Rule file whose cases to run.")] = DEFAULT_RULES,
+) -> None:
+    """Run the rule file's golden cases; print each failure with its explanation; exit 1 on any failure.
+
+    Example: llmroute test routes.yaml
+    """
+    from ..golden import run_cases
+    from ..render_trace import trace_lines
+    from ..router import Router
+
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    router = Router.from_file(path)
+    results = run_cases(router)
+    if not results:
+        raise UsageError(f"{path}: no cases to run; add a 'cases:' list (see README, 'Golden cases')")
+    failed = [r for r in results if not r.passed]
+    for r in failed:
+        print(f"{r.case.source}:{r.case.line}: FAIL case '{r.case.name}': {r.describe_failure()}")
+        for line in trace_lines(r.explanation):
+            print(f"  {line}")
+    passed = len(results) - len(failed)
+    print(f"{path}: {passed} passed, {len(failed)} failed")
+    if failed:
+        raise typer.Exit(1)
