@@ -53,6 +53,7 @@ class Test:
 
     field: str
     pred: Predicate
+    at: tuple[int, int] = field(default=(0, 0), compare=False)  # line, column in the rule file
 
     @property
     def kind(self) -> str:

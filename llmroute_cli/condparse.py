@@ -39,9 +39,10 @@ def suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
 class ConditionParser:
     """Parses one rule's condition; problems go to ``report(path, message, at_key)``."""
 
-    def __init__(self, rule: str, report: Report) -> None:
+    def __init__(self, rule: str, report: Report, where: Callable[[Path], tuple[int, int]] | None = None) -> None:
         self.rule = rule
         self.report = report
+        self.where = where or (lambda path: (0, 0))
 
     def fail(self, path: Path, message: str, *, key: bool = False) -> None:
         self.report(path, f"rule '{self.rule}': {message}", key)
@@ -114,7 +115,7 @@ class ConditionParser:
                 pred = self._text_pred(op, ops[op], ignore_case, path + (op,))
                 if pred is None:
                     return None
-                tests.append(Test(field, pred))
+                tests.append(Test(field, pred, self.where(path + (op,))))
         return tests[0] if len(tests) == 1 else All(tuple(tests))
 
     def _text_pred(self, op: str, arg: Any, ignore_case: bool, path: Path) -> Any:
@@ -140,7 +141,7 @@ class ConditionParser:
             if not is_number(arg):
                 self.fail(path + (op,), f"'{field}' {op} takes a number, got {kind_of(arg)}")
                 return None
-            tests.append(Test(field, Compare(op, arg)))
+            tests.append(Test(field, Compare(op, arg), self.where(path + (op,))))
         return tests[0] if len(tests) == 1 else All(tuple(tests))
 
     def _metadata(self, field: str, value: Any, path: Path) -> Condition | None:
@@ -159,7 +160,7 @@ class ConditionParser:
             if problem:
                 self.fail(path + (op,), f"'{field}' {op} {problem}")
                 return None
-            tests.append(Test(field, MetaTest(op, tuple(arg) if isinstance(arg, list) else arg)))
+            tests.append(Test(field, MetaTest(op, tuple(arg) if isinstance(arg, list) else arg), self.where(path)))
         return tests[0] if len(tests) == 1 else All(tuple(tests))
 
 

@@ -25,9 +25,11 @@ class Problem:
     line: int
     column: int
     message: str
+    severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.source}:{self.line}:{self.column}: {self.message}"
+        level = "warning: " if self.severity == "warning" else ""
+        return f"{self.source}:{self.line}:{self.column}: {level}{self.message}"
 
 
 class ConfigError(LlmrouteError):

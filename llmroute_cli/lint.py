@@ -2,23 +2,109 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
+from importlib import resources
+
+from .conditions import All, Any_, Condition, Not, Test
 from .errors import Problem
-from .policy import Policy
+from .implication import implies
+from .operators import Contains
+from .policy import Policy, Rule
+
+INFLECTIONS = ("s", "es", "ed", "d", "ing", "er", "ers")
+EXAMPLES = 3
 
 
-def unreachable_rules(policy: Policy) -> list[Problem]:
-    """Rules after one that always matches can never match."""
-    problems: list[Problem] = []
-    catch_all = next((r for r in policy.rules if r.when.always()), None)
-    if catch_all is None:
-        return problems
-    after = policy.rules[policy.rules.index(catch_all) + 1 :]
-    for rule in after:
-        message = f"rule '{rule.name}' can never match: rule '{catch_all.name}' (line {catch_all.line}) always matches"
-        problems.append(Problem(policy.source, rule.line, rule.column, message))
+def _tests(cond: Condition) -> Iterator[Test]:
+    if isinstance(cond, Test):
+        yield cond
+    elif isinstance(cond, (All, Any_)):
+        for item in cond.items:
+            yield from _tests(item)
+    elif isinstance(cond, Not):
+        yield from _tests(cond.item)
+
+
+def _at(policy: Policy, rule: Rule, message: str, severity: str = "error", test: Test | None = None) -> Problem:
+    line, column = test.at if test is not None and test.at != (0, 0) else (rule.line, rule.column)
+    return Problem(policy.source, line, column, message, severity)
+
+
+def shadowed_rules(policy: Policy) -> list[Problem]:
+    """Rules that can never match because an earlier rule matches everything they would."""
+    problems = []
+    for i, later in enumerate(policy.rules):
+        for earlier in policy.rules[:i]:
+            if earlier.when.always():
+                why = "always matches"
+            elif implies(later.when, earlier.when):
+                why = f"matches every request '{later.name}' would"
+            else:
+                continue
+            message = f"rule '{later.name}' can never match: rule '{earlier.name}' (line {earlier.line}) {why}"
+            problems.append(_at(policy, later, message))
+            break
     return problems
+
+
+def blank_keywords(policy: Policy) -> list[Problem]:
+    """A blank keyword matches every request (or none): always a mistake."""
+    problems = []
+    for rule in policy.rules:
+        for test in _tests(rule.when):
+            items = test.pred.needles if isinstance(test.pred, Contains) else getattr(test.pred, "words", ())
+            for item in items:
+                if not item.strip():
+                    message = f"rule '{rule.name}': blank keyword {item!r} in '{test.field}'; remove it"
+                    problems.append(_at(policy, rule, message, test=test))
+    return problems
+
+
+@functools.cache
+def common_words() -> tuple[str, ...]:
+    text = resources.files("llmroute_cli").joinpath("data", "common_words.txt").read_text("utf-8")
+    return tuple(text.split())
+
+
+def inner_matches(keyword: str) -> list[str]:
+    """Common words that contain ``keyword`` without being it or a simple inflection of it."""
+    k = keyword.lower()
+    own = {k + suffix for suffix in INFLECTIONS}
+    return [w for w in common_words() if k in w and w != k and w not in own]
+
+
+def substring_traps(policy: Policy) -> list[Problem]:
+    """Substring keywords that also match inside common words ("class" in "classic")."""
+    problems = []
+    for rule in policy.rules:
+        for test in _tests(rule.when):
+            if not isinstance(test.pred, Contains):
+                continue
+            for needle in test.pred.needles:
+                if not needle.isalpha():
+                    continue
+                inside = inner_matches(needle)
+                if inside:
+                    shown = ", ".join(inside[:EXAMPLES]) + (", …" if len(inside) > EXAMPLES else "")
+                    message = (
+                        f"rule '{rule.name}': keyword '{needle}' also matches inside {len(inside)} common "
+                        f"word{'s' * (len(inside) != 1)} "
+                        f"({shown}); use 'words' for whole-word matching"
+                    )
+                    problems.append(_at(policy, rule, message, "warning", test))
+    return problems
+
+
+def single_tier(policy: Policy) -> list[Problem]:
+    tiers = {r.tier for r in policy.rules} | {policy.default}
+    if len(tiers) > 1:
+        return []
+    message = f"every rule and the default route to tier '{policy.default}': the policy sends everything to one tier"
+    return [Problem(policy.source, 1, 1, message, "warning")]
 
 
 def lint(policy: Policy) -> list[Problem]:
     """Every lint problem of a loaded policy, in file order."""
-    return sorted(unreachable_rules(policy), key=lambda p: (p.line, p.column))
+    found = shadowed_rules(policy) + blank_keywords(policy) + substring_traps(policy) + single_tier(policy)
+    return sorted(found, key=lambda p: (p.line, p.column, p.message))

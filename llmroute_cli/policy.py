@@ -182,7 +182,7 @@ class _Builder:
             self.fail(path + ("description",), f"rule '{name}': 'description' must be a string")
         when: Condition | None = All(())
         if "when" in entry:
-            parser = ConditionParser(name, self.fail)
+            parser = ConditionParser(name, self.fail, self.doc.where)
             when = parser.parse(entry["when"], path + ("when",))
         if when is None:
             return None

@@ -14,6 +14,7 @@ from ._common import DEFAULT_RULES, handle_errors
 @handle_errors
 def check(
     path: Annotated[Path, typer.Argument(help="Rule file to check.")] = DEFAULT_RULES,
+    strict: Annotated[bool, typer.Option(help="Fail on warnings too.")] = False,
 ) -> None:
     """Validate a rule file; exit 1 listing every problem as FILE:LINE:COL: message.
 
@@ -30,8 +31,10 @@ def check(
     except ConfigError as exc:
         _fail(exc.problems)
     problems = lint(policy)
-    if problems:
-        _fail(problems)
+    for p in problems:
+        print(p)
+    if any(p.severity == "error" or strict for p in problems):
+        raise typer.Exit(1)
     rules = len(policy.rules)
     print(f"{path}: ok ({rules} rule{'s' * (rules != 1)}, tiers: {', '.join(policy.tiers)}; default: {policy.default})")
 
