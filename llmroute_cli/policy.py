@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ from .yamlpos import Located, Path, load_located
 
 TOP_KEYS = ("version", "tokenizer", "tiers", "default", "prices", "rules", "cases")
 RULE_KEYS = ("name", "description", "when", "route")
-PRICE_KEYS = ("input", "output", "cached_input")
+PRICE_KEYS = ("input", "output", "cached_input", "cache_write", "batch_input", "batch_output", "batch_cached_input")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,14 +46,18 @@ class Policy:
         return lookup(model, self.prices)
 
 
-def load_policy(text: str, source: str) -> Policy:
-    """Parse and validate a rule file's text; raise ConfigError listing every problem."""
-    return _Builder(load_located(text, source)).build()
+def load_policy(text: str, source: str, base_prices: Mapping[str, Price] | None = None) -> Policy:
+    """Parse and validate a rule file's text; raise ConfigError listing every problem.
+
+    ``base_prices`` (default: the built-in table) are overridden by the file's own ``prices``.
+    """
+    return _Builder(load_located(text, source), base_prices or BUILTIN_PRICES).build()
 
 
 class _Builder:
-    def __init__(self, doc: Located) -> None:
+    def __init__(self, doc: Located, base_prices: Mapping[str, Price]) -> None:
         self.doc = doc
+        self.base_prices = base_prices
         self.problems: list[Problem] = []
 
     def fail(self, path: Path, message: str, key: bool = False) -> None:
@@ -94,7 +99,7 @@ class _Builder:
         return str(name)
 
     def _prices(self, node: Any) -> dict[str, Price]:
-        table = dict(BUILTIN_PRICES)
+        table = dict(self.base_prices)
         if not isinstance(node, dict):
             self.fail(("prices",), "'prices' must map model names to {input: ..., output: ...}")
             return table
@@ -112,7 +117,7 @@ class _Builder:
         values: dict[str, float] = {}
         for key in PRICE_KEYS:
             if key not in entry:
-                if key != "cached_input":
+                if key in ("input", "output"):
                     self.fail(path, f"price of '{model}' needs '{key}' (USD per 1M tokens)")
                 continue
             value = entry[key]
@@ -120,9 +125,9 @@ class _Builder:
                 self.fail(path + (key,), f"price '{key}' of '{model}' must be a number >= 0, got {value!r}")
                 continue
             values[key] = float(value)
-        if len(values) < 2 or "input" not in values or "output" not in values:
+        if "input" not in values or "output" not in values:
             return None
-        return Price(values["input"], values["output"], values.get("cached_input"), source="rule file")
+        return Price(**values, source="rule file")
 
     def _tiers(self, node: Any, prices: dict[str, Price]) -> dict[str, str]:
         if not isinstance(node, dict) or not node:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .conditions import Trace
 from .errors import UsageError
 from .policy import Policy, load_policy
+from .prices import Price
 from .views import FrameRequests, OneRequest
 
 if TYPE_CHECKING:
@@ -61,17 +63,17 @@ class Router:
         self.fields = set().union(*(r.when.fields() for r in policy.rules)) if policy.rules else set()
 
     @classmethod
-    def from_text(cls, text: str, source: str = "routes.yaml") -> Router:
-        return cls(load_policy(text, source))
+    def from_text(cls, text: str, source: str = "routes.yaml", prices: Mapping[str, Price] | None = None) -> Router:
+        return cls(load_policy(text, source, prices))
 
     @classmethod
-    def from_file(cls, path: str | Path) -> Router:
-        return cls.from_text(read_rule_text(path), str(path))
+    def from_file(cls, path: str | Path, prices: Mapping[str, Price] | None = None) -> Router:
+        return cls.from_text(read_rule_text(path), str(path), prices)
 
     @classmethod
-    def builtin(cls) -> Router:
+    def builtin(cls, prices: Mapping[str, Price] | None = None) -> Router:
         text = resources.files("llmroute_cli").joinpath("data", "routes.yaml").read_text("utf-8")
-        return cls.from_text(text, BUILTIN_SOURCE)
+        return cls.from_text(text, BUILTIN_SOURCE, prices)
 
     @property
     def token_fields(self) -> set[str]:

@@ -48,8 +48,8 @@ CASES = [
     ),
     (  # a tier whose model has no price
         "tiers:\n  cheap: gpt-4o-mini\n  big: gpt-4o-2099\ndefault: cheap\n",
-        "r.yaml:3:8: tier 'big': no price for model 'gpt-4o-2099' (did you mean gpt-4o, gpt-4o-mini?); "
-        "add it under 'prices:' in the rule file",
+        "r.yaml:3:8: tier 'big': no price for model 'gpt-4o-2099' (did you mean gpt-4o, gpt-4o-mini, gpt-4.1?); "
+        "add it under 'prices:' in the rule file or pass --prices FILE",
     ),
     (  # unreachable after a catch-all
         HEAD + "  - name: everything\n    route: cheap\n  - name: code\n    when: {query: {contains: def}}\n"
