@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .commands import check, golden, route, schema, simulate
+from .commands import check, golden, prices, route, schema, simulate
 
 app = typer.Typer(
     name="llmroute",
@@ -19,3 +19,4 @@ app.command("check")(check.check)
 app.command("simulate")(simulate.simulate)
 app.command("test")(golden.test)
 app.command("schema")(schema.schema)
+app.command("prices")(prices.prices)

@@ -9,12 +9,13 @@ from typing import Any
 from .cases import Case, parse_cases
 from .conditions import All, Condition
 from .condparse import ConditionParser, kind_of, suggest
-from .errors import ConfigError, Problem
+from .errors import ConfigError, LlmrouteError, Problem
 from .prices import BUILTIN_PRICES, Price, lookup
 from .tokens import ENCODINGS
 from .yamlpos import Located, Path, load_located
 
-TOP_KEYS = ("version", "tokenizer", "tiers", "default", "prices", "rules", "cases")
+TOP_KEYS = ("version", "tokenizer", "tiers", "default", "prices", "classifier", "rules", "cases")
+CLASSIFIER_KEYS = ("model", "prompt_tokens", "include_query", "output_tokens")
 RULE_KEYS = ("name", "description", "when", "route")
 PRICE_KEYS = ("input", "output", "cached_input", "cache_write", "batch_input", "batch_output", "batch_cached_input")
 
@@ -31,6 +32,16 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
+class Classifier:
+    """An LLM call the router makes before routing: billed on every request."""
+
+    model: str
+    prompt_tokens: int
+    include_query: bool
+    output_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """A validated rule file."""
 
@@ -41,6 +52,7 @@ class Policy:
     prices: dict[str, Price] = field(default_factory=dict)
     tokenizer: str = "o200k_base"
     cases: tuple[Case, ...] = ()
+    classifier: Classifier | None = None
 
     def price(self, model: str) -> Price:
         return lookup(model, self.prices)
@@ -77,11 +89,12 @@ class _Builder:
         default = self._default(data.get("default"), tiers)
         rules = self._rules(data.get("rules", []), tiers)
         tokenizer = self._tokenizer(data.get("tokenizer", "o200k_base"))
+        classifier = self._classifier(data["classifier"], prices) if "classifier" in data else None
         names = [r.name for r in rules]
         cases = parse_cases(self.doc, data["cases"], tiers, names, self.problems) if "cases" in data else []
         if self.problems:
             raise ConfigError(sorted(self.problems, key=lambda p: (p.source != self.doc.source, p.line, p.column)))
-        return Policy(self.doc.source, tiers, default, tuple(rules), prices, tokenizer, tuple(cases))
+        return Policy(self.doc.source, tiers, default, tuple(rules), prices, tokenizer, tuple(cases), classifier)
 
     def _unknown_keys(self, mapping: dict[Any, Any], path: Path, allowed: tuple[str, ...], what: str) -> None:
         for key in mapping:
@@ -128,6 +141,32 @@ class _Builder:
         if "input" not in values or "output" not in values:
             return None
         return Price(**values, source="rule file")
+
+    def _classifier(self, node: Any, prices: dict[str, Price]) -> Classifier | None:
+        path = ("classifier",)
+        if not isinstance(node, dict):
+            self.fail(path, "'classifier' must be a mapping like {model: gpt-4o-mini, prompt_tokens: 150}")
+            return None
+        self._unknown_keys(node, path, CLASSIFIER_KEYS, "classifier key")
+        model = node.get("model")
+        if not isinstance(model, str):
+            self.fail(path, "'classifier' needs 'model': the model the router calls before routing")
+            return None
+        try:
+            lookup(model, prices)
+        except LlmrouteError as exc:
+            self.fail(path + ("model",), f"classifier: {exc}")
+        counts = {}
+        for key, default in (("prompt_tokens", 0), ("output_tokens", 0)):
+            value = node.get(key, default)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                self.fail(path + (key,), f"classifier '{key}' must be a whole number >= 0, got {value!r}")
+                value = 0
+            counts[key] = value
+        include = node.get("include_query", True)
+        if not isinstance(include, bool):
+            self.fail(path + ("include_query",), f"classifier 'include_query' must be true or false, got {include!r}")
+        return Classifier(model, counts["prompt_tokens"], bool(include), counts["output_tokens"])
 
     def _tiers(self, node: Any, prices: dict[str, Price]) -> dict[str, str]:
         if not isinstance(node, dict) or not node:

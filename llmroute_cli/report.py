@@ -62,7 +62,7 @@ def build_report(
     if queries == 0:
         raise LlmrouteError("no requests to simulate: every record was empty or skipped")
     per_day = 1 / period.days / sample_rate
-    routed = float(t.cost.sum())
+    routed = float(t.cost.sum()) + t.overhead_cost
     report: dict[str, Any] = {
         "queries": queries,
         "days": period.days,
@@ -72,14 +72,18 @@ def build_report(
         "tokens": _token_sources(sim, queries),
         "tiers": _tiers(sim, queries, per_day),
         "rules": _rules(sim, queries, per_day),
-        "routed": _money(routed, routed * per_day),
+        "routed": {**_money(routed, routed * per_day), "daily_overhead_usd": t.overhead_cost * per_day},
         "baseline": _baselines(sim, queries, per_day),
     }
+    if policy.classifier is not None:
+        report["overhead"] = _overhead(sim, per_day)
     report["savings"] = {
         name: _saving(report["routed"]["daily_cost_usd"], base["daily_cost_usd"])
         for name, base in report["baseline"].items()
         if base is not None
     }
+    report["intervals"] = intervals(sim, per_day)
+    report["assumptions"] = assumptions(sim)
     report["warnings"] = _warnings(sim, period, queries)
     if read is not None:
         report["input"] = read
@@ -171,3 +175,63 @@ def _warnings(sim: Simulation, period: Period, queries: int) -> list[str]:
     if period.source == "timestamps" and t.rows_with_time < queries:
         warnings.append(f"{queries - t.rows_with_time:,} requests have no timestamp; the period comes from the others")
     return warnings
+
+
+def _overhead(sim: Simulation, per_day: float) -> dict[str, Any]:
+    clf, t = sim.router.policy.classifier, sim.totals
+    assert clf is not None
+    return {"model": clf.model, "tokens": t.overhead_tokens, **_money(t.overhead_cost, t.overhead_cost * per_day)}
+
+
+def intervals(sim: Simulation, per_day: float, level: float = 0.95) -> dict[str, Any] | None:
+    """Bootstrap (Poisson, over requests) intervals of daily spend and daily savings."""
+    import numpy as np
+
+    reps = sim.replicates
+    if len(reps) == 0:
+        return None
+    lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
+    daily = reps * per_day
+
+    def band(values: np.ndarray) -> list[float]:
+        return [float(np.percentile(values, lo)), float(np.percentile(values, hi))]
+
+    out: dict[str, Any] = {
+        "method": f"Poisson bootstrap over requests, {len(reps)} resamples",
+        "level": level,
+        "routed_daily_usd": band(daily[:, 0]),
+        "savings_daily_usd": {"all_expensive": band(daily[:, 1] - daily[:, 0])},
+    }
+    if sim.totals.rows_with_model == int(sim.totals.queries.sum()):
+        out["savings_daily_usd"]["as_logged"] = band(daily[:, 2] - daily[:, 0])
+    return out
+
+
+def assumptions(sim: Simulation) -> dict[str, Any]:
+    """What the figures assume, in words, with the counts they apply to."""
+    from .usage import measured_ratios
+
+    t, opts = sim.totals, sim.options
+    models = list(dict.fromkeys(sim.slot_models.tolist()))
+    ratios = measured_ratios(t.output_by_group, models)
+    if opts.model_output_ratios:
+        used = ", ".join(f"{m}={r:g}" for m, r in opts.model_output_ratios.items())
+        output = f"output of moved requests rescaled by --output-ratio {used}"
+    else:
+        output = "moved requests keep their logged output length (pass --output-ratio MODEL=R to rescale)"
+    cache = (
+        "moved requests priced without cache (--cold-cache)"
+        if opts.cold_cache
+        else "moved requests keep their cached share of input (pass --cold-cache to price them uncached)"
+    )
+    return {
+        "cache": cache,
+        "cached_requests": t.cached_rows,
+        "moved_requests": t.moved,
+        "batch_requests": t.batch_rows,
+        "batch": "batch prices where the model publishes them; cache reads never discounted twice",
+        "long_context_requests": t.long_context_rows,
+        "reasoning_tokens": t.reasoning_tokens,
+        "output_length": output,
+        "measured_output_ratios": ratios,
+    }

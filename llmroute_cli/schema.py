@@ -115,6 +115,17 @@ def rule_file_schema() -> dict[str, Any]:
         "tiers": {"type": "object", "minProperties": 1, "additionalProperties": {"type": "string"}},
         "default": {"type": "string"},
         "prices": {"type": "object", "additionalProperties": {"$ref": "#/$defs/price"}},
+        "classifier": {
+            "type": "object",
+            "required": ["model"],
+            "additionalProperties": False,
+            "properties": {
+                "model": {"type": "string"},
+                "prompt_tokens": {"type": "integer", "minimum": 0},
+                "include_query": {"type": "boolean"},
+                "output_tokens": {"type": "integer", "minimum": 0},
+            },
+        },
         "rules": {"type": "array", "items": rule},
         "cases": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"$ref": "#/$defs/case"}}]},
     }

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .costing import Tokens, long_context_rows, request_costs
 from .counting import TokenCounter
 from .errors import LlmrouteError
+from .prices import resolve
 from .router import Router
+from .usage import output_stats, token_arrays
 
 if TYPE_CHECKING:
     import numpy as np
@@ -18,12 +21,17 @@ DEFAULT_OUTPUT_RATIO = 0.25
 
 @dataclass(frozen=True, slots=True)
 class SimulateOptions:
-    """How to fill gaps in the logs and which tier is the all-expensive baseline."""
+    """How to fill gaps in the logs, price moved requests, and measure uncertainty."""
 
     output_tokens: int | None = None
     output_ratio: float = DEFAULT_OUTPUT_RATIO
     output_ratio_given: bool = False
+    model_output_ratios: dict[str, float] = field(default_factory=dict)
     baseline_tier: str | None = None
+    cold_cache: bool = False
+    batch: bool = False
+    bootstrap: int = 200
+    seed: int = 0
 
 
 @dataclass(slots=True)
@@ -36,13 +44,21 @@ class Totals:
     cost: np.ndarray
     baseline_cost: float = 0.0
     logged_cost: float = 0.0
+    overhead_cost: float = 0.0
+    overhead_tokens: int = 0
     rows_with_model: int = 0
+    moved: int = 0
     input_logged: int = 0
     output_logged: int = 0
+    cached_rows: int = 0
+    batch_rows: int = 0
+    long_context_rows: int = 0
+    reasoning_tokens: int = 0
     first_ts: float = float("inf")
     last_ts: float = float("-inf")
     rows_with_time: int = 0
     logged_models: dict[str, int] = field(default_factory=dict)
+    output_by_group: dict[tuple[int, str], list[float]] = field(default_factory=dict)
 
 
 class Simulation:
@@ -56,65 +72,131 @@ class Simulation:
         policy = router.policy
         self.baseline_tier = options.baseline_tier or most_expensive_tier(router)
         if self.baseline_tier not in policy.tiers:
-            raise LlmrouteError(
-                f"unknown baseline tier '{self.baseline_tier}'; expected one of: {', '.join(policy.tiers)}"
-            )
-        slots = len(policy.rules) + 1
+            tiers = ", ".join(policy.tiers)
+            raise LlmrouteError(f"unknown baseline tier '{self.baseline_tier}'; expected one of: {tiers}")
         self.slot_tiers = [r.tier for r in policy.rules] + [policy.default]
-        prices = [policy.price(policy.tiers[t]) for t in self.slot_tiers]
-        self.in_price = np.array([p.input for p in prices]) / 1e6
-        self.out_price = np.array([p.output for p in prices]) / 1e6
+        self.slot_models = np.array([self.key(policy.tiers[t]) for t in self.slot_tiers], dtype=object)
+        self.ratios = {self.key(m): r for m, r in options.model_output_ratios.items()}
+        slots = len(self.slot_tiers)
         self.totals = Totals(*(np.zeros(slots, dtype=np.int64) for _ in range(3)), np.zeros(slots))
+        self.rng = np.random.default_rng(options.seed)
+        self.replicates = np.zeros((options.bootstrap, 3))  # routed incl. overhead, baseline, as logged
+
+    def key(self, model: str) -> str:
+        """The price-table name of a model (aliases resolved); unknown models are an error."""
+        self.router.policy.price(model)
+        return str(resolve(model, self.router.policy.prices))
 
     def add(self, chunk: pd.DataFrame) -> pd.DataFrame:
         """Route one chunk, add it to the totals, return its per-request decisions."""
         import numpy as np
 
-        frame = self._with_tokens(chunk)
+        frame, tokens, has_out = self._prepare(chunk)
         idx = self.router.rule_indices(frame)
         slot = np.where(idx < 0, len(self.slot_tiers) - 1, idx)
-        inp = frame["input_tokens"].to_numpy(dtype=np.int64)
-        out = frame["output_tokens"].to_numpy(dtype=np.int64)
-        cost = inp * self.in_price[slot] + out * self.out_price[slot]
-        self._accumulate(slot, inp, out, cost, frame)
+        logged = self._logged_models(frame)
+        cost, out = self._cost_on(self.slot_models[slot], tokens, logged, count_moves=True)
+        base = self._cost_on(
+            np.full(len(frame), self.key(self.router.model(self.baseline_tier)), dtype=object), tokens, logged
+        )[0]
+        as_logged = self._logged_cost(tokens, logged)
+        overhead = self._overhead(frame)
+        self._accumulate(slot, tokens.input, out, cost, base, as_logged, overhead)
+        self._observe(frame, tokens, slot, logged, has_out)
         decisions = self.router.decisions_from_indices(idx, frame.index)
         decisions.insert(0, "id", _row_ids(frame))
-        decisions["input_tokens"], decisions["output_tokens"], decisions["cost_usd"] = inp, out, cost
+        decisions["input_tokens"], decisions["output_tokens"], decisions["cost_usd"] = tokens.input, out, cost
         return decisions
 
-    def _with_tokens(self, chunk: pd.DataFrame) -> pd.DataFrame:
-        import numpy as np
-        import pandas as pd
-
+    def _prepare(self, chunk: pd.DataFrame) -> tuple[pd.DataFrame, Tokens, np.ndarray]:
         frame = chunk.copy(deep=False)
-        logged_in = _int_or_missing(frame, "input_tokens")
-        missing = np.isnan(logged_in)
-        if missing.any():
-            sub = frame[missing]
-            messages = sub["messages"] if "messages" in sub else pd.Series([None] * len(sub))
-            counted = self.counter.requests(sub["query"].tolist(), _texts(sub, "context"), messages.tolist())
-            logged_in[missing] = counted
-        frame["input_tokens"] = logged_in.astype(np.int64)
-        self.totals.input_logged += int((~missing).sum())
+        tokens, has_in, has_out = token_arrays(frame, self.counter, self.options)
+        frame["input_tokens"] = tokens.input
         for name in self.router.token_fields - {"request"}:
             frame[f"{name}_tokens"] = self.counter.counts(_texts(frame, name))
-        frame["output_tokens"] = self._output_tokens(frame, logged_in)
-        return frame
+        t = self.totals
+        t.input_logged += int(has_in.sum())
+        t.output_logged += int(has_out.sum())
+        t.cached_rows += int(((tokens.cache_read > 0) | (tokens.cache_write > 0)).sum())
+        t.batch_rows += int(tokens.batch.sum())
+        t.reasoning_tokens += int(tokens.reasoning.sum())
+        return frame, tokens, has_out
 
-    def _output_tokens(self, frame: pd.DataFrame, inputs: np.ndarray) -> np.ndarray:
+    def _logged_models(self, frame: pd.DataFrame) -> np.ndarray:
         import numpy as np
 
-        logged = _int_or_missing(frame, "output_tokens")
-        missing = np.isnan(logged)
-        self.totals.output_logged += int((~missing).sum())
-        if self.options.output_tokens is not None:
-            estimate = np.full(len(frame), float(self.options.output_tokens))
-        else:
-            estimate = np.rint(inputs * self.options.output_ratio)
-        return np.where(missing, estimate, logged).astype(np.int64)
+        if "model" not in frame:
+            return np.full(len(frame), None, dtype=object)
+        raw = frame["model"].astype(object).where(frame["model"].notna(), None).to_numpy(dtype=object)
+        keys = {m: self.key(str(m)) for m in set(raw.tolist()) if m is not None}
+        return np.array([keys.get(m) if m is not None else None for m in raw], dtype=object)
+
+    def _cost_on(self, targets: np.ndarray, tokens: Tokens, logged: np.ndarray, count_moves: bool = False) -> Any:
+        """Cost and billed output tokens of each request on its target model."""
+        import numpy as np
+
+        cost = np.zeros(len(targets))
+        output = tokens.output.copy()
+        for model in set(targets.tolist()):
+            rows = np.flatnonzero(targets == model)
+            t = tokens.take(rows)
+            moved = np.array([m is not None and m != model for m in logged[rows]], dtype=bool)
+            t = self._moved(t, moved, model)
+            cost[rows], output[rows] = request_costs(self.router.policy.prices[model], t), t.output
+            if count_moves:
+                self.totals.moved += int(moved.sum())
+                self.totals.long_context_rows += long_context_rows(self.router.policy.prices[model], t)
+        return cost, output
+
+    def _moved(self, t: Tokens, moved: np.ndarray, model: str) -> Tokens:
+        """Requests moved off their logged model: lose their cache (--cold-cache), rescale their output."""
+        import numpy as np
+
+        if not moved.any():
+            return t
+        read, write, out, reasoning = t.cache_read.copy(), t.cache_write.copy(), t.output.copy(), t.reasoning.copy()
+        if self.options.cold_cache:
+            read[moved], write[moved] = 0, 0
+        ratio = self.ratios.get(model)
+        if ratio is not None:
+            out[moved] = np.rint(out[moved] * ratio).astype(np.int64)
+            reasoning[moved] = np.minimum(np.rint(reasoning[moved] * ratio).astype(np.int64), out[moved])
+        return Tokens(t.input, out, read, write, reasoning, t.batch)
+
+    def _logged_cost(self, tokens: Tokens, logged: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        cost = np.zeros(len(logged))
+        for model in {m for m in logged.tolist() if m is not None}:
+            rows = np.flatnonzero(logged == model)
+            cost[rows] = request_costs(self.router.policy.prices[model], tokens.take(rows))
+        self.totals.rows_with_model += int(np.sum(logged != None))  # noqa: E711 - elementwise
+        for model in {m for m in logged.tolist() if m is not None}:
+            self.totals.logged_models[model] = self.totals.logged_models.get(model, 0) + int(np.sum(logged == model))
+        return cost
+
+    def _overhead(self, frame: pd.DataFrame) -> np.ndarray:
+        import numpy as np
+
+        clf = self.router.policy.classifier
+        if clf is None:
+            return np.zeros(len(frame))
+        tokens = np.full(len(frame), clf.prompt_tokens, dtype=np.int64)
+        if clf.include_query:
+            tokens += np.array(self.counter.counts(_texts(frame, "query")), dtype=np.int64)
+        self.totals.overhead_tokens += int(tokens.sum()) + clf.output_tokens * len(frame)
+        price = self.router.policy.price(clf.model)
+        return (tokens * price.input + clf.output_tokens * price.output) * 1e-6
 
     def _accumulate(
-        self, slot: np.ndarray, inp: np.ndarray, out: np.ndarray, cost: np.ndarray, frame: pd.DataFrame
+        self,
+        slot: np.ndarray,
+        inp: np.ndarray,
+        out: np.ndarray,
+        cost: np.ndarray,
+        base: np.ndarray,
+        as_logged: np.ndarray,
+        overhead: np.ndarray,
     ) -> None:
         import numpy as np
 
@@ -123,25 +205,19 @@ class Simulation:
         t.input_tokens += np.bincount(slot, weights=inp, minlength=n).astype(np.int64)
         t.output_tokens += np.bincount(slot, weights=out, minlength=n).astype(np.int64)
         t.cost += np.bincount(slot, weights=cost, minlength=n)
-        base = self.router.policy.price(self.router.model(self.baseline_tier))
-        t.baseline_cost += float(base.input_cost(inp.sum()) + base.output_cost(out.sum()))
-        self._accumulate_logged(frame, inp, out)
-        self._accumulate_time(frame)
+        t.baseline_cost += float(base.sum())
+        t.logged_cost += float(as_logged.sum())
+        t.overhead_cost += float(overhead.sum())
+        if self.options.bootstrap:
+            weights = self.rng.poisson(1.0, size=(self.options.bootstrap, len(slot))).astype(np.float64)
+            self.replicates += weights @ np.column_stack([cost + overhead, base, as_logged])
 
-    def _accumulate_logged(self, frame: pd.DataFrame, inp: np.ndarray, out: np.ndarray) -> None:
-        if "model" not in frame:
-            return
-        t = self.totals
-        models = frame["model"]
-        for model, rows in models.groupby(models, observed=True).indices.items():
-            price = self.router.policy.price(str(model))
-            t.logged_cost += float(price.input_cost(inp[rows].sum()) + price.output_cost(out[rows].sum()))
-            t.rows_with_model += len(rows)
-            t.logged_models[str(model)] = t.logged_models.get(str(model), 0) + len(rows)
-
-    def _accumulate_time(self, frame: pd.DataFrame) -> None:
+    def _observe(
+        self, frame: pd.DataFrame, tokens: Tokens, slot: np.ndarray, logged: np.ndarray, has_out: np.ndarray
+    ) -> None:
         import numpy as np
 
+        output_stats(self.totals.output_by_group, slot, logged, tokens.output, has_out)
         if "timestamp" not in frame:
             return
         ts = frame["timestamp"].to_numpy(dtype=float, na_value=np.nan)
@@ -158,14 +234,6 @@ def most_expensive_tier(router: Router) -> str:
     return max(policy.tiers, key=lambda t: (lambda p: p.input + p.output)(policy.price(policy.tiers[t])))
 
 
-def _int_or_missing(frame: pd.DataFrame, column: str) -> np.ndarray:
-    import numpy as np
-
-    if column not in frame:
-        return np.full(len(frame), np.nan)
-    return frame[column].to_numpy(dtype=float, na_value=np.nan)
-
-
 def _texts(frame: pd.DataFrame, column: str) -> list[str]:
     if column not in frame:
         return [""] * len(frame)
@@ -176,4 +244,4 @@ def _row_ids(frame: pd.DataFrame) -> list[Any]:
     ids = frame["id"].tolist() if "id" in frame else [None] * len(frame)
     sources = frame["source"].tolist() if "source" in frame else [""] * len(frame)
     lines = frame["line"].tolist() if "line" in frame else list(range(1, len(frame) + 1))
-    return [i if i else f"{s}:{n}" for i, s, n in zip(ids, sources, lines, strict=True)]
+    return [i if isinstance(i, str) and i else f"{s}:{n}" for i, s, n in zip(ids, sources, lines, strict=True)]

@@ -33,18 +33,36 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def load_router(rules: Path | None) -> Any:
+def price_table(prices_file: Path | None) -> Any:
+    """The built-in prices, overridden by a LiteLLM-format price map when given."""
+    from ..prices import BUILTIN_PRICES
+
+    if prices_file is None:
+        return BUILTIN_PRICES
+    from ..price_maps import load_price_map
+
+    return {**BUILTIN_PRICES, **load_price_map(prices_file)}
+
+
+def load_router(rules: Path | None, prices_file: Path | None = None) -> Any:
     """The router for ``--rules``, else ./routes.yaml when present, else the built-in policy."""
     from ..router import Router
 
+    prices = price_table(prices_file)
     if rules is not None:
-        return Router.from_file(rules)
+        return Router.from_file(rules, prices)
     if DEFAULT_RULES.is_file():
-        return Router.from_file(DEFAULT_RULES)
-    return Router.builtin()
+        return Router.from_file(DEFAULT_RULES, prices)
+    return Router.builtin(prices)
 
 
 def stdout_console() -> Any:
+    """A console for report data; piped output gets room for wide tables ($COLUMNS, else 160)."""
+    import os
+
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(highlight=False, width=160)
+    return console

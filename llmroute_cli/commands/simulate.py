@@ -35,9 +35,22 @@ def simulate(
     sample_rate: Annotated[float, typer.Option(help="Share of all traffic the logs hold, e.g. 0.1.")] = 1.0,
     output_tokens: Annotated[int | None, typer.Option(help="Output tokens per request when not logged.")] = None,
     output_ratio: Annotated[
-        float | None, typer.Option(help="Output tokens per input token when not logged [default: 0.25].")
+        list[str] | None,
+        typer.Option(
+            help="R: output tokens per input token when not logged [default: 0.25]. "
+            "MODEL=R: output length of requests moved to MODEL, relative to the logged one. Repeatable."
+        ),
     ] = None,
     baseline_tier: Annotated[str | None, typer.Option(help="Tier of the all-expensive baseline.")] = None,
+    prices: Annotated[
+        Path | None, typer.Option(help="LiteLLM-format price map (model_prices_and_context_window.json).")
+    ] = None,
+    cold_cache: Annotated[
+        bool, typer.Option(help="Price requests moved to another model without cache reads.")
+    ] = False,
+    batch: Annotated[bool, typer.Option(help="Price every request at Batch API prices.")] = False,
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% intervals (0: none).")] = 200,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
     fmt: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.table,
     output: Annotated[Path | None, typer.Option(help="Write the report to this file (atomically).")] = None,
     decisions: Annotated[Path | None, typer.Option(help="Write one line per request (.jsonl or .csv).")] = None,
@@ -72,13 +85,32 @@ def simulate(
     _emit(report, fmt, output)
 
 
-def _check_numbers(output_tokens: int | None, output_ratio: float | None, sample_rate: float) -> None:
+def parse_output_ratios(values: list[str]) -> tuple[float | None, dict[str, float]]:
+    """``R`` (the estimate for unlogged output) and ``MODEL=R`` entries (moved requests)."""
+    plain: float | None = None
+    per_model: dict[str, float] = {}
+    for value in values:
+        model, _, number = value.rpartition("=")
+        try:
+            ratio = float(number)
+        except ValueError:
+            raise UsageError(f"--output-ratio takes R or MODEL=R, got '{value}'") from None
+        if ratio < 0:
+            raise UsageError(f"--output-ratio must be 0 or more, got '{value}'")
+        if model:
+            per_model[model] = ratio
+        else:
+            plain = ratio
+    return plain, per_model
+
+
+def _check_numbers(output_tokens: int | None, output_ratio: float | None, sample_rate: float, bootstrap: int) -> None:
     if output_tokens is not None and output_ratio is not None:
         raise UsageError("give --output-tokens or --output-ratio, not both")
     if output_tokens is not None and output_tokens < 0:
         raise UsageError(f"--output-tokens must be 0 or more, got {output_tokens}")
-    if output_ratio is not None and output_ratio < 0:
-        raise UsageError(f"--output-ratio must be 0 or more, got {output_ratio}")
+    if bootstrap < 0:
+        raise UsageError(f"--bootstrap must be 0 or more, got {bootstrap}")
     if not 0 < sample_rate <= 1:
         raise UsageError(f"--sample-rate must be more than 0 and at most 1, got {sample_rate}")
 

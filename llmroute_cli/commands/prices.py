@@ -1,0 +1,98 @@
+"""``llmroute prices``: the effective price table and where each price came from."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ._common import handle_errors, load_router, stdout_console
+
+COLUMNS = [
+    "input",
+    "output",
+    "cached_input",
+    "cache_write",
+    "batch_input",
+    "batch_output",
+    "batch_cached_input",
+    "reasoning_output",
+]
+
+
+@handle_errors
+def prices(
+    models: Annotated[
+        list[str] | None, typer.Argument(help="Models to show [default: built-in, rule file, tiers].")
+    ] = None,
+    rules: Annotated[Path | None, typer.Option(help="Rule file [default: ./routes.yaml, else built-in].")] = None,
+    prices_file: Annotated[Path | None, typer.Option("--prices", help="LiteLLM-format price map.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the effective prices (USD per 1M tokens) and their source.
+
+    Example: llmroute prices gpt-4o openai/gpt-4o-2024-08-06 --prices model_prices_and_context_window.json
+    """
+    from ..prices import BUILTIN_PRICES, resolve
+
+    router = load_router(rules, prices_file)
+    policy = router.policy
+    table = policy.prices
+    names = models or list(
+        dict.fromkeys(
+            [*BUILTIN_PRICES, *(m for m, p in table.items() if p.source == "rule file"), *policy.tiers.values()]
+        )
+    )
+    for name in names:
+        policy.price(name)  # an unknown model is an error naming the closest known ones
+    rows = [_row(name, str(resolve(name, table)), table, policy) for name in names]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+    else:
+        _render(rows)
+
+
+def _row(name: str, key: str, table: Any, policy: Any) -> dict[str, Any]:
+    price = table[key]
+    tiers = [t for t, m in policy.tiers.items() if m in (name, key)]
+    return {
+        "model": name,
+        "priced_as": key,
+        **{c: getattr(price, c) for c in COLUMNS},
+        "long_context": [{"above": lc.above, "input": lc.input, "output": lc.output} for lc in price.long_context],
+        "source": price.source if price.source != "rule file" else f"rule file ({policy.source})",
+        "tiers": tiers,
+    }
+
+
+def _render(rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    table = Table(title="USD per 1M tokens", title_justify="left")
+    for head in [
+        "model",
+        "priced as",
+        "input",
+        "output",
+        "cache read",
+        "cache write",
+        "batch in",
+        "batch out",
+        "long context",
+        "source",
+        "tier",
+    ]:
+        table.add_column(
+            head, justify="right" if head in ("input", "output") or head.startswith(("cache", "batch")) else "left"
+        )
+    for r in rows:
+        cells = [_num(r[c]) for c in ("input", "output", "cached_input", "cache_write", "batch_input", "batch_output")]
+        lc = "; ".join(f">{x['above'] // 1000}k: {_num(x['input'])}/{_num(x['output'])}" for x in r["long_context"])
+        table.add_row(r["model"], r["priced_as"], *cells, lc or "-", r["source"], ", ".join(r["tiers"]) or "-")
+    stdout_console().print(table)
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
