@@ -195,7 +195,7 @@ def test_cached_share_kept_or_cold_when_moved():
     # moved to gpt-4o-mini keeping 4,000 cached: 6,000*0.15 + 4,000*0.075 = 0.0009 + 0.0003
     assert simulate([row])[1]["routed"]["cost_usd"] == pytest.approx(0.0012, abs=1e-12)
     # --cold-cache: 10,000*0.15 = 0.0015
-    sim, report = simulate([row], cold_cache=True)
+    _, report = simulate([row], cold_cache=True)
     assert report["routed"]["cost_usd"] == pytest.approx(0.0015, abs=1e-12)
     assert report["assumptions"]["cache"].endswith("(--cold-cache)") and report["assumptions"]["moved_requests"] == 1
     # as logged (not moved): 6,000*2.50 + 4,000*1.25 = 0.015 + 0.005
