@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .commands import check, golden, prices, route, schema, simulate
+from .commands import check, diff, golden, prices, route, schema, simulate
 
 app = typer.Typer(
     name="llmroute",
@@ -20,3 +20,4 @@ app.command("simulate")(simulate.simulate)
 app.command("test")(golden.test)
 app.command("schema")(schema.schema)
 app.command("prices")(prices.prices)
+app.command("diff")(diff.diff)

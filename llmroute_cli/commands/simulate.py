@@ -12,7 +12,7 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from ..errors import UsageError
-from ._common import handle_errors, load_router, stdout_console
+from ._common import handle_errors, load_router, progress_bar, stdout_console
 
 
 class Format(StrEnum):
@@ -76,7 +76,7 @@ def simulate(
     sim = Simulation(router, options)
     stats = ReadStats()
     read_opts = ReadOptions(query_field=query_field, context_field=context_field, time_field=time_field, strict=strict)
-    with _decision_sink(decisions) as sink, _progress(quiet) as progress:
+    with _decision_sink(decisions) as sink, progress_bar(quiet) as progress:
         for chunk in read_logs(logs, read_opts, stats, progress=progress):
             rows = sim.add(chunk)
             if sink is not None:
@@ -140,20 +140,6 @@ def _write_decisions(rows: Any, sink: TextIO, path: Path | None) -> None:
     elif len(rows):
         text = rows.to_json(orient="records", lines=True, force_ascii=False, double_precision=15)
         sink.write(text if text.endswith("\n") else text + "\n")
-
-
-@contextlib.contextmanager
-def _progress(quiet: bool) -> Iterator[Any]:
-    if quiet or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
-
-    columns = (TextColumn("reading logs"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("read", total=None)
-        yield lambda done, total=None: bar.update(task, completed=done, total=total)
 
 
 def _emit(report: dict[str, Any], fmt: Format, output: Path | None) -> None:

@@ -1,0 +1,85 @@
+"""``llmroute diff``: what a rule change does to traffic, cost and quality, on the same logs."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ._common import handle_errors, price_table, progress_bar
+from .simulate import Format
+
+
+@handle_errors
+def diff(
+    old: Annotated[str, typer.Argument(help="The current rule file, or REV:PATH from git (origin/main:routes.yaml).")],
+    new: Annotated[str, typer.Argument(help="The proposed rule file, or REV:PATH.")],
+    logs: Annotated[list[str], typer.Option("--logs", help="Log files or globs to route with both (repeatable).")],
+    days: Annotated[float | None, typer.Option(help="Days the logs cover [default: from timestamps].")] = None,
+    sample_rate: Annotated[float, typer.Option(help="Share of all traffic the logs hold.")] = 1.0,
+    prices: Annotated[Path | None, typer.Option(help="LiteLLM-format price map.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table (plain text), markdown or json.")] = Format.table,
+    output: Annotated[Path | None, typer.Option(help="Write the report to this file (atomically).")] = None,
+    max_cost_increase: Annotated[float | None, typer.Option(help="Fail if daily spend rises more than PCT%.")] = None,
+    max_expensive_share: Annotated[
+        float | None, typer.Option(help="Fail if the expensive tier gets more than PCT% of requests.")
+    ] = None,
+    max_shift: Annotated[float | None, typer.Option(help="Fail if more than PCT% of requests change tier.")] = None,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Compare two rule files on the same logs; exit 1 when a gate fails.
+
+    Example: llmroute diff origin/main:routes.yaml routes.yaml --logs sample_data/chat_logs.jsonl --format markdown
+    """
+    from ..compare import Comparison, Gates, comparison_report, failed_gates
+    from ..gitrev import read_spec
+    from ..logs import ReadOptions, ReadStats, read_logs
+    from ..router import Router
+    from ..simulate import SimulateOptions
+
+    table = price_table(prices)
+    (old_text, old_name), (new_text, new_name) = read_spec(old), read_spec(new)
+    cmp = Comparison.of(
+        Router.from_text(old_text, old_name, table),
+        Router.from_text(new_text, new_name, table),
+        SimulateOptions(bootstrap=0),
+    )
+    with progress_bar(quiet) as progress:
+        for chunk in read_logs(logs, ReadOptions(), ReadStats(), progress=progress):
+            cmp.add(chunk)
+    report = comparison_report(cmp, days, sample_rate)
+    failures = failed_gates(report, Gates(max_cost_increase, max_expensive_share, max_shift))
+    _emit(report, fmt, output, old_name, new_name, failures)
+    for failure in failures:
+        print(f"gate failed: {failure}", file=sys.stderr)
+    if failures:
+        raise typer.Exit(1)
+
+
+def _emit(report: dict[str, Any], fmt: Any, output: Path | None, old: str, new: str, failures: list[str]) -> None:
+    from ..atomic import write_atomic
+    from ..render_diff import render_markdown, render_text
+
+    if fmt.value == "json":
+        text = json.dumps({**report, "gates_failed": failures}, indent=2, ensure_ascii=False) + "\n"
+    elif fmt.value == "markdown":
+        text = render_markdown(report, old, new, failures)
+        _step_summary(text)
+    else:
+        text = render_text(report, old, new, failures)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(output, text)
+
+
+def _step_summary(markdown: str) -> None:
+    """Append to the GitHub Actions job summary when running there."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(markdown)
