@@ -104,6 +104,21 @@ def single_tier(policy: Policy) -> list[Problem]:
     return [Problem(policy.source, 1, 1, message, "warning")]
 
 
+def never_fired(policy: Policy, hits: tuple[list[int], int]) -> list[Problem]:
+    """Rules that decided none of the logged requests (warnings), and a log routed to one tier."""
+    counts, total = hits
+    problems = [
+        _at(policy, rule, f"rule '{rule.name}' never fired on {total:,} logged requests", "warning")
+        for rule, n in zip(policy.rules, counts, strict=False)
+        if n == 0
+    ]
+    tiers = {t for t, n in zip([r.tier for r in policy.rules] + [policy.default], counts, strict=True) if n}
+    if total and len(tiers) == 1:
+        message = f"all {total:,} logged requests route to tier '{tiers.pop()}'"
+        problems.append(Problem(policy.source, 1, 1, message, "warning"))
+    return problems
+
+
 def lint(policy: Policy) -> list[Problem]:
     """Every lint problem of a loaded policy, in file order."""
     found = shadowed_rules(policy) + blank_keywords(policy) + substring_traps(policy) + single_tier(policy)

@@ -1,4 +1,4 @@
-"""``llmroute check``: validate a rule file like a compiler would."""
+"""``llmroute check``: validate rule files like a compiler would."""
 
 from __future__ import annotations
 
@@ -7,20 +7,37 @@ from typing import Annotated
 
 import typer
 
-from ..errors import ConfigError, UsageError
+from ..errors import ConfigError, Problem, UsageError
 from ._common import DEFAULT_RULES, handle_errors
 
 
 @handle_errors
 def check(
-    path: Annotated[Path, typer.Argument(help="Rule file to check.")] = DEFAULT_RULES,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Rule files to check [default: routes.yaml].")] = None,
     strict: Annotated[bool, typer.Option(help="Fail on warnings too.")] = False,
+    logs: Annotated[
+        list[str] | None, typer.Option("--logs", help="Also report rules that never fire on these logs.")
+    ] = None,
 ) -> None:
-    """Validate a rule file; exit 1 listing every problem as FILE:LINE:COL: message.
+    """Validate rule files; print every problem as FILE:LINE:COL: message; exit 1 on errors.
 
-    Example: llmroute check routes.yaml
+    Example: llmroute check routes.yaml --logs sample_data/chat_logs_small.jsonl
     """
-    from ..lint import lint
+    failed = False
+    for path in paths or [DEFAULT_RULES]:
+        problems, summary = _problems(path, logs)
+        for p in problems:
+            print(p)
+        if summary:
+            print(summary)
+        failed |= any(p.severity == "error" or strict for p in problems)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _problems(path: Path, logs: list[str] | None) -> tuple[list[Problem], str | None]:
+    """Every problem of one rule file, and the 'ok' summary line when none is an error."""
+    from ..lint import lint, never_fired
     from ..policy import load_policy
     from ..router import read_rule_text
 
@@ -29,17 +46,26 @@ def check(
     try:
         policy = load_policy(read_rule_text(path), str(path))
     except ConfigError as exc:
-        _fail(exc.problems)
+        return exc.problems, None
     problems = lint(policy)
-    for p in problems:
-        print(p)
-    if any(p.severity == "error" or strict for p in problems):
-        raise typer.Exit(1)
-    rules = len(policy.rules)
-    print(f"{path}: ok ({rules} rule{'s' * (rules != 1)}, tiers: {', '.join(policy.tiers)}; default: {policy.default})")
+    if logs:
+        problems += never_fired(policy, _hits(policy, logs))
+    if any(p.severity == "error" for p in problems):
+        return problems, None
+    n, tiers = len(policy.rules), ", ".join(policy.tiers)
+    return problems, f"{path}: ok ({n} rule{'s' * (n != 1)}, tiers: {tiers}; default: {policy.default})"
 
 
-def _fail(problems: list) -> None:  # type: ignore[type-arg]
-    for p in problems:
-        print(p)
-    raise typer.Exit(1)
+def _hits(policy: object, logs: list[str]) -> tuple[list[int], int]:
+    """How many logged requests each rule decides, and how many requests there were."""
+    import numpy as np
+
+    from ..logs import ReadOptions, ReadStats, read_logs
+    from ..router import Router
+
+    router = Router(policy)  # type: ignore[arg-type]
+    hits = np.zeros(len(router.policy.rules) + 1, dtype=np.int64)
+    for chunk in read_logs(logs, ReadOptions(), ReadStats()):
+        idx = router.rule_indices(chunk)
+        hits += np.bincount(np.where(idx < 0, len(hits) - 1, idx), minlength=len(hits))
+    return hits.tolist(), int(hits.sum())

@@ -13,12 +13,21 @@ from ._common import DEFAULT_RULES, handle_errors
 
 @handle_errors
 def test(
-    path: Annotated[Path, typer.Argument(help="Rule file whose cases to run.")] = DEFAULT_RULES,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Rule files whose cases to run [default: routes.yaml].")
+    ] = None,
 ) -> None:
     """Run the rule file's golden cases; print each failure with its explanation; exit 1 on any failure.
 
     Example: llmroute test routes.yaml
     """
+    failed = sum(_run(path) for path in paths or [DEFAULT_RULES])
+    if failed:
+        raise typer.Exit(1)
+
+
+def _run(path: Path) -> int:
+    """Run one file's cases, print failures and a summary; return the number failed."""
     from ..golden import run_cases
     from ..render_trace import trace_lines
     from ..router import Router
@@ -36,5 +45,4 @@ def test(
             print(f"  {line}")
     passed = len(results) - len(failed)
     print(f"{path}: {passed} passed, {len(failed)} failed")
-    if failed:
-        raise typer.Exit(1)
+    return len(failed)
