@@ -1,0 +1,155 @@
+"""Benchmark `llmroute simulate` against the two limits of this machine (not a test).
+
+Generates a realistic N-row chat log (OpenAI chat shape: repeated system prompts, user
+messages from short questions to 2 KB documents, some code, some non-ASCII), then prints,
+all measured in this run on this machine:
+
+- the parse limit: orjson over the file line by line, nothing else;
+- the tokenisation limit: tiktoken (o200k_base) encoding every message text, on all cores;
+- `llmroute simulate` with usage logged, and without (tokens counted), with rows/s, MB/s
+  and peak memory (max RSS of the process).
+
+Usage: python bench/bench_simulate.py --rows 1000000 [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+SYSTEM_PROMPTS = [
+    "You are a helpful assistant.",
+    "You are a support agent for Acme Cloud. Answer briefly and link to the docs when you can. " * 6,
+    "Classify the user's message into one of: billing, bug, feature-request, other. Reply with the label only.",
+    "You are a senior Python engineer. Review code for bugs, security issues and style; be specific. " * 4,
+    "Extract the fields name, date, amount and currency from the text as JSON.",
+] + [f"You are assistant #{i} of the internal tools team. Follow the style guide v{i}. " * 8 for i in range(35)]
+# The vocabulary of real MMLU and MT-Bench prompts, plus some non-ASCII as real logs carry.
+WORDS = [
+    *(ROOT / "llmroute_cli" / "data" / "common_words.txt").read_text("utf-8").split(),
+    *["résumé", "naïve", "café", "東京", "データ", "🚀", "—", "“quoted”"] * 50,
+]
+
+
+def _text(rng: random.Random, n_words: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n_words))
+
+
+def _user(rng: random.Random) -> str:
+    kind = rng.random()
+    if kind < 0.5:
+        return _text(rng, rng.randint(5, 30)) + "?"
+    if kind < 0.65:
+        return "Fix this:\n```python\ndef f(x):\n    return x / 0\n```\n" + _text(rng, rng.randint(20, 80))
+    return _text(rng, rng.randint(150, 400))
+
+
+def generate(path: Path, rows: int, usage: bool, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    t0 = 1_767_225_600  # 2026-01-01
+    with path.open("wb") as f:
+        for i in range(rows):
+            messages = [
+                {"role": "system", "content": rng.choice(SYSTEM_PROMPTS)},
+                {"role": "user", "content": _user(rng)},
+            ]
+            record: dict = {
+                "id": f"chatcmpl-{i}",
+                "created": t0 + i * 604_800 // rows,
+                "model": rng.choice(["gpt-4o", "gpt-4o-mini"]),
+                "messages": messages,
+            }
+            if usage:
+                chars = sum(len(m["content"]) for m in messages)
+                record["usage"] = {"prompt_tokens": chars // 4 + 10, "completion_tokens": rng.randint(5, 400)}
+            f.write(orjson.dumps(record) + b"\n")
+
+
+def parse_limit(path: Path) -> float:
+    start = time.perf_counter()
+    with path.open("rb") as f:
+        for line in f:
+            orjson.loads(line)
+    return time.perf_counter() - start
+
+
+def token_limit(path: Path) -> float:
+    """Encode every message text with the fastest method measured here: a pool of threads over slices."""
+    sys.path.insert(0, str(ROOT))
+    from llmroute_cli.tokens import encoding
+
+    enc = encoding("o200k_base")
+    texts = [m["content"] for line in path.open("rb") for m in orjson.loads(line)["messages"]]
+    cores = os.cpu_count() or 1
+    start = time.perf_counter()
+    with ThreadPoolExecutor(cores) as pool:
+        list(
+            pool.map(lambda part: [len(enc.encode_ordinary(t)) for t in part], [texts[i::cores] for i in range(cores)])
+        )
+    return time.perf_counter() - start
+
+
+def run_simulate(path: Path) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of `llmroute simulate` in a fresh process."""
+    probe = (
+        "import resource, subprocess, sys, time; t = time.perf_counter(); "
+        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "llmroute_cli",
+        "simulate",
+        str(path),
+        "--rules",
+        str(ROOT / "routes.yaml"),
+        "--format",
+        "json",
+        "--quiet",
+    ]
+    out = subprocess.run([sys.executable, "-c", probe, *cmd], check=True, capture_output=True, text=True, cwd=ROOT)
+    seconds, kib = out.stdout.split()
+    return float(seconds), int(kib) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--keep", type=Path, help="keep the generated logs in this directory")
+    args = parser.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="llmroute-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    n = args.rows
+    print(f"{n:,} rows, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    for usage in (True, False):
+        path = folder / f"chat_{n}_{'usage' if usage else 'nousage'}.jsonl"
+        if not path.exists():
+            generate(path, n, usage)
+        mb = path.stat().st_size / 1e6
+        label = "usage logged" if usage else "tokens counted"
+        limit = parse_limit(path) if usage else token_limit(path)
+        limit_name = "parse limit (orjson)" if usage else "tokenise limit (tiktoken, all cores)"
+        seconds, peak = run_simulate(path)
+        print(f"[{label}] {mb:,.0f} MB")
+        print(f"  {limit_name:<38} {limit:7.1f} s  {n / limit:10,.0f} rows/s  {mb / limit:7.1f} MB/s")
+        print(
+            f"  {'llmroute simulate':<38} {seconds:7.1f} s  {n / seconds:10,.0f} rows/s  {mb / seconds:7.1f} MB/s"
+            f"  peak {peak:,.0f} MB  ({seconds / limit:.2f}x the limit)"
+        )
+    print(f"peak memory is the max RSS of the simulate process; usage resource: {resource.getpagesize()} B pages")
+
+
+if __name__ == "__main__":
+    main()
