@@ -103,7 +103,38 @@ def render_table(report: dict[str, Any], console: Any) -> None:
     _render_notes(report, console.print)
 
 
+def _notes(report: dict[str, Any]) -> list[str]:
+    """Intervals and assumptions, one line each."""
+    lines = []
+    iv = report.get("intervals")
+    if iv:
+        lo, hi = iv["routed_daily_usd"]
+        slo, shi = iv["savings_daily_usd"]["all_expensive"]
+        lines.append(
+            f"95% interval ({iv['method']}): spend per day {money(lo)} to {money(hi)}; "
+            f"saved per day against everything-expensive {money(slo)} to {money(shi)}"
+        )
+    if "overhead" in report:
+        o = report["overhead"]
+        lines.append(
+            f"router overhead: {o['model']} classifier, {money(o['daily_cost_usd'])} per day "
+            "(included in the routed spend)"
+        )
+    a = report.get("assumptions")
+    if a:
+        lines.append(f"assumed: {a['cache']}; {a['output_length']}")
+        for pair, m in a["measured_output_ratios"].items():
+            model = pair.split("/")[0]
+            lines.append(
+                f"measured: {pair} output length {m['ratio']:.2f}x over {m['requests']:,} requests in "
+                f"{m['rule_groups']} rule groups (use it with --output-ratio {model}={m['ratio']:.2f})"
+            )
+    return lines
+
+
 def _render_notes(report: dict[str, Any], emit: Any) -> None:
+    for line in _notes(report):
+        emit(line, markup=False)
     for w in report["warnings"]:
         emit(f"warning: {w}", markup=False)
     skipped = report.get("input", {}).get("skipped", 0)

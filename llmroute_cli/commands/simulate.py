@@ -65,13 +65,19 @@ def simulate(
     from ..report import build_report, period_of
     from ..simulate import DEFAULT_OUTPUT_RATIO, SimulateOptions, Simulation
 
-    _check_numbers(output_tokens, output_ratio, sample_rate)
-    router = load_router(rules)
+    ratio, per_model = parse_output_ratios(output_ratio or [])
+    _check_numbers(output_tokens, ratio, sample_rate, bootstrap)
+    router = load_router(rules, prices)
     options = SimulateOptions(
-        output_tokens,
-        DEFAULT_OUTPUT_RATIO if output_ratio is None else output_ratio,
-        output_ratio is not None,
-        baseline_tier,
+        output_tokens=output_tokens,
+        output_ratio=DEFAULT_OUTPUT_RATIO if ratio is None else ratio,
+        output_ratio_given=ratio is not None,
+        model_output_ratios=per_model,
+        baseline_tier=baseline_tier,
+        cold_cache=cold_cache,
+        batch=batch,
+        bootstrap=bootstrap,
+        seed=seed,
     )
     sim = Simulation(router, options)
     stats = ReadStats()
