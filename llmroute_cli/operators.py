@@ -1,13 +1,16 @@
 """The operator registry: each operator's scalar and vectorised test, side by side.
 
 Text matching is defined so that the scalar path (Python) and the vectorised path (Arrow's RE2)
-agree on every input: ``ignore_case`` and ``words`` fold ASCII letters only, and word characters
-are ASCII letters, digits and ``_``. User ``regex`` patterns use Python's ``re`` on both paths.
+agree on every input: ``contains`` with ``ignore_case`` and ``words`` fold ASCII letters only, and
+word characters are ASCII letters, digits and ``_``. User ``regex`` patterns use Python's ``re`` on
+both paths, so their ``ignore_case`` folds Unicode as ``re.IGNORECASE`` does. Lone surrogates (which
+no UTF-8 text can hold) read as U+FFFD on both paths.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 import re
 from collections.abc import Callable, Sequence
@@ -179,7 +182,23 @@ def _num(x: float) -> str:
 
 
 def is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
+    """A real number (Python or numpy), not a bool, not NaN."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np_bool())) and not math.isnan(value)
+
+
+def np_bool() -> type:
+    import numpy as np
+
+    return np.bool_
+
+
+def clean_text(text: str) -> str:
+    """The text with lone surrogates as U+FFFD, so it can be UTF-8 (as Arrow needs)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+    return text
 
 
 def same(value: Any, expected: Any) -> bool:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .conditions import get_path
+from .operators import clean_text
 from .tokens import chat_tokens, count, request_messages
 
 if TYPE_CHECKING:
@@ -18,7 +20,7 @@ class OneRequest:
     """A single request: query, context, metadata and (when logged) its input tokens."""
 
     def __init__(self, query: str, context: str, metadata: dict[str, Any], input_tokens: int | None, tokenizer: str):
-        self.query, self.context, self.metadata = query, context, metadata
+        self.query, self.context, self.metadata = clean_text(query), clean_text(context), metadata
         self.input_tokens, self.tokenizer = input_tokens, tokenizer
 
     def text(self, name: str) -> tuple[str, ...]:
@@ -60,7 +62,11 @@ class FrameRequests:
         def make() -> pa.ChunkedArray:
             if column not in self.frame:
                 return pa.chunked_array([pa.array([""] * len(self.frame), pa.large_string())])
-            arr = pa.chunked_array([pa.array(self.frame[column], from_pandas=True)])
+            try:
+                arr = pa.chunked_array([pa.array(self.frame[column], from_pandas=True)])
+            except UnicodeEncodeError:
+                cleaned = [None if v is None or v != v else clean_text(str(v)) for v in self.frame[column]]
+                arr = pa.chunked_array([pa.array(cleaned, pa.large_string())])
             return pc.fill_null(arr.cast(pa.large_string()), "")
 
         return self._memo(("arrow", column), make)
@@ -107,4 +113,4 @@ class FrameRequests:
     def meta(self, path: str) -> list[Any]:
         if "metadata" not in self.frame:
             return [get_path({}, path)] * len(self.frame)
-        return [get_path(m if isinstance(m, dict) else {}, path) for m in self.frame["metadata"]]
+        return [get_path(m if isinstance(m, Mapping) else {}, path) for m in self.frame["metadata"]]
