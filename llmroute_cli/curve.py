@@ -1,0 +1,158 @@
+"""RouteLLM's cost-quality metrics: the curve of quality against expensive share, APGR and CPT.
+
+Definitions follow RouteLLM (Ong et al., 2024, "RouteLLM: Learning to Route LLMs with Preference
+Data"; code: lm-sys/RouteLLM ``routellm/evals/evaluate.py``), with the strong model as our expensive
+tier and the weak model as our cheap tier:
+
+- *Performance gap recovered* of a routing with mean quality ``q``:
+  ``PGR = (q - q_cheap) / (q_expensive - q_cheap)``; all-cheap scores 0, all-expensive 1.
+- *APGR* (average PGR): the area under PGR against the expensive share ``x`` for ``x`` from 0 to 1,
+  by the trapezoidal rule over the measured points. RouteLLM computes
+  ``(AUC(q) - AUC(q_cheap)) / (AUC(q_expensive) - AUC(q_cheap))`` with ``np.trapz`` over its
+  threshold points, which is the same number when the points span 0 to 1. Random routing scores
+  about 0.5; a router that sends the requests that gain most to the expensive tier first scores more.
+- *CPT(p)* (call-performance threshold): the smallest expensive share at which the curve, joined
+  point to point by straight lines, first reaches PGR ``p``. RouteLLM reads it with
+  ``np.interp(q_cheap + p * (q_expensive - q_cheap), accuracies, shares)``, which agrees when
+  quality rises with the expensive share; the first crossing stays defined when it does not.
+
+APGR, CPT and PGR are None when the cheap and expensive tiers have the same mean quality.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class CurvePoint:
+    """Mean quality when ``expensive_share`` of the requests go to the expensive tier."""
+
+    expensive_share: float
+    quality: float
+
+
+@dataclass(frozen=True, slots=True)
+class CurveMetrics:
+    """RouteLLM's summary of a cost-quality curve (see the module docstring for the definitions)."""
+
+    cheap_quality: float
+    expensive_quality: float
+    apgr: float | None
+    cpt50: float | None
+    cpt80: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cheap_quality": self.cheap_quality,
+            "expensive_quality": self.expensive_quality,
+            "apgr": self.apgr,
+            "cpt50": self.cpt50,
+            "cpt80": self.cpt80,
+        }
+
+
+def pgr(quality: float, cheap: float, expensive: float) -> float | None:
+    """Performance gap recovered: (quality - cheap) / (expensive - cheap); None when the gap is 0."""
+    return None if expensive == cheap else (quality - cheap) / (expensive - cheap)
+
+
+def routing_curve(
+    quality_cheap: Sequence[float], quality_expensive: Sequence[float], scores: Sequence[float]
+) -> tuple[CurvePoint, ...]:
+    """The curve of a router that sends a request to the expensive tier when its score is at least a threshold.
+
+    One point per distinct threshold, highest score first, plus the all-cheap point: requests with
+    equal scores move together, as they do under RouteLLM's ``score >= threshold``.
+    """
+    import numpy as np
+
+    qc, qe, s = (np.asarray(a, dtype=float) for a in (quality_cheap, quality_expensive, scores))
+    n = len(s)
+    if n == 0:
+        return ()
+    order = np.argsort(-s, kind="stable")
+    gains = np.cumsum((qe - qc)[order])
+    ends = np.flatnonzero(np.append(s[order][1:] != s[order][:-1], True))
+    base = float(qc.mean())
+    points = [CurvePoint(0.0, base)]
+    points += [CurvePoint((i + 1) / n, base + float(gains[i]) / n) for i in ends]
+    return tuple(points)
+
+
+def oracle_curve(quality_cheap: Sequence[float], quality_expensive: Sequence[float]) -> tuple[CurvePoint, ...]:
+    """The best any router could do: at each share, the requests that gain most go expensive (RouteLLM's optimal).
+
+    Requests where the expensive tier is no better stay cheap, so quality never falls as the share grows.
+    """
+    import numpy as np
+
+    qc, qe = np.asarray(quality_cheap, dtype=float), np.asarray(quality_expensive, dtype=float)
+    n = len(qc)
+    if n == 0:
+        return ()
+    gains = np.concatenate(([0.0], np.cumsum(np.maximum(np.sort(qe - qc)[::-1], 0.0))))
+    base = float(qc.mean())
+    return tuple(CurvePoint(k / n, base + float(gains[k]) / n) for k in range(n + 1))
+
+
+def curve_metrics(
+    points: Sequence[CurvePoint] | Sequence[tuple[float, float]], cheap_quality: float, expensive_quality: float
+) -> CurveMetrics:
+    """APGR, CPT(50%) and CPT(80%) of (expensive share, mean quality) points, e.g. a threshold sweep.
+
+    The all-cheap (0, ``cheap_quality``) and all-expensive (1, ``expensive_quality``) endpoints are
+    added when no point sits at share 0 or 1, so the area always spans the whole 0-1 range.
+    """
+    curve = with_endpoints(points, cheap_quality, expensive_quality)
+    if expensive_quality == cheap_quality:
+        return CurveMetrics(cheap_quality, expensive_quality, None, None, None)
+    xs = [p.expensive_share for p in curve]
+    gs = [(p.quality - cheap_quality) / (expensive_quality - cheap_quality) for p in curve]
+    return CurveMetrics(cheap_quality, expensive_quality, apgr(xs, gs), cpt(xs, gs, 0.5), cpt(xs, gs, 0.8))
+
+
+def request_metrics(
+    quality_cheap: Sequence[float], quality_expensive: Sequence[float], scores: Sequence[float]
+) -> CurveMetrics:
+    """APGR and CPT of a scoring router over per-request qualities of the two tiers."""
+    n = len(quality_cheap)
+    cheap = sum(quality_cheap) / n if n else 0.0
+    expensive = sum(quality_expensive) / n if n else 0.0
+    return curve_metrics(routing_curve(quality_cheap, quality_expensive, scores), cheap, expensive)
+
+
+def with_endpoints(
+    points: Sequence[CurvePoint] | Sequence[tuple[float, float]], cheap_quality: float, expensive_quality: float
+) -> tuple[CurvePoint, ...]:
+    """The points sorted by expensive share, with the all-cheap and all-expensive ends added if missing."""
+    curve = [p if isinstance(p, CurvePoint) else CurvePoint(float(p[0]), float(p[1])) for p in points]
+    for p in curve:
+        if not 0.0 <= p.expensive_share <= 1.0:
+            raise ValueError(f"expensive share {p.expensive_share} is outside 0..1")
+    shares = {p.expensive_share for p in curve}
+    if 0.0 not in shares:
+        curve.append(CurvePoint(0.0, cheap_quality))
+    if 1.0 not in shares:
+        curve.append(CurvePoint(1.0, expensive_quality))
+    return tuple(sorted(curve, key=lambda p: p.expensive_share))
+
+
+def apgr(shares: Sequence[float], gaps: Sequence[float]) -> float:
+    """Trapezoidal area under PGR against expensive share (shares sorted, spanning 0 to 1)."""
+    points = zip(shares, gaps, strict=True)
+    return sum((x1 - x0) * (g0 + g1) / 2 for (x0, g0), (x1, g1) in pairwise(points))
+
+
+def cpt(shares: Sequence[float], gaps: Sequence[float], target: float) -> float | None:
+    """The smallest expensive share where the piecewise-linear PGR curve first reaches ``target``."""
+    for i, (x, g) in enumerate(zip(shares, gaps, strict=True)):
+        if g >= target:
+            if i == 0:
+                return x
+            x0, g0 = shares[i - 1], gaps[i - 1]
+            return x0 + (target - g0) / (g - g0) * (x - x0)
+    return None
