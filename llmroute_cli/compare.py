@@ -89,9 +89,31 @@ def comparison_report(cmp: Comparison, days: float | None, sample_rate: float = 
             "delta_percent": (after - before) / before * 100 if before else None,
         },
         "expensive_tier": {"old": cmp.old.baseline_tier, "new": cmp.new.baseline_tier},
+        "quality": quality_delta(old.get("quality"), new.get("quality")),
         "examples": cmp.examples,
         "old": old,
         "new": new,
+    }
+
+
+def quality_delta(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Under-routing and mean quality before and after, when the logs carry labels."""
+    if not old or not new:
+        return None
+
+    def pair(a: float | None, b: float | None) -> dict[str, float | None]:
+        return {"old": a, "new": b, "delta": None if a is None or b is None else b - a}
+
+    return {
+        "labeled": new["labeled"],
+        "under_routing_rate": pair(old["under_routing_rate"], new["under_routing_rate"]),
+        "over_routing_rate": pair(old["over_routing_rate"], new["over_routing_rate"]),
+        "verdict": {"old": old["verdict"], "new": new["verdict"]},
+        "mean_quality": {
+            scale: pair(old["quality"][scale]["routed"], q["routed"])
+            for scale, q in new["quality"].items()
+            if scale in old["quality"]
+        },
     }
 
 

@@ -28,10 +28,26 @@ def summary_lines(report: dict[str, Any], old_name: str, new_name: str) -> list[
     ]
 
 
+def quality_lines(q: dict[str, Any] | None) -> list[str]:
+    if not q:
+        return []
+    u = q["under_routing_rate"]
+    fmt = lambda x: "n/a" if x is None else percent(x)  # noqa: E731
+    lines = [
+        f"Under-routing on {count(q['labeled'])} labeled requests: {fmt(u['old'])} → {fmt(u['new'])} "
+        f"({q['verdict']['old'] or 'n/a'} → {q['verdict']['new'] or 'n/a'})."
+    ]
+    names = {"scores": "judge score", "correct": "accuracy"}
+    for scale, m in q["mean_quality"].items():
+        lines.append(f"Mean {names.get(scale, scale)}: {m['old']:.3f} → {m['new']:.3f} ({m['delta']:+.3f}).")
+    return lines
+
+
 def render_markdown(report: dict[str, Any], old_name: str, new_name: str, failures: list[str]) -> str:
     """Compact GitHub-flavoured Markdown for a pull-request comment."""
     out = ["## llmroute diff", ""]
-    out += [f"{line}  " for line in summary_lines(report, old_name, new_name)] + [""]
+    lines = summary_lines(report, old_name, new_name) + quality_lines(report.get("quality"))
+    out += [f"{line}  " for line in lines] + [""]
     out += ["| from \\ to | " + " | ".join(report["tiers"]) + " |", "|---|" + "---:|" * len(report["tiers"])]
     cells = {(t["from"], t["to"]): t for t in report["transitions"]}
     for a in report["tiers"]:
@@ -65,7 +81,7 @@ def render_markdown(report: dict[str, Any], old_name: str, new_name: str, failur
 
 
 def render_text(report: dict[str, Any], old_name: str, new_name: str, failures: list[str]) -> str:
-    lines = summary_lines(report, old_name, new_name)
+    lines = summary_lines(report, old_name, new_name) + quality_lines(report.get("quality"))
     lines.append("tier moves:")
     lines += [
         f"  {t['from']} → {t['to']}: {count(t['queries'])} ({percent(t['share'])})" for t in report["transitions"]

@@ -100,7 +100,81 @@ def render_table(report: dict[str, Any], console: Any) -> None:
         for row in body:
             table.add_row(*row)
         console.print(table)
+    q = report.get("quality")
+    if q:
+        _quality_tables(q, console)
     _render_notes(report, console.print)
+
+
+def _quality_tables(q: dict[str, Any], console: Any) -> None:
+    from rich.table import Table
+
+    console.print("Routing quality", style="bold")
+    for line in quality_lines(q):
+        console.print(line, markup=False)
+    for title, head, body in (
+        (
+            "Routed tier (rows) against needed tier (columns)",
+            ["routed", "needed cheap", "needed expensive"],
+            confusion_rows(q),
+        ),
+        ("Quality per rule", QUALITY_HEAD, quality_rows(q)),
+    ):
+        table = Table(title=title, title_justify="left")
+        for h in head:
+            table.add_column(h, justify="left" if h in (*TEXT_COLUMNS, "routed", "verdict") else "right")
+        for row in body:
+            table.add_row(*row)
+        console.print(table)
+
+
+QUALITY_HEAD = ["rule", "tier", "labeled", "needed expensive", "under-routed", "under-routing", "verdict"]
+SCALE_NAMES = {"scores": "judge score", "correct": "accuracy"}
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else percent(x)
+
+
+def quality_lines(q: dict[str, Any]) -> list[str]:
+    """The quality verdict in a few lines: the brief's under-routing metric first."""
+    c, e = q["cheap_tier"], q["expensive_tier"]
+    lines = [
+        f"{count(q['labeled'])} of {count(q['requests'])} requests carry outcome labels "
+        f"({count(q['needed_expensive'])} needed '{e}').",
+        f"under-routing: {_pct(q['under_routing_rate'])} of labeled requests sent to '{c}' needed '{e}' "
+        f"({count(q['under_routed'])} of {count(q['cheap_routed'])}) — {q['verdict'] or 'n/a'} "
+        "(under 10% the routing works, over 20% tighten the rules)",
+        f"over-routing: {_pct(q['over_routing_rate'])} of labeled requests sent to '{e}' did not need it "
+        f"({count(q['over_routed'])} of {count(q['expensive_routed'])}): spend with no quality gain",
+    ]
+    for scale, m in q["quality"].items():
+        gap = "n/a" if m["gap_recovered"] is None else percent(m["gap_recovered"])
+        lines.append(
+            f"mean {SCALE_NAMES.get(scale, scale)} over {count(m['requests'])} requests: routed {m['routed']:.3f}, "
+            f"all '{c}' {m['all_cheap']:.3f}, all '{e}' {m['all_expensive']:.3f}; {gap} of the gap recovered "
+            f"with {percent(m['expensive_share'])} sent to '{e}'"
+        )
+    return lines
+
+
+def quality_rows(q: dict[str, Any]) -> list[list[str]]:
+    return [
+        [
+            r["rule"] or "(default)",
+            r["tier"],
+            count(r["labeled"]),
+            count(r["needed_expensive"]),
+            count(r["under_routed"]),
+            _pct(r["under_routing_rate"]),
+            r["verdict"] or "-",
+        ]
+        for r in q["rules"]
+    ]
+
+
+def confusion_rows(q: dict[str, Any]) -> list[list[str]]:
+    return [[routed, count(n.get("cheap", 0)), count(n.get("expensive", 0))] for routed, n in q["confusion"].items()]
 
 
 def _notes(report: dict[str, Any]) -> list[str]:
@@ -152,6 +226,11 @@ def render_markdown(report: dict[str, Any]) -> str:
         ("Against the baselines", COMPARE_HEAD, rows["compare"]),
     ):
         parts += [f"### {title}", "", _md_table(head, body), ""]
+    q = report.get("quality")
+    if q:
+        parts += ["### Routing quality", "", *(f"{line}  " for line in quality_lines(q)), ""]
+        parts += [_md_table(["routed \\ needed", "cheap", "expensive"], confusion_rows(q)), ""]
+        parts += [_md_table(QUALITY_HEAD, quality_rows(q)), ""]
     notes: list[str] = []
     _render_notes(report, lambda text, markup=False: notes.append(f"> {text}"))
     return "\n".join(parts + notes).rstrip() + "\n"

@@ -82,9 +82,12 @@ def build_report(
         for name, base in report["baseline"].items()
         if base is not None
     }
+    report["quality"] = _quality(sim, queries, report)
     report["intervals"] = intervals(sim, per_day)
     report["assumptions"] = assumptions(sim)
     report["warnings"] = _warnings(sim, period, queries)
+    if "quality_problem" in report:
+        report["warnings"].append(f"no quality figures: {report.pop('quality_problem')}")
     if read is not None:
         report["input"] = read
     return report
@@ -175,6 +178,19 @@ def _warnings(sim: Simulation, period: Period, queries: int) -> list[str]:
     if period.source == "timestamps" and t.rows_with_time < queries:
         warnings.append(f"{queries - t.rows_with_time:,} requests have no timestamp; the period comes from the others")
     return warnings
+
+
+def _quality(sim: Simulation, queries: int, report: dict[str, Any]) -> dict[str, Any] | None:
+    """Routing quality over the requests that carry labels; None (with a warning) when none do."""
+    if sim.quality is None:
+        return None
+    try:
+        result = sim.quality.result().to_dict()
+    except LlmrouteError as exc:
+        report.setdefault("quality_problem", str(exc))
+        return None
+    result["requests"], result["unlabeled"] = queries, queries - result["labeled"]
+    return result
 
 
 def _overhead(sim: Simulation, per_day: float) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from .costing import Tokens, long_context_rows, request_costs
 from .counting import TokenCounter
 from .errors import LlmrouteError
 from .prices import resolve
+from .quality import QualityAccumulator, QualitySpec
 from .router import Router
 from .usage import output_stats, token_arrays
 
@@ -79,6 +80,7 @@ class Simulation:
         self.ratios = {self.key(m): r for m, r in options.model_output_ratios.items()}
         slots = len(self.slot_tiers)
         self.totals = Totals(*(np.zeros(slots, dtype=np.int64) for _ in range(3)), np.zeros(slots))
+        self.quality: QualityAccumulator | None = None
         self.rng = np.random.default_rng(options.seed)
         self.replicates = np.zeros((options.bootstrap, 3))  # routed incl. overhead, baseline, as logged
 
@@ -106,7 +108,25 @@ class Simulation:
         decisions = self.router.decisions_from_indices(idx, frame.index)
         decisions.insert(0, "id", _row_ids(frame))
         decisions["input_tokens"], decisions["output_tokens"], decisions["cost_usd"] = tokens.input, out, cost
+        self._judge_quality(chunk, decisions)
         return decisions
+
+    def _judge_quality(self, chunk: pd.DataFrame, decisions: pd.DataFrame) -> None:
+        """Count routed tier against needed tier for the requests that carry outcome labels."""
+        if "labels" not in chunk:
+            return
+        mask = chunk["labels"].notna().to_numpy()
+        if not mask.any():
+            return
+        if self.quality is None:
+            self.quality = QualityAccumulator(QualitySpec.from_policy(self.router.policy))
+        labeled = decisions[mask]
+        self.quality.add(
+            labeled["tier"].astype(str).tolist(),
+            chunk["labels"][mask].tolist(),
+            labeled["rule"].tolist(),
+            ids=labeled["id"].tolist(),
+        )
 
     def _prepare(self, chunk: pd.DataFrame) -> tuple[pd.DataFrame, Tokens, np.ndarray]:
         frame = chunk.copy(deep=False)
