@@ -1,0 +1,238 @@
+"""`llmroute simulate` end to end: money against hand arithmetic, every output, bad input."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+
+import pytest
+
+from llmroute_cli.cli import app
+from llmroute_cli.tokens import count
+
+LONG = "Please write a thorough comparison of the two designs described, weighing cost, latency and risk. " * 3
+RECORDS = [
+    # short question → cheap (short-no-code): 1M in at 0.15 = 0.15
+    {
+        "id": "a",
+        "query": "What is 2+2?",
+        "timestamp": "2026-01-01T00:00:00Z",
+        "model": "gpt-4o",
+        "usage": {"prompt_tokens": 1_000_000, "completion_tokens": 0},
+    },
+    # long with a keyword → expensive (code): 1M*2.50 + 0.1M*10 = 3.50
+    {
+        "id": "b",
+        "query": LONG + "Then debug it.",
+        "timestamp": "2026-01-01T12:00:00Z",
+        "model": "gpt-4o",
+        "usage": {"prompt_tokens": 1_000_000, "completion_tokens": 100_000},
+    },
+    # long with a 9,000-char context → expensive (long-context): 2M*2.50 = 5.00
+    {
+        "id": "c",
+        "query": LONG,
+        "context": "x" * 9_000,
+        "timestamp": "2026-01-02T00:00:00Z",
+        "model": "gpt-4o-mini",
+        "usage": {"prompt_tokens": 2_000_000, "completion_tokens": 0},
+    },
+    # long, small context → default cheap: 0.5M*0.15 + 0.2M*0.60 = 0.195
+    {
+        "id": "d",
+        "query": LONG,
+        "context": "short",
+        "timestamp": "2026-01-03T00:00:00Z",
+        "model": "gpt-4o-mini",
+        "usage": {"prompt_tokens": 500_000, "completion_tokens": 200_000},
+    },
+]
+ROUTED = 0.15 + 3.50 + 5.00 + 0.195  # 8.845 over 2 days
+ALL_EXPENSIVE = 2.50 + 3.50 + 5.00 + (0.5 * 2.50 + 0.2 * 10)  # 14.25
+AS_LOGGED = 2.50 + 3.50 + 2 * 0.15 + 0.195  # 6.495
+
+
+@pytest.fixture
+def logs(tmp_path):
+    path = tmp_path / "logs.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in RECORDS))
+    return path
+
+
+def run(runner, *args, stdin=None):
+    return runner.invoke(app, ["simulate", *map(str, args)], input=stdin)
+
+
+def report(runner, *args, stdin=None):
+    result = run(runner, *args, "--format", "json", stdin=stdin)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_money_per_tier_rule_and_baselines(runner, logs, root):
+    r = report(runner, logs, "--rules", root / "routes.yaml")
+    assert (r["queries"], r["days"]) == (4, 2.0)
+    assert r["tiers"]["cheap"]["queries"] == 2 and r["tiers"]["expensive"]["queries"] == 2
+    assert r["tiers"]["cheap"]["cost_usd"] == pytest.approx(0.15 + 0.195, abs=1e-12)
+    assert r["tiers"]["expensive"]["daily_cost_usd"] == pytest.approx(8.50 / 2, abs=1e-12)
+    assert r["tiers"]["expensive"]["yearly_cost_usd"] == pytest.approx(8.50 / 2 * 365, abs=1e-9)
+    assert r["tiers"]["cheap"]["input_tokens"] == 1_500_000 and r["tiers"]["cheap"]["output_tokens"] == 200_000
+    assert {n: (v["queries"], round(v["cost_usd"], 6)) for n, v in r["rules"].items()} == {
+        "short-no-code": (1, 0.15),
+        "code": (1, 3.5),
+        "long-context": (1, 5.0),
+        "(default)": (1, 0.195),
+    }
+    assert r["routed"]["daily_cost_usd"] == pytest.approx(ROUTED / 2, abs=1e-12)
+    assert r["baseline"]["all_expensive"]["daily_cost_usd"] == pytest.approx(ALL_EXPENSIVE / 2, abs=1e-12)
+    assert r["baseline"]["as_logged"]["daily_cost_usd"] == pytest.approx(AS_LOGGED / 2, abs=1e-12)
+    saved = (ALL_EXPENSIVE - ROUTED) / 2
+    assert r["savings"]["all_expensive"]["daily_usd"] == pytest.approx(saved, abs=1e-12)
+    assert r["savings"]["all_expensive"]["yearly_usd"] == pytest.approx(saved * 365, abs=1e-9)
+    assert r["savings"]["all_expensive"]["percent"] == pytest.approx(saved / (ALL_EXPENSIVE / 2) * 100, abs=1e-9)
+    assert r["savings"]["as_logged"]["daily_usd"] == pytest.approx((AS_LOGGED - ROUTED) / 2, abs=1e-12)
+    assert r["tokens"]["input"] == {"logged": 4, "counted": 0}
+    assert r["tokens"]["output"]["logged"] == 4
+    assert r["period"] == {"source": "timestamps", "start": "2026-01-01T00:00:00Z", "end": "2026-01-03T00:00:00Z"}
+    assert r["warnings"] == []
+
+
+def test_days_and_sample_rate(runner, logs):
+    r = report(runner, logs, "--days", "4", "--sample-rate", "0.1")
+    # 8.845 over 4 days, logs hold 10% of traffic: 8.845 / 4 / 0.1
+    assert r["routed"]["daily_cost_usd"] == pytest.approx(ROUTED / 4 / 0.1, abs=1e-9)
+    assert r["period"]["source"] == "--days" and r["days"] == 4.0
+
+
+def test_counted_and_estimated_tokens(runner, tmp_path):
+    path = tmp_path / "raw.jsonl"
+    path.write_text(
+        json.dumps(
+            {
+                "messages": [
+                    {"role": "system", "content": "Be brief."},
+                    {"role": "user", "content": "Name a prime number."},
+                ]
+            }
+        )
+        + "\n"
+    )
+    r = report(runner, path, "--days", "1", "--bootstrap", "0")
+    tokens = 3 + (3 + count("system") + count("Be brief.")) + (3 + count("user") + count("Name a prime number."))
+    assert r["tokens"]["input"] == {"logged": 0, "counted": 1}
+    assert r["tokens"]["output"]["estimated"] == 1
+    assert r["tokens"]["output"]["estimate"] == "0.25 x input tokens (default; set --output-ratio or --output-tokens)"
+    out = round(tokens * 0.25)
+    assert r["tiers"]["cheap"]["output_tokens"] == out
+    assert r["routed"]["cost_usd"] == pytest.approx((tokens * 0.15 + out * 0.60) / 1e6, abs=1e-15)
+    r = report(runner, path, "--days", "1", "--output-tokens", "40")
+    assert r["routed"]["cost_usd"] == pytest.approx((tokens * 0.15 + 40 * 0.60) / 1e6, abs=1e-15)
+
+
+def test_short_span_warns_and_no_time_needs_days(runner, tmp_path):
+    path = tmp_path / "short.jsonl"
+    rows = [
+        {"query": "hi", "timestamp": 1_767_225_600 + i * 3600, "usage": {"prompt_tokens": 10, "completion_tokens": 1}}
+        for i in range(3)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    r = report(runner, path)
+    assert r["days"] == pytest.approx(2 / 24)
+    assert r["warnings"] == ["the logs span only 2.0 hours: daily and yearly figures extrapolate from under a day"]
+    path.write_text(json.dumps({"query": "hi"}) + "\n")
+    result = run(runner, path)
+    assert result.exit_code == 1
+    assert result.stderr == "error: the logs carry no timestamps; pass --days N to say how many days they cover\n"
+
+
+def test_formats_and_atomic_output(runner, logs, tmp_path):
+    out = tmp_path / "report.csv"
+    out.write_text("old contents")
+    result = run(runner, logs, "--format", "csv", "--output", out)
+    assert result.exit_code == 0 and result.stdout == ""
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    tiers = {r["name"]: r for r in rows if r["section"] == "tier"}
+    assert float(tiers["expensive"]["cost_usd"]) == pytest.approx(8.5)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    md = run(runner, logs, "--format", "markdown").stdout
+    assert "### Spend per tier" in md and "| cheap | gpt-4o-mini | 2 | 50.0% |" in md
+    table = run(runner, logs).stdout
+    assert "Spend per tier" in table and "everything on expensive (gpt-4o)" in table
+
+
+def test_decisions_file(runner, logs, tmp_path):
+    dec = tmp_path / "decisions.jsonl"
+    assert run(runner, logs, "--decisions", dec, "--format", "json").exit_code == 0
+    lines = [json.loads(line) for line in dec.read_text().splitlines()]
+    assert [(d["id"], d["tier"], d["rule"]) for d in lines] == [
+        ("a", "cheap", "short-no-code"),
+        ("b", "expensive", "code"),
+        ("c", "expensive", "long-context"),
+        ("d", "cheap", None),
+    ]
+    assert lines[1]["cost_usd"] == pytest.approx(3.5) and lines[1]["output_tokens"] == 100_000
+    dec_csv = tmp_path / "decisions.csv"
+    assert run(runner, logs, "--decisions", dec_csv).exit_code == 0
+    assert dec_csv.read_text().splitlines()[0] == "id,tier,model,rule,input_tokens,output_tokens,cost_usd"
+
+
+def test_stdin_and_gzip(runner, logs, tmp_path):
+    text = logs.read_text()
+    assert report(runner, "-", stdin=text)["queries"] == 4
+    gz = tmp_path / "logs.jsonl.gz"
+    gz.write_bytes(gzip.compress(text.encode()))
+    assert report(runner, gz)["routed"]["cost_usd"] == pytest.approx(ROUTED)
+
+
+def test_bad_lines_are_skipped_and_named_or_fatal_with_strict(runner, tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    good = json.dumps(RECORDS[0])
+    path.write_text(f"{good}\n{{not json\n{json.dumps({'query': 5})}\n{good}\n")
+    r = report(runner, path, "--days", "1")
+    assert r["queries"] == 2
+    assert r["input"]["skipped"] == 2
+    assert r["input"]["errors"][0].startswith(f"{path}:2: ")
+    assert r["input"]["errors"][1].startswith(f"{path}:3: ")
+    result = run(runner, path, "--days", "1", "--strict")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {path}:2: ") and "Traceback" not in result.output
+
+
+def test_empty_and_missing_input(runner, tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    result = run(runner, empty, "--days", "1")
+    assert result.exit_code == 1 and result.stderr.startswith("error: ")
+    missing = run(runner, tmp_path / "nope.jsonl")
+    assert missing.exit_code == 2 and "nope.jsonl" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--sample-rate", "0"], "error: --sample-rate must be more than 0 and at most 1, got 0.0\n"),
+        (
+            ["--output-tokens", "5", "--output-ratio", "0.3"],
+            "error: give --output-tokens or --output-ratio, not both\n",
+        ),
+        (["--output-ratio", "gpt-4o-mini=x"], "error: --output-ratio takes R or MODEL=R, got 'gpt-4o-mini=x'\n"),
+        (["--format", "yaml"], None),
+    ],
+)
+def test_misuse(runner, logs, args, message):
+    result = run(runner, logs, *args)
+    assert result.exit_code == 2
+    if message:
+        assert result.stderr == message
+
+
+def test_shipped_sample_runs_with_the_readme_command(runner, root, monkeypatch):
+    monkeypatch.chdir(root)
+    r = report(runner, "sample_data/chat_logs.jsonl", "--rules", "routes.yaml")
+    assert r["queries"] == 2920 and r["tokens"]["input"]["counted"] == 0
+    assert 6.9 < r["days"] < 7.0
+    assert r["quality"]["labeled"] > 1000
+    assert sum(t["queries"] for t in r["tiers"].values()) == 2920
+    assert sum(v["cost_usd"] for v in r["rules"].values()) == pytest.approx(r["routed"]["cost_usd"])
