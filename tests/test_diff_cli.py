@@ -1,0 +1,131 @@
+"""`llmroute diff`: transitions, rule hits, spend deltas, gates, Markdown/JSON, REV:PATH from git."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from llmroute_cli.cli import app
+
+OLD = """tiers: {cheap: gpt-4o-mini, expensive: gpt-4o}
+default: cheap
+rules:
+  - name: long
+    when: {query.chars: {gt: 20}}
+    route: expensive
+"""
+NEW = OLD.replace("gt: 20", "gt: 50")
+# Four requests, 1M input tokens each, over one day: lengths 10, 30, 60, 60 characters.
+QUERIES = ["q" * 10, "q" * 30, "q" * 60, "q" * 60]
+
+
+@pytest.fixture
+def setup(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "old.yaml").write_text(OLD)
+    (tmp_path / "new.yaml").write_text(NEW)
+    rows = [
+        {"id": f"r{i}", "query": q, "usage": {"prompt_tokens": 1_000_000, "completion_tokens": 0}}
+        for i, q in enumerate(QUERIES)
+    ]
+    (tmp_path / "logs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return tmp_path
+
+
+def diff(runner, *args):
+    return runner.invoke(app, ["diff", *args, "--logs", "logs.jsonl", "--days", "1"])
+
+
+def test_json_numbers(runner, setup):
+    result = diff(runner, "old.yaml", "new.yaml", "--format", "json")
+    assert result.exit_code == 0, result.output
+    r = json.loads(result.stdout)
+    # old: 1 cheap (0.15) + 3 expensive (7.50) = 7.65/day; new: 2 cheap (0.30) + 2 expensive (5.00) = 5.30/day
+    assert r["spend"]["old_daily_usd"] == pytest.approx(7.65)
+    assert r["spend"]["new_daily_usd"] == pytest.approx(5.30)
+    assert r["spend"]["delta_daily_usd"] == pytest.approx(-2.35)
+    assert r["spend"]["delta_yearly_usd"] == pytest.approx(-2.35 * 365)
+    assert r["spend"]["delta_percent"] == pytest.approx(-2.35 / 7.65 * 100)
+    assert r["transitions"] == [
+        {"from": "cheap", "to": "cheap", "queries": 1, "share": 0.25},
+        {"from": "expensive", "to": "cheap", "queries": 1, "share": 0.25},
+        {"from": "expensive", "to": "expensive", "queries": 2, "share": 0.5},
+    ]
+    assert r["shifted"] == {"queries": 1, "share": 0.25}
+    assert r["rules"]["long"] == {"old": 3, "new": 2, "delta": -1, "status": "kept"}
+    assert r["examples"] == [
+        {
+            "id": "r1",
+            "query": "q" * 30,
+            "old": {"tier": "expensive", "rule": "long"},
+            "new": {"tier": "cheap", "rule": None},
+        }
+    ]
+    assert r["gates_failed"] == []
+
+
+def test_markdown_and_step_summary(runner, setup, monkeypatch):
+    summary = setup / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = diff(runner, "old.yaml", "new.yaml", "--format", "markdown")
+    assert result.exit_code == 0
+    md = result.stdout
+    assert md.startswith("## llmroute diff\n")
+    assert "Spend per day $7.65 → $5.30 (-$2.35, -30.7%); per year $2,792.25 → $1,934.50 (-$857.75)." in md
+    assert "| **expensive** | 1 (25.0%) | 2 (50.0%) |" in md
+    assert "| long | 3 | 2 | -1 |" in md
+    assert summary.read_text() == md
+
+
+@pytest.mark.parametrize(
+    ("gate", "message"),
+    [
+        (["--max-cost-increase", "10"], None),
+        (
+            ["--max-expensive-share", "40"],
+            "gate failed: 'expensive' share 50.00% exceeds --max-expensive-share 40% by 10.00 points",
+        ),
+        (
+            ["--max-shift", "20"],
+            "gate failed: 25.00% of requests change tier, exceeding --max-shift 20% by 5.00 points",
+        ),
+    ],
+)
+def test_gates(runner, setup, gate, message):
+    result = diff(runner, "old.yaml", "new.yaml", *gate)
+    if message is None:
+        assert result.exit_code == 0
+    else:
+        assert result.exit_code == 1
+        assert result.stderr.strip() == message
+
+
+def test_cost_increase_gate(runner, setup):
+    result = diff(runner, "new.yaml", "old.yaml", "--max-cost-increase", "30")
+    # 5.30 → 7.65 is +44.34%
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "gate failed: cost increase 44.34% exceeds --max-cost-increase 30% by 14.34 points"
+
+
+def test_rev_path_from_git(runner, setup):
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    (setup / "routes.yaml").write_text(OLD)
+    subprocess.run([*git, "add", "routes.yaml"], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    (setup / "routes.yaml").write_text(NEW)
+    result = diff(runner, "HEAD:routes.yaml", "routes.yaml", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["shifted"]["queries"] == 1
+    bad = diff(runner, "nosuchrev:routes.yaml", "routes.yaml")
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith("error: nosuchrev:routes.yaml: git could not read it (")
+
+
+def test_broken_new_rules_are_located(runner, setup):
+    (setup / "new.yaml").write_text(OLD.replace("route: expensive", "route: premium"))
+    result = diff(runner, "old.yaml", "new.yaml")
+    assert result.exit_code == 1
+    assert result.stderr == "new.yaml:6:12: rule 'long': unknown tier 'premium'; expected one of: cheap, expensive\n"
