@@ -97,3 +97,17 @@ def test_single_tier_policy_warns(runner, write):
     assert lines[0] == (
         "r.yaml:1:1: warning: every rule and the default route to tier 'cheap': the policy sends everything to one tier"
     )
+
+
+def test_never_fired_and_one_tier_on_logs(runner, write):
+    import json
+
+    write("logs.jsonl", "".join(json.dumps({"query": q}) + "\n" for q in ["hi", "hello there", "yo"]))
+    text = HEAD + rule("long", "{query.chars: {gt: 100}}") + rule("short", "{query.chars: {lt: 3}}", "cheap")
+    code, lines = check(runner, write, text, "--logs", "logs.jsonl")
+    assert code == 0
+    assert lines == [
+        "r.yaml:1:1: warning: all 3 logged requests route to tier 'cheap'",
+        "r.yaml:4:5: warning: rule 'long' never fired on 3 logged requests",
+        "r.yaml: ok (2 rules, tiers: cheap, expensive; default: cheap)",
+    ]

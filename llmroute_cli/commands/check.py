@@ -49,7 +49,7 @@ def _problems(path: Path, logs: list[str] | None) -> tuple[list[Problem], str | 
         return exc.problems, None
     problems = lint(policy)
     if logs:
-        problems += never_fired(policy, _hits(policy, logs))
+        problems = sorted(problems + never_fired(policy, _hits(policy, logs)), key=lambda p: (p.line, p.column))
     if any(p.severity == "error" for p in problems):
         return problems, None
     n, tiers = len(policy.rules), ", ".join(policy.tiers)
