@@ -358,3 +358,29 @@ def test_builtin_table_agrees_with_litellm_map(litellm):
         for field in ("cached_input", "cache_write", "batch_input", "batch_output"):
             if getattr(t, field) is not None:
                 assert getattr(ours, field) == getattr(t, field), (model, field)
+
+
+def test_prices_command_lists_sources(runner, tmp_path, monkeypatch):
+    from llmroute_cli.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "routes.yaml").write_text(
+        "tiers: {cheap: my-mini, expensive: gpt-4o}\ndefault: cheap\nprices:\n  my-mini: {input: 0.1, output: 0.4}\n"
+    )
+    (tmp_path / "map.json").write_text(
+        json.dumps({"gpt-4o": {"input_cost_per_token": 2e-06, "output_cost_per_token": 8e-06}})
+    )
+    result = runner.invoke(app, ["prices", "--json", "--prices", "map.json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["model"]: r for r in json.loads(result.stdout)}
+    assert (rows["my-mini"]["input"], rows["my-mini"]["source"], rows["my-mini"]["tiers"]) == (
+        0.1,
+        "rule file (routes.yaml)",
+        ["cheap"],
+    )
+    assert (rows["gpt-4o"]["input"], rows["gpt-4o"]["output"], rows["gpt-4o"]["source"]) == (2.0, 8.0, "map.json")
+    assert rows["claude-3-5-haiku"]["source"] == "built-in"
+    alias = json.loads(runner.invoke(app, ["prices", "--json", "openai/gpt-4o-mini-2024-07-18"]).stdout)[0]
+    assert (alias["priced_as"], alias["input"]) == ("gpt-4o-mini", 0.15)
+    bad = runner.invoke(app, ["prices", "gpt-4o-mni"])
+    assert bad.exit_code == 1 and bad.stderr.startswith("error: no price for model 'gpt-4o-mni' (did you mean")

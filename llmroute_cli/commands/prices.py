@@ -71,27 +71,22 @@ def _render(rows: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
     table = Table(title="USD per 1M tokens", title_justify="left")
-    for head in [
-        "model",
-        "priced as",
-        "input",
-        "output",
-        "cache read",
-        "cache write",
-        "batch in",
-        "batch out",
-        "long context",
-        "source",
-        "tier",
-    ]:
-        table.add_column(
-            head, justify="right" if head in ("input", "output") or head.startswith(("cache", "batch")) else "left"
-        )
+    for head in ["model", "input", "output", "cache read", "cache write", "batch in", "batch out", "source"]:
+        table.add_column(head, justify="left" if head in ("model", "source") else "right")
     for r in rows:
+        name = r["model"] if r["priced_as"] == r["model"] else f"{r['model']} → {r['priced_as']}"
+        if r["tiers"]:
+            name += f" ({', '.join(r['tiers'])})"
         cells = [_num(r[c]) for c in ("input", "output", "cached_input", "cache_write", "batch_input", "batch_output")]
-        lc = "; ".join(f">{x['above'] // 1000}k: {_num(x['input'])}/{_num(x['output'])}" for x in r["long_context"])
-        table.add_row(r["model"], r["priced_as"], *cells, lc or "-", r["source"], ", ".join(r["tiers"]) or "-")
-    stdout_console().print(table)
+        table.add_row(name, *cells, r["source"])
+    console = stdout_console()
+    console.print(table)
+    for r in rows:
+        for lc in r["long_context"]:
+            console.print(
+                f"{r['model']}: above {lc['above']:,} input tokens: {_num(lc['input'])} in, {_num(lc['output'])} out",
+                markup=False,
+            )
 
 
 def _num(value: float | None) -> str:
