@@ -1,0 +1,104 @@
+"""The reader's vocabulary: options, running statistics, the row layout and the frame built from rows."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..errors import LlmrouteError, UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MAX_ERRORS = 10
+
+# What an extractor returns for one request; ``source`` and ``line`` are added by the reader.
+ROW_FIELDS = (
+    "id", "query", "context", "timestamp", "model",
+    "input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens", "reasoning_tokens",
+    "cache_inside_input", "batch", "metadata", "messages", "labels",
+)  # fmt: skip
+COLUMNS = ("source", "line", *ROW_FIELDS)
+Row = tuple[Any, ...]
+# input, output, cache read, cache creation, reasoning, cache inside input
+Usage = tuple[Any, Any, Any, Any, Any, bool]
+NO_USAGE: Usage = (None, None, None, None, None, True)
+
+_INT_COLUMNS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens", "reasoning_tokens")
+_OBJECT_COLUMNS = ("id", "query", "context", "model", "metadata", "messages", "labels")
+
+
+class BadRecord(Exception):
+    """A record that cannot become a request; the message says what is wrong with it."""
+
+
+class Ignored(Exception):
+    """A well-formed record that is not a request (a batch output line, a non-GenAI span)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """How to read logs: dotted-path overrides for detection, strictness and chunk size."""
+
+    query_field: str | None = None
+    context_field: str | None = None
+    time_field: str | None = None
+    strict: bool = False
+    chunk_rows: int = 20_000
+
+    def __post_init__(self) -> None:
+        if self.chunk_rows < 1:
+            raise UsageError(f"chunk_rows must be at least 1, not {self.chunk_rows}")
+
+    @property
+    def overrides(self) -> bool:
+        return bool(self.query_field or self.context_field or self.time_field)
+
+
+@dataclass(slots=True)
+class ReadStats:
+    """What one read saw: filled in while the chunks are consumed."""
+
+    rows: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    bytes_read: int = 0
+    bytes_total: int | None = None
+    shapes: Counter[str] = field(default_factory=Counter)
+    ignored: Counter[str] = field(default_factory=Counter)
+
+    def skip(self, source: str, line: int, reason: str, strict: bool) -> None:
+        """Count a malformed record, or raise at the first one when ``strict``."""
+        message = f"{source}:{line}: {reason}"
+        if strict:
+            raise LlmrouteError(message)
+        self.skipped += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(message)
+
+
+def to_frame(sources: list[str], lines: list[int], rows: list[Row]) -> pd.DataFrame:
+    """One DataFrame from a chunk of rows, with the reader's column types."""
+    import numpy as np
+    import pandas as pd
+
+    data: dict[str, Any] = dict(zip(ROW_FIELDS, zip(*rows, strict=True), strict=True)) if rows else {}
+    out: dict[str, Any] = {
+        "source": pd.array(sources, dtype="str"),
+        "line": np.array(lines, dtype=np.int64),
+    }
+    for name in ROW_FIELDS:
+        values = data.get(name, ())
+        if name in _INT_COLUMNS:
+            out[name] = pd.array(values, dtype="Int64")
+        elif name in _OBJECT_COLUMNS:
+            out[name] = pd.Series(values, dtype=object)
+        elif name == "timestamp":
+            out[name] = np.array(values, dtype=np.float64)
+        elif name in ("cache_inside_input", "batch"):
+            out[name] = np.array(values, dtype=bool)
+        else:
+            out[name] = pd.array(values, dtype="str")
+    return pd.DataFrame(out)

@@ -1,0 +1,114 @@
+"""OpenTelemetry GenAI spans: flat attribute dicts (SDK JSON) or OTLP key/value lists and exports."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from .messages import chat
+from .model import BadRecord, Ignored, Row
+from .usage import span_usage
+from .values import first, id_of, json_text, kind, labels_of, model_of, to_unix
+
+
+def _value(value: Any) -> Any:
+    """An OTLP ``AnyValue`` as a plain value (OTLP JSON writes 64-bit ints as strings)."""
+    if type(value) is not dict:
+        return value
+    if "stringValue" in value:
+        return value["stringValue"]
+    if "intValue" in value:
+        try:
+            return int(value["intValue"])
+        except (TypeError, ValueError):
+            raise BadRecord(f"attribute intValue {value['intValue']!r} is not an integer") from None
+    if "doubleValue" in value:
+        return value["doubleValue"]
+    if "boolValue" in value:
+        return value["boolValue"]
+    if "arrayValue" in value:
+        return [_value(v) for v in (value["arrayValue"] or {}).get("values", [])]
+    if "kvlistValue" in value:
+        return attributes((value["kvlistValue"] or {}).get("values", []))
+    return None
+
+
+def attributes(value: Any) -> dict[str, Any]:
+    """Span attributes as a flat dict with dotted keys."""
+    if type(value) is dict:
+        return value
+    if value is None:
+        return {}
+    if type(value) is not list:
+        raise BadRecord(f"'attributes' is not an object or a key/value list (got {kind(value)})")
+    return {item["key"]: _value(item.get("value")) for item in value if type(item) is dict and "key" in item}
+
+
+def _parts(content: Any) -> Any:
+    """OpenLLMetry stores multi-part content as a JSON string of parts."""
+    if type(content) is str and content.startswith("[{"):
+        try:
+            parsed = orjson.loads(content)
+        except orjson.JSONDecodeError:
+            return content
+        if all(type(p) is dict and "type" in p for p in parsed):
+            return parsed
+    return content
+
+
+def _prompt(attrs: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """OpenLLMetry's ``gen_ai.prompt.N.role`` / ``gen_ai.prompt.N.content`` attributes as messages."""
+    items, i = [], 0
+    while f"gen_ai.prompt.{i}.content" in attrs or f"gen_ai.prompt.{i}.role" in attrs:
+        role = attrs.get(f"gen_ai.prompt.{i}.role") or "user"
+        items.append({"role": role, "content": _parts(attrs.get(f"gen_ai.prompt.{i}.content"))})
+        i += 1
+    return items
+
+
+def _messages(attrs: Mapping[str, Any]) -> tuple[list[dict[str, str]], str, str]:
+    if attrs.get("gen_ai.input.messages") is not None:
+        system = _parts(attrs.get("gen_ai.system_instructions"))
+        return chat(attrs["gen_ai.input.messages"], "gen_ai.input.messages", system)
+    items = _prompt(attrs)
+    if not items:
+        raise BadRecord("GenAI span without a prompt (no gen_ai.prompt.N.content or gen_ai.input.messages)")
+    return chat(items, "gen_ai.prompt")
+
+
+def span(rec: dict[str, Any], joins: Any = None) -> Row:
+    """One span; spans without ``gen_ai.*`` attributes are not requests."""
+    attrs = attributes(rec.get("attributes"))
+    if not any(key.startswith("gen_ai.") for key in attrs):
+        raise Ignored("span without gen_ai attributes")
+    msgs, query, context = _messages(attrs)
+    model = model_of(first(attrs, "gen_ai.request.model", "gen_ai.response.model"))
+    ctx = rec.get("context")
+    ident = first(rec, "spanId", "span_id") or (ctx.get("span_id") if type(ctx) is dict else None)
+    start = first(rec, "startTimeUnixNano", "start_time")
+    when = to_unix(start, "startTimeUnixNano" if "startTimeUnixNano" in rec else "start_time")
+    usage = span_usage(attrs)
+    return (id_of(ident), query, context, when, model, *usage, False, None, msgs, labels_of(rec))
+
+
+def _spans(rec: Mapping[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    for resource in json_text(rec.get("resourceSpans"), "resourceSpans") or []:
+        scopes = first(resource, "scopeSpans", "instrumentationLibrarySpans") if type(resource) is dict else None
+        for scope in scopes or []:
+            out.extend((scope.get("spans") or []) if type(scope) is dict else [])
+    return out
+
+
+def export(rec: dict[str, Any], joins: Any = None) -> list[Any]:
+    """An OTLP JSON export line (``resourceSpans``): one row, or the reason it is none, per span."""
+    out: list[Any] = []
+    for item in _spans(rec):
+        try:
+            out.append(span(item, joins) if type(item) is dict else BadRecord("span is not an object"))
+        except (BadRecord, Ignored) as exc:
+            name = item.get("spanId") or item.get("name")
+            out.append(type(exc)(f"span {name}: {exc}") if isinstance(exc, BadRecord) else exc)
+    return out

@@ -1,0 +1,245 @@
+"""``read_logs``: stream requests from log files as DataFrame chunks, whatever shape and format they come in."""
+
+from __future__ import annotations
+
+import gc
+import sys
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager
+from typing import IO, TYPE_CHECKING, Any
+
+from ..errors import LlmrouteError
+from .jsonl import Bad, first_record, jsonl_records
+from .model import BadRecord, Ignored, ReadOptions, ReadStats, Row, to_frame
+from .shapes import SHAPES, UNKNOWN, Extractor, Joins, batch_result, detect, unknown, with_fields
+from .sources import GZIP_ERRORS, Source, corrupt, open_source, resolve
+from .tabular import ParquetRecords, csv_records
+from .values import id_of, kind
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Progress = Callable[[int, "int | None"], None]  # (bytes read so far, total bytes or None for stdin)
+Records = Iterator[tuple[int, Any]]
+
+
+def read_logs(
+    inputs: Sequence[str],
+    opts: ReadOptions | None = None,
+    stats: ReadStats | None = None,
+    progress: Progress | None = None,
+    stdin: IO[bytes] | None = None,
+) -> Generator[pd.DataFrame, None, None]:
+    """Requests from files, globs and ``-`` (stdin), in chunks of ``opts.chunk_rows`` rows.
+
+    Missing files and empty globs raise UsageError now; bad records are skipped into ``stats``
+    (or raise LlmrouteError when ``opts.strict``); ``progress(done, total)`` gets the bytes read
+    so far and the total size (None when reading stdin), after each chunk and file.
+    """
+    sources = resolve(inputs)
+    stats = ReadStats() if stats is None else stats
+    stats.files = [s.name for s in sources]
+    sizes = [s.size for s in sources if s.size is not None]
+    stats.bytes_total = sum(sizes) if len(sizes) == len(sources) else None
+    reader = _Reader(opts or ReadOptions(), stats, progress, stdin)
+    return _gc_paused(reader.run(sources))
+
+
+def _gc_paused(chunks: Generator[pd.DataFrame, None, None]) -> Generator[pd.DataFrame, None, None]:
+    """Run ``chunks`` with the cyclic GC off while each chunk is built, and as it was in between.
+
+    A chunk is tens of thousands of fresh dicts and lists with no cycles; collections triggered by
+    them scan every live object again and again, which halved throughput (measured).
+    """
+    try:
+        while True:
+            enabled = gc.isenabled()
+            gc.disable()
+            try:
+                chunk = next(chunks, None)
+            finally:
+                if enabled:
+                    gc.enable()
+            if chunk is None:
+                return
+            yield chunk
+    finally:
+        chunks.close()  # a consumer that stops early still closes the open file
+
+
+class _Shaper:
+    """One file's extractor, picked from its first recognisable record; odd records are detected alone."""
+
+    def __init__(self, opts: ReadOptions, joins: Joins) -> None:
+        self.opts, self.joins = opts, joins
+        self.shape: str | None = None
+        self.extract: Extractor | None = None
+        self.last = "custom"
+
+    def _make(self, shape: str | None) -> Extractor:
+        fn = SHAPES[shape] if shape else unknown
+        return with_fields(fn, self.opts) if self.opts.overrides else fn
+
+    def row(self, rec: dict[str, Any]) -> Any:
+        """The record's row (a list of them for an OTLP export); ``last`` names the shape used."""
+        if self.extract is None:
+            shape = detect(rec)
+            if shape is None and not self.opts.overrides:
+                raise BadRecord(UNKNOWN)
+            self.shape, self.extract = shape, self._make(shape)
+        self.last = self.shape or "custom"
+        try:
+            return self.extract(rec, self.joins)
+        except BadRecord:
+            other = detect(rec)
+            if other == self.shape:
+                raise
+            self.last = other or "custom"
+            return self._make(other)(rec, self.joins)
+
+
+class _Reader:
+    def __init__(self, opts: ReadOptions, stats: ReadStats, progress: Progress | None, stdin: IO[bytes] | None):
+        self.opts, self.stats, self.progress = opts, stats, progress
+        self.stdin = stdin
+        self.joins: Joins = {}
+        self.done = 0  # stored bytes of the sources already read
+        self.sources: list[str] = []
+        self.lines: list[int] = []
+        self.rows: list[Row] = []
+
+    def run(self, sources: list[Source]) -> Generator[pd.DataFrame, None, None]:
+        outputs = [s for s in sources if self._is_batch_output(s)]
+        for source in outputs:
+            self._load_outputs(source)
+        for source in sources:
+            if source not in outputs:
+                yield from self._read(source)
+        if self.rows:
+            yield self._flush()
+        if self.joins:
+            self.stats.ignored["OpenAI Batch output line with no input line"] += len(self.joins)
+        if not self.stats.rows:
+            raise LlmrouteError(self._nothing_read(sources))
+
+    @contextmanager
+    def _records(self, source: Source) -> Iterator[tuple[Records, Callable[[], int]]]:
+        if source.fmt == "parquet":
+            parquet = ParquetRecords(source.name, source.path or "", source.size or 0, self.opts.chunk_rows)
+            yield iter(parquet), parquet.position
+            return
+        with open_source(source, self._stdin(source)) as opened:
+            if source.fmt == "jsonl":
+                yield jsonl_records(opened.stream), opened.position
+            else:
+                yield csv_records(opened.stream, "\t" if source.fmt == "tsv" else ","), opened.position
+
+    def _stdin(self, source: Source) -> IO[bytes] | None:
+        if source.path is not None:
+            return None
+        return self.stdin if self.stdin is not None else sys.stdin.buffer
+
+    def _is_batch_output(self, source: Source) -> bool:
+        if source.fmt != "jsonl" or source.path is None:
+            return False
+        with open_source(source, self._stdin(source)) as opened:
+            try:
+                rec = first_record(opened.stream)
+            except GZIP_ERRORS as exc:
+                raise corrupt(source, 0, exc) from None
+        return rec is not None and detect(rec) == "batch-output"
+
+    def _bad(self, source: Source, line: int, rec: Any) -> None:
+        reason = rec.reason if type(rec) is Bad else f"not a JSON object (got {kind(rec)})"
+        self.stats.skip(source.name, line, reason, self.opts.strict)
+
+    def _load_outputs(self, source: Source) -> None:
+        """Read a Batch output file into ``joins`` (custom_id → usage, model, time)."""
+        name, strict = source.name, self.opts.strict
+        with self._records(source) as (records, position):
+            line = 0
+            try:
+                for line, rec in records:
+                    if type(rec) is not dict:
+                        self._bad(source, line, rec)
+                    elif detect(rec) != "batch-output":
+                        self.stats.skip(name, line, "not an OpenAI Batch output line, unlike the first record", strict)
+                    else:
+                        try:
+                            self.joins[id_of(rec["custom_id"])] = batch_result(rec)  # type: ignore[index]
+                        except BadRecord as exc:
+                            self.stats.skip(name, line, str(exc), strict)
+            except GZIP_ERRORS as exc:
+                raise corrupt(source, line, exc) from None
+            self._advance(source, position)
+
+    def _read(self, source: Source) -> Generator[pd.DataFrame, None, None]:
+        shaper, stats, name, size = _Shaper(self.opts, self.joins), self.stats, source.name, self.opts.chunk_rows
+        rows, lines, names, shapes = self.rows, self.lines, self.sources, stats.shapes
+        with self._records(source) as (records, position):
+            line = 0
+            try:
+                for line, rec in records:
+                    if type(rec) is not dict:
+                        self._bad(source, line, rec)
+                        continue
+                    try:
+                        row = shaper.row(rec)
+                    except BadRecord as exc:
+                        stats.skip(name, line, str(exc), self.opts.strict)
+                        continue
+                    except Ignored as exc:
+                        stats.ignored[str(exc)] += 1
+                        continue
+                    if type(row) is list:
+                        self._add_many(source, line, row)
+                    else:
+                        rows.append(row)
+                        lines.append(line)
+                        names.append(name)
+                        shapes[shaper.last] += 1
+                    if len(rows) >= size:
+                        yield self._flush(position())
+            except GZIP_ERRORS as exc:
+                raise corrupt(source, line, exc) from None
+            self._advance(source, position)
+
+    def _add_many(self, source: Source, line: int, results: list[Any]) -> None:
+        """The spans of one OTLP export line: rows, or reasons they are none."""
+        for item in results:
+            if isinstance(item, BadRecord):
+                self.stats.skip(source.name, line, str(item), self.opts.strict)
+            elif isinstance(item, Ignored):
+                self.stats.ignored[str(item)] += 1
+            else:
+                self.rows.append(item)
+                self.lines.append(line)
+                self.sources.append(source.name)
+                self.stats.shapes["otel"] += 1
+
+    def _advance(self, source: Source, position: Callable[[], int]) -> None:
+        self.done += source.size if source.size is not None else position()
+        self._report(0)
+
+    def _report(self, within: int) -> None:
+        self.stats.bytes_read = self.done + within
+        if self.progress is not None:
+            self.progress(self.stats.bytes_read, self.stats.bytes_total)
+
+    def _flush(self, within: int = 0) -> pd.DataFrame:
+        frame = to_frame(self.sources, self.lines, self.rows)
+        self.stats.rows += len(self.rows)
+        self.sources.clear()
+        self.lines.clear()
+        self.rows.clear()
+        self._report(within)
+        return frame
+
+    def _nothing_read(self, sources: list[Source]) -> str:
+        names = ", ".join(s.name for s in sources[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
+        if self.stats.skipped:
+            return f"{names}: no usable records ({self.stats.skipped} skipped; first: {self.stats.errors[0]})"
+        if self.stats.ignored:
+            found = "; ".join(f"{n} × {reason}" for reason, n in self.stats.ignored.items())
+            return f"{names}: no requests, only {found}"
+        return f"{names}: no records"

@@ -1,0 +1,205 @@
+"""Log shapes: how to recognise each one and how to turn one record of it into a row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, MutableMapping
+from typing import Any
+
+from . import messages as chat_messages
+from . import otel
+from .model import NO_USAGE, BadRecord, Ignored, ReadOptions, Row, Usage
+from .usage import flat_usage, usage_of
+from .values import NAN, field, first, id_of, json_text, kind, labels_of, meta_of, model_of, text_of, to_unix
+
+BatchResult = tuple[Usage, Any, float]  # usage, model, created
+Joins = MutableMapping[str, BatchResult]  # custom_id → result, popped as input lines claim them
+Extractor = Callable[[dict[str, Any], Joins], Any]
+
+UNKNOWN = (
+    "no query: expected 'query', chat 'messages', an OpenAI Batch request, a LiteLLM spend log "
+    "or an OpenTelemetry GenAI span (or name the field with --query-field)"
+)
+_EMPTY = (None, "", "{}", "[]")
+
+
+def detect(rec: Mapping[str, Any]) -> str | None:
+    """The shape of one record, from the keys that tell the shapes apart."""
+    if "custom_id" in rec:
+        if type(rec.get("body")) is dict:
+            return "batch"
+        if "response" in rec or "error" in rec:
+            return "batch-output"
+    if "resourceSpans" in rec:
+        return "otlp"
+    if "attributes" in rec and ("spanId" in rec or "span_id" in rec or type(rec.get("context")) is dict):
+        return "otel"
+    if "request_id" in rec and ("startTime" in rec or "spend" in rec or "call_type" in rec):
+        return "litellm"
+    if "query" in rec:
+        return "simple"
+    if "messages" in rec or type(rec.get("request")) is dict:
+        return "chat"
+    return None
+
+
+def _fields(rec: Mapping[str, Any], query: str) -> Row:
+    """A row from the simple shape's top-level fields, with the query already found."""
+    context = rec.get("context")
+    if type(context) is not str:
+        if context is not None:
+            raise BadRecord(f"'context' is not a string (got {kind(context)})")
+        context = ""
+    usage = usage_of(rec["usage"]) if rec.get("usage") is not None else flat_usage(rec)
+    when = to_unix(first(rec, "timestamp", "created_at", "created"), "timestamp")
+    ident = id_of(first(rec, "custom_id", "id", "request_id"))
+    meta = meta_of(rec.get("metadata"))
+    return (ident, query, context, when, model_of(rec.get("model")), *usage, False, meta, None, labels_of(rec))
+
+
+def simple(rec: dict[str, Any], joins: Joins) -> Row:
+    """``{"query", "context", "timestamp", "model", "metadata"}``, also CSV and Parquet rows."""
+    query = rec.get("query")
+    if type(query) is not str:
+        raise BadRecord(
+            "'query' is empty or missing" if query is None else f"'query' is not a string (got {kind(query)})"
+        )
+    return _fields(rec, query)
+
+
+def _body_chat(body: Mapping[str, Any], where: str) -> tuple[chat_messages.Messages, str, str]:
+    """Messages, query and context of a chat request body (Chat Completions, Anthropic or Responses API)."""
+    if body.get("messages") is not None:
+        return chat_messages.chat(body["messages"], f"{where}messages", body.get("system"))
+    given = body.get("input")
+    if given is None:
+        raise BadRecord(f"no '{where}messages' field")
+    given = [{"role": "user", "content": given}] if type(given) is str else given
+    return chat_messages.chat(given, f"{where}input", body.get("instructions"))
+
+
+def chat(rec: dict[str, Any], joins: Joins) -> Row:
+    """An OpenAI/Anthropic request as logged, flat or nested as ``{"request": {...}, "response": {...}}``.
+
+    The hottest path for big logs: common field types are checked inline, the rest go through converters.
+    """
+    req = rec.get("request")
+    if req is not None and type(req) is dict and ("messages" in req or "input" in req):
+        return _nested_chat(rec, req)
+    given = rec.get("messages")
+    if given is None:
+        msgs, query, context = _body_chat(rec, "")
+    else:
+        msgs = chat_messages.normalize(given, "messages", rec.get("system"))
+        query, context = chat_messages.split(msgs, "messages")
+    stamp = rec.get("timestamp")
+    when = to_unix(stamp, "timestamp") if stamp is not None else to_unix(rec.get("created"), "created")
+    ident = rec.get("id")
+    if type(ident) is not str:
+        ident = id_of(ident if ident is not None else first(rec, "custom_id", "request_id"))
+    model = rec.get("model")
+    if type(model) is not str or not model:
+        model = model_of(model)
+    meta = rec.get("metadata")
+    if meta is not None and type(meta) is not dict:
+        meta = meta_of(meta)
+    labels = labels_of(rec) if "needed" in rec or "scores" in rec or "correct" in rec or "judge" in rec else None
+    return (ident, query, context, when, model, *usage_of(rec.get("usage")), False, meta, msgs, labels)
+
+
+def _nested_chat(rec: dict[str, Any], req: dict[str, Any]) -> Row:
+    resp = rec.get("response")
+    resp = resp if type(resp) is dict else {}
+    msgs, query, context = _body_chat(req, "request.")
+    usage = usage_of(first(resp, "usage") or rec.get("usage"))
+    stamp = first(rec, "timestamp", "created")
+    if stamp is None:
+        stamp = first(resp, "created", "created_at")
+    when = to_unix(stamp, "timestamp" if "timestamp" in rec else "created")
+    model = model_of(req.get("model") or resp.get("model"))
+    ident = id_of(first(rec, "id", "custom_id", "request_id") or resp.get("id"))
+    meta = meta_of(first(rec, "metadata") or req.get("metadata"))
+    return (ident, query, context, when, model, *usage, False, meta, msgs, labels_of(rec))
+
+
+def batch(rec: dict[str, Any], joins: Joins) -> Row:
+    """An OpenAI Batch input line, with the usage of its output line joined by ``custom_id``."""
+    ident = id_of(rec.get("custom_id"))
+    body = rec["body"]
+    msgs, query, context = _body_chat(body, "body.")
+    usage, model, when = joins.pop(ident, (NO_USAGE, None, NAN))  # type: ignore[arg-type]
+    model = model_of(body.get("model")) or model
+    meta = meta_of(body.get("metadata"))
+    return (ident, query, context, when, model, *usage, True, meta, msgs, labels_of(rec))
+
+
+def batch_result(rec: Mapping[str, Any]) -> BatchResult:
+    """Usage, model and time from an OpenAI Batch output line (errors carry none)."""
+    resp = rec.get("response")
+    body = resp.get("body") if type(resp) is dict else None
+    if type(body) is not dict:
+        return (NO_USAGE, None, NAN)
+    return (usage_of(body.get("usage")), model_of(body.get("model")), to_unix(body.get("created"), "created"))
+
+
+def batch_output(rec: dict[str, Any], joins: Joins) -> Row:
+    raise Ignored("OpenAI Batch output line (give its input file too)")
+
+
+def litellm(rec: dict[str, Any], joins: Joins) -> Row:
+    """A LiteLLM spend-log row; ``messages`` is often a JSON string, and empty unless prompts are stored."""
+    given = rec.get("messages")
+    if given in _EMPTY or given == {} or given == []:
+        proxy = json_text(rec.get("proxy_server_request"), "proxy_server_request")
+        given = proxy.get("messages") if type(proxy) is dict else None
+        if given is None:
+            raise BadRecord("no messages logged (LiteLLM stores them only with store_prompts_in_spend_logs)")
+    msgs, query, context = chat_messages.chat(given, "messages")
+    meta = meta_of(rec.get("metadata"))
+    detail = meta.get("usage_object") if meta else None
+    usage = usage_of(detail) if type(detail) is dict and "prompt_tokens" in detail else flat_usage(rec)
+    when = to_unix(rec.get("startTime"), "startTime")
+    ident = id_of(rec.get("request_id"))
+    return (ident, query, context, when, model_of(rec.get("model")), *usage, False, meta, msgs, labels_of(rec))
+
+
+def unknown(rec: dict[str, Any], joins: Joins) -> Row:
+    raise BadRecord(UNKNOWN)
+
+
+SHAPES: dict[str, Extractor] = {
+    "simple": simple,
+    "chat": chat,
+    "batch": batch,
+    "batch-output": batch_output,
+    "litellm": litellm,
+    "otel": otel.span,
+    "otlp": otel.export,
+}
+
+
+def with_fields(extract: Extractor, opts: ReadOptions) -> Extractor:
+    """``extract`` with the query, context and time taken from the fields the user named."""
+    qf, cf, tf = opts.query_field, opts.context_field, opts.time_field
+
+    def run(rec: dict[str, Any], joins: Joins) -> Any:
+        try:
+            row = extract(rec, joins)
+        except BadRecord:
+            if not qf:
+                raise
+            row = _fields(rec, "")
+        if type(row) is list:  # an OTLP export: its spans keep what detection found
+            return row
+        query, context, when = row[1], row[2], row[3]
+        if qf:
+            value = field(rec, qf)
+            if value is None:
+                raise BadRecord(f"no '{qf}' field (from --query-field)")
+            query = text_of(value, f"'{qf}'")
+        if cf:
+            context = text_of(field(rec, cf), f"'{cf}'")
+        if tf:
+            when = to_unix(field(rec, tf), tf)
+        return (row[0], query, context, when, *row[4:])
+
+    return run

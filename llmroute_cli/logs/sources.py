@@ -1,0 +1,128 @@
+"""Input files: globs and stdin resolved to sources, each sniffed for its format and opened as a byte stream."""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import io
+import os
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, Any
+
+from ..errors import LlmrouteError, UsageError
+
+STDIN = "<stdin>"
+GZIP_MAGIC = b"\x1f\x8b"
+PARQUET_MAGIC = b"PAR1"
+GZIP_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
+_BUFFER = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One input: its name as shown in messages, its path (None for stdin), size and format."""
+
+    name: str
+    path: str | None
+    size: int | None
+    fmt: str  # "jsonl", "csv", "tsv" or "parquet"
+    gz: bool = False
+
+
+def _sniff(name: str, path: str) -> Source:
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+        size = os.path.getsize(path)
+    except OSError as exc:
+        raise UsageError(f"{name}: cannot read ({exc.strerror})") from None
+    if magic == PARQUET_MAGIC:
+        return Source(name, path, size, "parquet")
+    gz = magic.startswith(GZIP_MAGIC)
+    stem = name.lower().removesuffix(".gz")
+    fmt = "csv" if stem.endswith(".csv") else "tsv" if stem.endswith(".tsv") else "jsonl"
+    return Source(name, path, size, fmt, gz)
+
+
+def _expand(given: str) -> list[str]:
+    if given == "-" or os.path.exists(given):
+        return [given]
+    if glob.has_magic(given):
+        matches = sorted(p for p in glob.glob(given, recursive=True) if not os.path.isdir(p))
+        if not matches:
+            raise UsageError(f"{given}: no files match")
+        return matches
+    raise UsageError(f"{given}: no such file")
+
+
+def resolve(inputs: Sequence[str]) -> list[Source]:
+    """Sources for paths, globs (sorted) and ``-``; each file once, in the order given."""
+    if not inputs:
+        raise UsageError("no log files given")
+    out, seen = [], set()
+    for given in inputs:
+        for name in _expand(given):
+            key = name if name == "-" else os.path.realpath(name)
+            if key in seen:
+                continue
+            seen.add(key)
+            if name == "-":
+                out.append(Source(STDIN, None, None, "jsonl"))
+            elif os.path.isdir(name):
+                raise UsageError(f"{name}: is a directory")
+            else:
+                out.append(_sniff(name, name))
+    return out
+
+
+class _Counted(io.RawIOBase):
+    """Counts the bytes read from a stream whose size is unknown (stdin)."""
+
+    def __init__(self, inner: IO[bytes]) -> None:
+        self.inner, self.count = inner, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.inner.read(len(buffer))
+        buffer[: len(data)] = data
+        self.count += len(data)
+        return len(data)
+
+
+@dataclass(slots=True)
+class Opened:
+    """A decompressed byte stream and a count of the stored bytes read so far."""
+
+    stream: io.BufferedIOBase
+    position: Callable[[], int]
+
+
+@contextmanager
+def open_source(source: Source, stdin: IO[bytes] | None) -> Iterator[Opened]:
+    """The source's bytes, gunzipped when they start with the gzip magic."""
+    buffered: io.BufferedReader
+    if source.path is None:
+        assert stdin is not None
+        counted = _Counted(stdin)
+        buffered = io.BufferedReader(counted, _BUFFER)
+        gz, position = buffered.peek(2)[:2] == GZIP_MAGIC, lambda: counted.count
+    else:
+        buffered = io.BufferedReader(io.FileIO(source.path, "rb"), _BUFFER)
+        gz, position = source.gz, buffered.tell
+    stream: io.BufferedIOBase = gzip.GzipFile(fileobj=buffered, mode="rb") if gz else buffered
+    try:
+        yield Opened(stream, position)
+    finally:
+        stream.close()
+        buffered.close()
+
+
+def corrupt(source: Source, line: int, exc: BaseException) -> LlmrouteError:
+    """The error for a gzip stream that breaks off: named by file and the last good line."""
+    where = f" after line {line}" if line else ""
+    return LlmrouteError(f"{source.name}: corrupt gzip data{where}: {exc}")

@@ -1,0 +1,117 @@
+"""CSV (a real CSV parser: quoted newlines work) and Parquet (streamed by batches) as JSON-like records."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import orjson
+
+from ..errors import LlmrouteError
+from .jsonl import Bad
+from .values import LABEL_KEYS
+
+# Columns whose cells may hold JSON (exports of LiteLLM, chat logs, labels); others stay strings.
+JSON_COLUMNS = frozenset({"messages", "metadata", "usage", "request", "response", "body", "attributes",
+                          "proxy_server_request", *LABEL_KEYS})  # fmt: skip
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_CSV_LIMIT = 2**31 - 1
+
+
+def _cell(column: str, cell: str) -> Any:
+    if column in JSON_COLUMNS and cell[:1] in '{[tf0123456789-"n':
+        try:
+            return orjson.loads(cell)
+        except orjson.JSONDecodeError:
+            return cell
+    return cell
+
+
+def nest(record: dict[str, Any], dotted: Sequence[str]) -> dict[str, Any] | Bad:
+    """Fold ``metadata.user.plan``-style keys into nested dicts (``None`` values are dropped)."""
+    for key in dotted:
+        value = record.pop(key)
+        if value is None:
+            continue
+        *parents, leaf = key.split(".")
+        node = record
+        for part in parents:
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            elif type(child) is not dict:
+                return Bad(f"column '{key}' conflicts with column '{part}'")
+            node = child
+        node[leaf] = value
+    return record
+
+
+def _row(header: list[str], dotted: list[str], row: list[str]) -> dict[str, Any] | Bad:
+    if len(row) != len(header):
+        return Bad(f"has {len(row)} fields, the header has {len(header)}")
+    if _SURROGATE.search("".join(row)):
+        return Bad("not valid UTF-8")
+    record = {col: _cell(col, cell) if cell else None for col, cell in zip(header, row, strict=True)}
+    return nest(record, dotted) if dotted else record
+
+
+def csv_records(stream: io.BufferedIOBase, delimiter: str = ",") -> Iterator[tuple[int, Any]]:
+    """``(line where the record starts, record or Bad)``; empty cells are null fields."""
+    csv.field_size_limit(max(csv.field_size_limit(), _CSV_LIMIT))
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")  # type: ignore[type-var]
+    try:
+        yield from _csv_rows(csv.reader(text, delimiter=delimiter))
+    finally:
+        text.detach()  # the stream belongs to the caller
+
+
+def _csv_rows(reader: Any) -> Iterator[tuple[int, Any]]:
+    header = next((row for row in reader if row), None)
+    if header is None:
+        return
+    dotted = [c for c in header if "." in c]
+    end = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            yield end + 1, Bad(f"bad CSV: {exc}")
+            end = reader.line_num
+            continue
+        start, end = end + 1, reader.line_num
+        if row:
+            yield start, _row(header, dotted, row)
+
+
+class ParquetRecords:
+    """Rows of a Parquet file as dicts (structs become dicts), one batch in memory at a time."""
+
+    def __init__(self, name: str, path: str, size: int, batch_rows: int) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self.name, self.size, self.batch_rows, self.done = name, size, batch_rows, 0
+        self._errors = (pa.ArrowException, OSError)
+        try:
+            self.file = pq.ParquetFile(path)
+        except self._errors as exc:
+            raise LlmrouteError(f"{name}: not a readable Parquet file: {exc}") from None
+        self.total = max(self.file.metadata.num_rows, 1)
+
+    def position(self) -> int:
+        return int(self.size * self.done // self.total)
+
+    def __iter__(self) -> Iterator[tuple[int, Any]]:
+        dotted = [c for c in self.file.schema_arrow.names if "." in c]
+        try:
+            for batch in self.file.iter_batches(batch_size=self.batch_rows):
+                for record in batch.to_pylist():
+                    self.done += 1
+                    yield self.done, nest(record, dotted) if dotted else record
+        except self._errors as exc:
+            raise LlmrouteError(f"{self.name}: cannot read Parquet after row {self.done}: {exc}") from None
