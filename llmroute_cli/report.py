@@ -213,7 +213,7 @@ def intervals(sim: Simulation, per_day: float, level: float = 0.95) -> dict[str,
         return [float(np.percentile(values, lo)), float(np.percentile(values, hi))]
 
     out: dict[str, Any] = {
-        "method": f"Poisson bootstrap over requests, {len(reps)} resamples",
+        "method": f"Poisson bootstrap over requests (in blocks when chunks are large), {len(reps)} resamples",
         "level": level,
         "routed_daily_usd": band(daily[:, 0]),
         "savings_daily_usd": {"all_expensive": band(daily[:, 1] - daily[:, 0])},

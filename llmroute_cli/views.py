@@ -81,10 +81,10 @@ class FrameRequests:
 
     def _size(self, name: str, unit: str) -> np.ndarray:
         import numpy as np
-        import pyarrow.compute as pc
 
         if unit == "chars":
-            return sum(np.asarray(pc.utf8_length(t).to_numpy(), dtype=np.int64) for t in self.text(name))
+            columns = ("query", "context") if name == "request" else (name,)
+            return sum(self._lengths(c) for c in columns)
         if name == "request":
             return self._request_tokens()
         column = f"{name}_tokens"
@@ -93,6 +93,18 @@ class FrameRequests:
         texts = self._arrow(name).to_pylist()
         counted = functools.lru_cache(maxsize=None)(lambda t: count(t, self.tokenizer))
         return np.fromiter((counted(t) for t in texts), dtype=np.int64, count=len(texts))
+
+    def _lengths(self, column: str) -> np.ndarray:
+        """Characters (code points) per row; Python's len on str columns, Arrow's on others."""
+        import numpy as np
+        import pyarrow.compute as pc
+
+        if column not in self.frame:
+            return np.zeros(len(self.frame), dtype=np.int64)
+        values = self.frame[column]
+        if values.dtype == object:
+            return np.fromiter((len(v) if isinstance(v, str) else 0 for v in values), np.int64, len(values))
+        return np.asarray(pc.utf8_length(self._arrow(column)).to_numpy(), dtype=np.int64)
 
     def _request_tokens(self) -> np.ndarray:
         import numpy as np
