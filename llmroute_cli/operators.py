@@ -183,13 +183,7 @@ def _num(x: float) -> str:
 
 def is_number(value: Any) -> bool:
     """A real number (Python or numpy), not a bool, not NaN."""
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np_bool())) and not math.isnan(value)
-
-
-def np_bool() -> type:
-    import numpy as np
-
-    return np.bool_
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isnan(value)
 
 
 def clean_text(text: str) -> str:
