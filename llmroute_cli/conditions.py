@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .operators import MISSING, Compare, Predicate
@@ -53,7 +54,7 @@ class Test:
 
     field: str
     pred: Predicate
-    at: tuple[int, int] = field(default=(0, 0), compare=False)  # line, column in the rule file
+    at: tuple[int, int] = dc_field(default=(0, 0), compare=False)  # line, column in the rule file
 
     @property
     def kind(self) -> str:
@@ -81,9 +82,9 @@ class Test:
         if self.kind == "text":
             return np.logical_or.reduce([self.pred.vector(t) for t in view.text(self.field)])
         if self.kind == "meta":
-            return self.pred.vector(view.meta(self.field.removeprefix("metadata.")))
+            return self.pred.vector(view.meta(self.field.removeprefix("metadata.")))  # type: ignore[arg-type]
         name, unit = self.field.split(".")
-        return self.pred.vector(view.size(name, unit))
+        return self.pred.vector(view.size(name, unit))  # type: ignore[arg-type]
 
     def trace(self, view: ScalarView) -> Trace:
         value = self._scalar_value(view)
@@ -105,7 +106,7 @@ class Test:
 
 @dataclass(frozen=True, slots=True)
 class All:
-    items: tuple[Condition, ...] = field(default=())
+    items: tuple[Condition, ...] = dc_field(default=())
 
     def test(self, view: ScalarView) -> bool:
         return all(c.test(view) for c in self.items)
@@ -131,7 +132,7 @@ class All:
 
 @dataclass(frozen=True, slots=True)
 class Any_:
-    items: tuple[Condition, ...] = field(default=())
+    items: tuple[Condition, ...] = dc_field(default=())
 
     def test(self, view: ScalarView) -> bool:
         return any(c.test(view) for c in self.items)

@@ -140,7 +140,7 @@ class _Builder:
             values[key] = float(value)
         if "input" not in values or "output" not in values:
             return None
-        return Price(**values, source="rule file")
+        return Price(**values, source="rule file")  # type: ignore[arg-type]
 
     def _classifier(self, node: Any, prices: dict[str, Price]) -> Classifier | None:
         path = ("classifier",)
@@ -210,8 +210,9 @@ class _Builder:
             return None
         name = entry.get("name")
         if not isinstance(name, str) or not name.strip():
-            self.fail(path, f"rule #{path[-1] + 1} needs a 'name' (a non-empty string)")
-            name = f"#{path[-1] + 1}"
+            number = int(path[-1]) + 1
+            self.fail(path, f"rule #{number} needs a 'name' (a non-empty string)")
+            name = f"#{number}"
         elif name in seen:
             self.fail(path + ("name",), f"duplicate rule name '{name}' (first at line {seen[name]})")
         else:

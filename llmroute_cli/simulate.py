@@ -80,7 +80,8 @@ class Simulation:
         self.slot_models = np.array([self.key(policy.tiers[t]) for t in self.slot_tiers], dtype=object)
         self.ratios = {self.key(m): r for m, r in options.model_output_ratios.items()}
         slots = len(self.slot_tiers)
-        self.totals = Totals(*(np.zeros(slots, dtype=np.int64) for _ in range(3)), np.zeros(slots))
+        zeros = lambda: np.zeros(slots, dtype=np.int64)  # noqa: E731
+        self.totals = Totals(queries=zeros(), input_tokens=zeros(), output_tokens=zeros(), cost=np.zeros(slots))
         self.quality: QualityAccumulator | None = None
         self.rng = np.random.default_rng(options.seed)
         self.replicates = np.zeros((options.bootstrap, 3))  # routed incl. overhead, baseline, as logged

@@ -84,7 +84,7 @@ class FrameRequests:
 
         if unit == "chars":
             columns = ("query", "context") if name == "request" else (name,)
-            return sum(self._lengths(c) for c in columns)
+            return np.sum([self._lengths(c) for c in columns], axis=0)
         if name == "request":
             return self._request_tokens()
         column = f"{name}_tokens"

@@ -9,7 +9,7 @@ import yaml
 
 from .errors import ConfigError, Problem
 
-Path = tuple[str | int, ...]
+Path = tuple[Any, ...]
 MAX_NODES = 100_000
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
