@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .commands import check, diff, golden, prices, route, schema, simulate
+from .commands import check, diff, golden, judge, prices, route, schema, simulate, sweep
 
 app = typer.Typer(
     name="llmroute",
@@ -14,10 +14,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+app.command("simulate")(simulate.simulate)
 app.command("route")(route.route)
 app.command("check")(check.check)
-app.command("simulate")(simulate.simulate)
 app.command("test")(golden.test)
-app.command("schema")(schema.schema)
-app.command("prices")(prices.prices)
 app.command("diff")(diff.diff)
+app.command("prices")(prices.prices)
+app.command("schema")(schema.schema)
+app.command("sample")(judge.sample)
+app.command("judge-report")(judge.report)
+app.command("sweep")(sweep.sweep)
+app.command("calibrate")(sweep.calibrate)

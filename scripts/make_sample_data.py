@@ -27,6 +27,7 @@ SEED = 20241104
 START = int(datetime(2024, 11, 4, tzinfo=UTC).timestamp())  # a Monday, 00:00 UTC
 DAY = 86_400
 SMALL_ROWS = 200
+JUDGE_LOG = "mtbench_judge_log.jsonl"
 STRONG, WEAK = "gpt-4-1106-preview", "mistralai/Mixtral-8x7B-Instruct-v0.1"
 SOURCE_MODEL = {"gpt-4o": STRONG, "gpt-4o-mini": WEAK}  # whose real outcome stands in for each tier
 EXPENSIVE_SHARE = 0.70  # what the naive app logs today
@@ -706,12 +707,28 @@ def build(source: Path) -> list[dict[str, Any]]:
     return records(rng, sessions, make_users(rng))
 
 
-def write(rows: list[dict[str, Any]], out_dir: Path) -> None:
-    """chat_logs.jsonl and its first SMALL_ROWS lines as chat_logs_small.jsonl."""
+def judge_log(rows: list[dict[str, Any]], questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The MT-Bench rows, each with both models' real answers to its turn under ``answers``, for ``llmroute sample``."""
+    answers = {q["question_id"]: q["answers"] for q in questions}
+    out = []
+    for row in rows:
+        source = row["source"]
+        if source["dataset"] == "mt_bench":
+            both = answers[source["question_id"]]
+            turn = source["turn"] - 1
+            out.append({**row, "answers": {tier: both[model][turn] for tier, model in SOURCE_MODEL.items()}})
+    return out
+
+
+def write(rows: list[dict[str, Any]], out_dir: Path, judged: list[dict[str, Any]] | None = None) -> None:
+    """chat_logs.jsonl, its first SMALL_ROWS lines as chat_logs_small.jsonl, and the judge log when given."""
     out_dir.mkdir(parents=True, exist_ok=True)
     lines = [json.dumps(r, ensure_ascii=False) + "\n" for r in rows]
     (out_dir / "chat_logs.jsonl").write_text("".join(lines), encoding="utf-8", newline="\n")
     (out_dir / "chat_logs_small.jsonl").write_text("".join(lines[:SMALL_ROWS]), encoding="utf-8", newline="\n")
+    if judged is not None:
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in judged)
+        (out_dir / JUDGE_LOG).write_text(text, encoding="utf-8", newline="\n")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -720,8 +737,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="the RouteLLM data snapshot")
     args = parser.parse_args(argv)
     rows = build(args.source)
-    write(rows, args.out_dir)
-    print(f"wrote {len(rows)} rows to {args.out_dir}")
+    judged = judge_log(rows, load_mt_bench(args.source))
+    write(rows, args.out_dir, judged)
+    print(f"wrote {len(rows)} rows and {len(judged)} judge-log rows to {args.out_dir}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,445 @@
+"""``llmroute sweep`` and ``llmroute calibrate``: one rule's threshold over a range of values, on your own logs.
+
+The logs are read once: each chunk goes through one router per value (``sweep.with_threshold``),
+each with its own Simulation (spend) and QualityAccumulator (outcome labels).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ..errors import LlmrouteError, UsageError
+from ..fmt import count, money, percent
+from ._common import handle_errors, load_router, progress_bar, stdout_console
+
+if TYPE_CHECKING:
+    from ..conditions import Test
+    from ..curve import CurveMetrics
+    from ..policy import Policy
+    from ..quality import QualityMeans
+    from ..sweep import SweepParam, SweepPoint
+
+SCALES = {"scores": "judge score", "correct": "accuracy"}
+DEFINITIONS = (
+    ("expensive share", "of all requests, the share the policy sends to the expensive tier"),
+    ("per day", "the policy's spend per day over the period the logs cover"),
+    (
+        "under-routing",
+        "of the labeled requests sent to the cheap tier, the share that needed the expensive one "
+        "(the brief: under 10% the routing works, over 20% tighten the rules)",
+    ),
+    ("mean quality", "the mean judge score or accuracy of the answers the policy picks, over the labeled requests"),
+    ("gap recovered", "(mean quality - all cheap) / (all expensive - all cheap): 0 is all cheap, 1 all expensive"),
+    (
+        "APGR",
+        "average gap recovered: the area under gap recovered against expensive share from 0 to 1 "
+        "(RouteLLM); random routing scores about 0.5, higher is better",
+    ),
+    ("CPT(50%), CPT(80%)", "the expensive share at which the policy first recovers 50% (80%) of the quality gap"),
+)
+CURVE_NOTE = "APGR and CPT read the expensive share among the labeled requests, where quality is measured."
+PARAM_HELP = "RULE.FIELD=START:STOP:STEP, e.g. short-no-code.query.chars=100:400:50."
+
+
+class SweepFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class CalibrateFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One swept value: its sweep point, and what only labels give."""
+
+    point: SweepPoint
+    current: bool
+    gap_recovered: float | None = None
+    labeled_share: float | None = None  # expensive share among the quality-labeled requests: the curve's x
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    param: SweepParam
+    policy: Policy
+    current: float
+    rows: tuple[Row, ...]
+    requests: int
+    days: float
+    expensive_tier: str
+    quality: QualityMeans | None  # of the current policy: all-cheap and all-expensive quality, labeled requests
+    scale: str | None  # "scores" or "correct"
+    metrics: CurveMetrics | None
+    note: str | None  # why there is no quality
+
+    @property
+    def quality_name(self) -> str:
+        return f"mean {SCALES.get(self.scale or '', self.scale or 'quality')}"
+
+    def to_dict(self) -> dict[str, Any]:
+        q = self.quality
+        return {
+            "param": self.param.name,
+            "current": self.current,
+            "rules_file": self.policy.source,
+            "requests": self.requests,
+            "days": self.days,
+            "expensive_tier": self.expensive_tier,
+            "quality": None if q is None else _quality_dict(q, self.scale),
+            "metrics": None if self.metrics is None else self.metrics.to_dict(),
+            "points": [_row_dict(r) for r in self.rows],
+            "definitions": dict(DEFINITIONS),
+            "note": self.note,
+        }
+
+
+def _quality_dict(q: QualityMeans, scale: str | None) -> dict[str, Any]:
+    return {"scale": scale, "requests": q.requests, "all_cheap": q.all_cheap, "all_expensive": q.all_expensive}
+
+
+def _row_dict(r: Row) -> dict[str, Any]:
+    p = r.point
+    return {
+        "value": p.value,
+        "current": r.current,
+        "expensive_share": p.expensive_share,
+        "daily_cost_usd": p.daily_cost,
+        "under_routing_rate": p.under_routing_rate,
+        "mean_quality": p.mean_quality,
+        "gap_recovered": r.gap_recovered,
+        "labeled_expensive_share": r.labeled_share,
+    }
+
+
+LogsArg = Annotated[
+    list[str], typer.Argument(help="Log files (JSONL, .jsonl.gz, CSV, Parquet), globs, or - for stdin.")
+]
+ParamOpt = Annotated[str, typer.Option("--param", help=f"The threshold to sweep: {PARAM_HELP}")]
+RulesOpt = Annotated[Path | None, typer.Option(help="Rule file [default: ./routes.yaml, else built-in].")]
+PricesOpt = Annotated[Path | None, typer.Option(help="LiteLLM-format price map.")]
+DaysOpt = Annotated[float | None, typer.Option(help="Days the logs cover [default: from timestamps].")]
+QuietOpt = Annotated[bool, typer.Option(help="No progress bar.")]
+
+
+@handle_errors
+def sweep(
+    logs: LogsArg,
+    param: ParamOpt,
+    rules: RulesOpt = None,
+    prices: PricesOpt = None,
+    days: DaysOpt = None,
+    chart: Annotated[Path | None, typer.Option(help="Write a PNG of spend against mean quality.")] = None,
+    html: Annotated[Path | None, typer.Option(help="Write an HTML report with the chart and the table.")] = None,
+    fmt: Annotated[SweepFormat, typer.Option("--format", help="table, json or csv.")] = SweepFormat.table,
+    quiet: QuietOpt = False,
+) -> None:
+    """Re-run the policy over a range of one threshold: spend, expensive share, under-routing and quality per value.
+
+    Example: llmroute sweep sample_data/chat_logs.jsonl --param short-no-code.query.chars=100:400:50 --chart sweep.png
+    """
+    for path in (chart, html):
+        _check_dir(path)
+    result = run(logs, param, rules, prices, days, quiet)
+    if chart and result.quality is None:
+        raise LlmrouteError(f"--chart plots spend against mean quality, which needs labels: {result.note}")
+    png = _png(result) if result.quality is not None and (chart or html) else None
+    _emit(result, fmt)
+    if chart and png is not None:
+        from ..chart import write_bytes
+
+        write_bytes(chart, png)
+        print(f"wrote {chart}", file=sys.stderr)
+    if html:
+        _write_html(html, result, png)
+        print(f"wrote {html}", file=sys.stderr)
+
+
+def run(logs: list[str], spec: str, rules: Path | None, prices: Path | None, days: float | None, quiet: bool) -> Result:
+    """Read the logs once through one router per swept value (and the current policy); collect each value's row."""
+    from ..counting import TokenCounter
+    from ..logs import ReadOptions, ReadStats, read_logs
+    from ..quality import QualityAccumulator, QualitySpec
+    from ..router import Router
+    from ..simulate import SimulateOptions, Simulation
+    from ..sweep import sweep_values, with_threshold
+
+    router = load_router(rules, prices)
+    policy = router.policy
+    param = sweep_values(spec, policy)
+    current = _limit(swept_test(policy, param))
+    quality_spec, counter = QualitySpec.from_policy(policy), TokenCounter(policy.tokenizer)
+    runs = []
+    for value in sorted({*param.values, current}):
+        swept = Router(with_threshold(policy, param.rule, param.field, value, param.op))
+        runs.append((value, Simulation(swept, SimulateOptions(bootstrap=0), counter), QualityAccumulator(quality_spec)))
+    stats = ReadStats()
+    with progress_bar(quiet) as progress:
+        for chunk in read_logs(logs, ReadOptions(), stats, progress=progress):
+            labels = chunk["labels"].tolist()
+            for _, sim, acc in runs:
+                d = sim.add(chunk)
+                acc.add(d["tier"].tolist(), labels, d["rule"].tolist(), d["id"].tolist())
+    if stats.skipped:
+        print(f"skipped {stats.skipped} malformed records; first: {stats.errors[0]}", file=sys.stderr)
+    return _result(param, policy, current, runs, quality_spec.expensive_tier, days)
+
+
+def _result(param: SweepParam, policy: Policy, current: float, runs: list[Any], expensive: str, days: Any) -> Result:
+    from ..report import build_report, period_of
+    from ..sweep import SweepPoint, sweep_metrics
+
+    rows, means, note = [], [], None
+    for value, sim, acc in runs:
+        report = build_report(sim, period_of(sim, days))
+        try:
+            quality = acc.result()
+        except LlmrouteError as exc:
+            quality, note = None, str(exc)
+        q = quality.primary if quality is not None else None
+        under = quality.rates.under_routing_rate if quality is not None else None
+        share, daily = report["tiers"][expensive]["share"], report["routed"]["daily_cost_usd"]
+        if q is None:
+            rows.append(Row(SweepPoint(value, share, daily, under), value == current))
+        else:
+            point = SweepPoint(value, share, daily, under, q.routed)
+            rows.append(Row(point, value == current, q.gap_recovered, q.expensive_share))
+        means.append((q, quality))
+    base, scales = next(((q, r.quality) for q, r in means if q is not None), (None, {}))
+    scale = next((k for k, v in scales.items() if v is base), None)
+    metrics = None
+    if base is not None:
+        curve = [SweepPoint(r.point.value, r.labeled_share or 0.0, mean_quality=r.point.mean_quality) for r in rows]
+        metrics = sweep_metrics(curve, base.all_cheap, base.all_expensive)
+    requests, period = report["queries"], report["days"]
+    return Result(param, policy, current, tuple(rows), requests, period, expensive, base, scale, metrics, note)
+
+
+def swept_test(policy: Policy, param: SweepParam) -> Test:
+    """The comparison the sweep rewrites (``sweep_values`` has checked there is exactly one)."""
+    from ..sweep import numeric_tests
+
+    rule = next(r for r in policy.rules if r.name == param.rule)
+    tests = [t for t in numeric_tests(rule.when) if t.field == param.field]
+    return next(t for t in tests if param.op is None or getattr(t.pred, "op", None) == param.op)
+
+
+def _limit(test: Test) -> float:
+    pred: Any = test.pred
+    limit = float(pred.limit if hasattr(pred, "limit") else pred.arg)
+    return int(limit) if limit.is_integer() else limit
+
+
+def show(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _check_dir(path: Path | None) -> None:
+    if path is not None and not (path.parent if str(path.parent) else Path(".")).is_dir():
+        raise UsageError(f"{path}: no such directory")
+
+
+# --- rendering -----------------------------------------------------------------------------------------
+
+
+def _na(x: float | None, f: Any = percent) -> str:
+    return "n/a" if x is None else f(x)
+
+
+def head(result: Result) -> list[str]:
+    return ["value", "expensive share", "per day", "under-routing", "verdict", result.quality_name, "gap recovered"]
+
+
+def table_rows(result: Result) -> list[list[str]]:
+    from ..quality import verdict
+
+    def cells(r: Row) -> list[str]:
+        p = r.point
+        label = show(p.value) + (" (current)" if r.current else "")
+        quality = _na(p.mean_quality, lambda x: f"{x:.3f}")
+        under = p.under_routing_rate
+        return [label, percent(p.expensive_share), _na(p.daily_cost, money), _na(under), verdict(under) or "", quality]
+
+    return [[*cells(r), _na(r.gap_recovered)] for r in result.rows]
+
+
+def intro(result: Result) -> list[str]:
+    lines = [
+        f"{result.param.name} swept over {len(result.param.values)} values (now {show(result.current)}) "
+        f"on {count(result.requests)} requests over {result.days:.2f} days; rules: {result.policy.source}."
+    ]
+    q, m = result.quality, result.metrics
+    if q is None:
+        return [*lines, f"No quality figures: {result.note}"]
+    lines.append(
+        f"{result.quality_name.capitalize()} over {count(q.requests)} labeled requests: all cheap {q.all_cheap:.3f}, "
+        f"all expensive {q.all_expensive:.3f}."
+    )
+    if m is not None:
+        lines.append(f"APGR {_na(m.apgr, lambda x: f'{x:.3f}')}, CPT(50%) {_na(m.cpt50)}, CPT(80%) {_na(m.cpt80)}.")
+    return lines
+
+
+def _emit(result: Result, fmt: SweepFormat) -> None:
+    if fmt is SweepFormat.json:
+        import json
+
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    elif fmt is SweepFormat.csv:
+        _csv(result)
+    else:
+        _table(intro(result), head(result), table_rows(result), [CURVE_NOTE, *(f"{k}: {v}" for k, v in DEFINITIONS)])
+
+
+def _csv(result: Result) -> None:
+    import csv
+
+    rows = [_row_dict(r) for r in result.rows]
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+def _table(lines: list[str], columns: list[str], body: list[list[str]], notes: list[str]) -> None:
+    from rich.table import Table
+
+    console = stdout_console()
+    for line in lines:
+        console.print(line, markup=False)
+    table = Table()
+    for c in columns:
+        table.add_column(c, justify="left" if c in ("value", "verdict") else "right")
+    for row in body:
+        table.add_row(*row)
+    console.print(table)
+    for line in notes:
+        console.print(line, markup=False, soft_wrap=True)
+
+
+def _png(result: Result) -> bytes:
+    from ..chart import ChartPoint, cost_quality_png
+
+    q = result.quality
+    assert q is not None
+    points = [
+        ChartPoint(show(r.point.value), r.point.daily_cost or 0.0, r.point.mean_quality or 0.0, r.current)
+        for r in result.rows
+    ]
+    return cost_quality_png(
+        points,
+        title=f"{result.param.name}: spend against {result.quality_name}",
+        y_label=f"{result.quality_name} ({count(q.requests)} labeled requests)",
+        references=[("all cheap", q.all_cheap), ("all expensive", q.all_expensive)],
+    )
+
+
+def _write_html(path: Path, result: Result, png: bytes | None) -> None:
+    from ..atomic import write_atomic
+    from ..chart import html_report
+
+    current = next(i for i, r in enumerate(result.rows) if r.current)
+    page = html_report(
+        f"llmroute sweep: {result.param.name}",
+        [*intro(result), CURVE_NOTE],
+        head(result),
+        table_rows(result),
+        png=png,
+        current_row=current,
+        definitions=DEFINITIONS,
+    )
+    write_atomic(path, page)
+
+
+# --- calibrate -------------------------------------------------------------------------------------------
+
+
+@handle_errors
+def calibrate(
+    logs: LogsArg,
+    param: ParamOpt,
+    target_expensive_share: Annotated[
+        float | None, typer.Option(help="Send at most this share of requests to the expensive tier, e.g. 0.3.")
+    ] = None,
+    max_under_routing: Annotated[
+        float | None, typer.Option(help="The cheapest value whose under-routing is at most this, e.g. 0.1.")
+    ] = None,
+    rules: RulesOpt = None,
+    prices: PricesOpt = None,
+    days: DaysOpt = None,
+    fmt: Annotated[CalibrateFormat, typer.Option("--format", help="table or json.")] = CalibrateFormat.table,
+    quiet: QuietOpt = False,
+) -> None:
+    """Find the threshold value that meets a target on your logs, and the line to put in the rule file.
+
+    Example: llmroute calibrate sample_data/chat_logs.jsonl --param short-no-code.query.chars=50:600:50 --target-expensive-share 0.1
+    """  # noqa: E501 - the example is one command line
+    from ..sweep import calibrate as choose
+
+    _check_target(target_expensive_share, max_under_routing)
+    result = run(logs, param, rules, prices, days, quiet)
+    grid = [r.point for r in result.rows if r.point.value in result.param.values]
+    chosen = choose(grid, target_expensive_share, max_under_routing, param=result.param.name)
+    chosen_row = next(r for r in result.rows if r.point is chosen)
+    now_row = next(r for r in result.rows if r.current)
+    where, line = snippet(result.policy, result.param, chosen.value)
+    if fmt is CalibrateFormat.json:
+        import json
+
+        target = {"expensive_share": target_expensive_share, "under_routing": max_under_routing}
+        out = {k: v for k, v in result.to_dict().items() if k not in ("points", "definitions")}
+        out |= {"target": target, "chosen": _row_dict(chosen_row), "now": _row_dict(now_row), "where": where}
+        print(json.dumps({**out, "yaml": line}, indent=2, ensure_ascii=False))
+        return
+    body = table_rows(_only(result, [chosen_row] if chosen_row.current else [chosen_row, now_row]))
+    body[0][0] = f"{show(chosen.value)} (chosen" + (", current)" if chosen_row.current else ")")
+    goal = (
+        f"an expensive share of at most {percent(target_expensive_share)}"
+        if target_expensive_share is not None
+        else f"under-routing of at most {percent(max_under_routing or 0.0)}"
+    )
+    now = "the current value" if chosen_row.current else f"now {show(result.current)}"
+    lines = [f"For {goal}: set {result.param.name} to {show(chosen.value)} ({now}).", *intro(result)[1:]]
+    _table(lines, head(result), body, [f"{where}:", line])
+
+
+def _only(result: Result, rows: list[Row]) -> Result:
+    from dataclasses import replace
+
+    return replace(result, rows=tuple(rows))
+
+
+def _check_target(share: float | None, under: float | None) -> None:
+    if (share is None) == (under is None):
+        raise UsageError("give exactly one of --target-expensive-share and --max-under-routing")
+    for name, value in (("--target-expensive-share", share), ("--max-under-routing", under)):
+        if value is not None and not 0 <= value <= 1:
+            raise UsageError(f"{name} is a share from 0 to 1 (0.3 for 30%), got {value:g}")
+
+
+NUMBER = re.compile(r"[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def snippet(policy: Policy, param: SweepParam, value: float) -> tuple[str, str]:
+    """Where to edit the rule file, and the edited line (the rule file's own line when it can be read)."""
+    test = swept_test(policy, param)
+    line, column = test.at
+    op = getattr(test.pred, "op", "")
+    generic = f"{param.field}: {{{op}: {show(value)}}}"
+    try:
+        text = Path(policy.source).read_text(encoding="utf-8").splitlines()[line - 1]
+    except (OSError, IndexError, UnicodeDecodeError):
+        return f"in rule '{param.rule}', set", generic
+    found = NUMBER.match(text, column - 1) if column else None
+    if found is None:
+        return f"in rule '{param.rule}', set", generic
+    return f"{policy.source}:{line}: in rule '{param.rule}'", text[: found.start()] + show(value) + text[found.end() :]
