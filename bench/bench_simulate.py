@@ -128,12 +128,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="keep the generated logs in this directory")
+    parser.add_argument("--modes", default="usage,counted", help="usage, counted, or both (comma-separated)")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="llmroute-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     n = args.rows
     print(f"{n:,} rows, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    for usage in (True, False):
+    modes = args.modes.split(",")
+    for usage in [m == "usage" for m in ("usage", "counted") if m in modes]:
         path = folder / f"chat_{n}_{'usage' if usage else 'nousage'}.jsonl"
         if not path.exists():
             generate(path, n, usage)
