@@ -268,37 +268,9 @@ def render_csv(report: dict[str, Any]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_HEAD)
     for t, v in report["tiers"].items():
-        w.writerow(
-            [
-                "tier",
-                t,
-                t,
-                v["model"],
-                v["queries"],
-                v["share"],
-                v["input_tokens"],
-                v["output_tokens"],
-                v["cost_usd"],
-                v["daily_cost_usd"],
-                v["yearly_cost_usd"],
-            ]
-        )
+        w.writerow(_csv_row("tier", t, t, v["model"], v))
     for r, v in report["rules"].items():
-        w.writerow(
-            [
-                "rule",
-                r,
-                v["tier"],
-                report["tiers"][v["tier"]]["model"],
-                v["queries"],
-                v["share"],
-                v["input_tokens"],
-                v["output_tokens"],
-                v["cost_usd"],
-                v["daily_cost_usd"],
-                v["yearly_cost_usd"],
-            ]
-        )
+        w.writerow(_csv_row("rule", r, v["tier"], report["tiers"][v["tier"]]["model"], v))
     routed = report["routed"]
     w.writerow(
         [
@@ -333,3 +305,8 @@ def render_csv(report: dict[str, Any]) -> str:
                 ]
             )
     return buf.getvalue()
+
+
+def _csv_row(section: str, name: str, tier: str, model: str, v: dict[str, Any]) -> list[Any]:
+    numbers = ("queries", "share", "input_tokens", "output_tokens", "cost_usd", "daily_cost_usd", "yearly_cost_usd")
+    return [section, name, tier, model, *(v[k] for k in numbers)]
