@@ -26,11 +26,14 @@ class TokenCounter:
     def counts(self, texts: Iterable[str]) -> list[int]:
         """Token counts of ``texts`` in order; only texts not seen before are encoded."""
         texts = list(texts)
-        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if todo:
-            self._remember(todo, self._encode_all(todo))
         cache = self._cache
-        return [cache[t] for t in texts]
+        todo = [t for t in dict.fromkeys(texts) if t not in cache]
+        if not todo:
+            return [cache[t] for t in texts]
+        fresh = dict(zip(todo, self._encode_all(todo), strict=True))
+        out = [fresh[t] if t in fresh else cache[t] for t in texts]
+        self._remember(fresh)  # may forget the older entries used above
+        return out
 
     def _encode_all(self, texts: Sequence[str]) -> list[int]:
         enc = encoding(self.encoding_name)
@@ -47,12 +50,12 @@ class TokenCounter:
             out[i :: self.threads] = part
         return out
 
-    def _remember(self, texts: Sequence[str], counts: Sequence[int]) -> None:
-        size = sum(len(t) for t in texts)
+    def _remember(self, fresh: dict[str, int]) -> None:
+        size = sum(len(t) for t in fresh)
         if self._cached_chars + size > CACHE_CHARS:
             self._cache.clear()
             self._cached_chars = 0
-        self._cache.update(zip(texts, counts, strict=True))
+        self._cache.update(fresh)
         self._cached_chars += size
 
     def chat(self, requests: Sequence[Sequence[dict[str, Any]]]) -> list[int]:
