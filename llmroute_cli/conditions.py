@@ -27,6 +27,7 @@ class FrameView(Protocol):
     def text(self, name: str) -> tuple[pa.ChunkedArray, ...]: ...
     def size(self, name: str, unit: str) -> np.ndarray: ...
     def meta(self, path: str) -> list[Any]: ...
+    def take(self, rows: np.ndarray) -> FrameView: ...
     def __len__(self) -> int: ...
 
 
@@ -116,7 +117,7 @@ class All:
 
         out = np.ones(len(view), dtype=bool)
         for c in self.items:
-            out &= c.mask(view)
+            out = narrowed(c, view, out, keep=True)
         return out
 
     def trace(self, view: ScalarView) -> Trace:
@@ -142,7 +143,7 @@ class Any_:
 
         out = np.zeros(len(view), dtype=bool)
         for c in self.items:
-            out |= c.mask(view)
+            out = narrowed(c, view, out, keep=False)
         return out
 
     def trace(self, view: ScalarView) -> Trace:
@@ -178,6 +179,21 @@ class Not:
 
 
 Condition = Test | All | Any_ | Not
+
+NARROW_BELOW = 0.5  # evaluate on a subset once fewer than this share of rows is still open
+
+
+def narrowed(cond: Condition, view: FrameView, current: np.ndarray, *, keep: bool) -> np.ndarray:
+    """AND (keep=True) or OR (keep=False) ``cond`` into ``current``, evaluating it only on the rows
+    whose outcome is still open when they are few: the rest of an AND is false, of an OR true."""
+    open_rows = current.nonzero()[0] if keep else (~current).nonzero()[0]
+    if len(open_rows) == 0:
+        return current
+    if len(open_rows) >= NARROW_BELOW * len(view):
+        return current & cond.mask(view) if keep else current | cond.mask(view)
+    out = current.copy()
+    out[open_rows] = cond.mask(view.take(open_rows))
+    return out
 
 
 def get_path(mapping: Any, path: str) -> Any:

@@ -126,11 +126,15 @@ class Router:
 
         view = FrameRequests(frame, self.policy.tokenizer)
         out = np.full(len(frame), -1, dtype=np.int32)
+        undecided = np.arange(len(frame))
         for i, rule in enumerate(self.policy.rules):
-            undecided = out < 0
-            if not undecided.any():
+            if len(undecided) == 0:
                 break
-            out[undecided & rule.when.mask(view)] = i
+            # Later rules only see the requests earlier ones left undecided.
+            sub = view if len(undecided) == len(frame) else view.take(undecided)
+            matched = rule.when.mask(sub)
+            out[undecided[matched]] = i
+            undecided = undecided[~matched]
         return out
 
     def route_frame(self, frame: pd.DataFrame) -> pd.DataFrame:

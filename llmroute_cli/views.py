@@ -50,6 +50,16 @@ class FrameRequests:
     def __len__(self) -> int:
         return len(self.frame)
 
+    def take(self, rows: np.ndarray) -> FrameRequests:
+        """The requests at positions ``rows``, keeping what was already computed for them."""
+        import pyarrow as pa
+
+        sub = FrameRequests(self.frame.iloc[rows], self.tokenizer)
+        indices = pa.array(rows)
+        for key, value in self._cache.items():
+            sub._cache[key] = value.take(indices) if key[0] == "arrow" else value[rows]
+        return sub
+
     def _memo(self, key: tuple[str, ...], make: Any) -> Any:
         if key not in self._cache:
             self._cache[key] = make()
