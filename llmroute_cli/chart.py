@@ -6,11 +6,8 @@ matplotlib is imported here only, and only when a chart is drawn.
 from __future__ import annotations
 
 import base64
-import contextlib
 import html
 import io
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,17 +81,10 @@ def _decimals(ticks: list[float]) -> int:
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:
-    """Write a binary file atomically: a temporary file beside the target, renamed over it when complete."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    """Write a binary file atomically (the project's one atomic writer)."""
+    from .atomic import write_atomic_bytes
+
+    write_atomic_bytes(path, data)
 
 
 STYLE = """\

@@ -112,13 +112,13 @@ class ConditionParser:
         tests: list[Condition] = []
         for op in ("contains", "words", "regex"):
             if op in ops:
-                pred = self._text_pred(op, ops[op], ignore_case, path + (op,))
+                pred = self._text_pred(field, op, ops[op], ignore_case, path + (op,))
                 if pred is None:
                     return None
                 tests.append(Test(field, pred, self.where(path + (op,))))
         return tests[0] if len(tests) == 1 else All(tuple(tests))
 
-    def _text_pred(self, op: str, arg: Any, ignore_case: bool, path: Path) -> Any:
+    def _text_pred(self, field: str, op: str, arg: Any, ignore_case: bool, path: Path) -> Any:
         if op == "regex":
             if not isinstance(arg, str):
                 self.fail(path, f"'regex' takes a string, got {kind_of(arg)}")
@@ -132,6 +132,9 @@ class ConditionParser:
         items = [arg] if isinstance(arg, str) else arg
         if not isinstance(items, list) or not items or not all(isinstance(s, str) for s in items):
             self.fail(path, f"'{op}' takes a string or a non-empty list of strings, got {kind_of(arg)}")
+            return None
+        if "" in items:  # an empty keyword matches every request
+            self.fail(path, f"empty keyword '' in '{field}' matches every request; remove it")
             return None
         return Contains(tuple(items), ignore_case) if op == "contains" else Words(tuple(items))
 

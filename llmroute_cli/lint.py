@@ -48,19 +48,6 @@ def shadowed_rules(policy: Policy) -> list[Problem]:
     return problems
 
 
-def blank_keywords(policy: Policy) -> list[Problem]:
-    """A blank keyword matches every request (or none): always a mistake."""
-    problems = []
-    for rule in policy.rules:
-        for test in _tests(rule.when):
-            items = test.pred.needles if isinstance(test.pred, Contains) else getattr(test.pred, "words", ())
-            for item in items:
-                if not item.strip():
-                    message = f"rule '{rule.name}': blank keyword {item!r} in '{test.field}'; remove it"
-                    problems.append(_at(policy, rule, message, test=test))
-    return problems
-
-
 @functools.cache
 def common_words() -> tuple[str, ...]:
     text = resources.files("llmroute_cli").joinpath("data", "common_words.txt").read_text("utf-8")
@@ -121,5 +108,5 @@ def never_fired(policy: Policy, hits: tuple[list[int], int]) -> list[Problem]:
 
 def lint(policy: Policy) -> list[Problem]:
     """Every lint problem of a loaded policy, in file order."""
-    found = shadowed_rules(policy) + blank_keywords(policy) + substring_traps(policy) + single_tier(policy)
+    found = shadowed_rules(policy) + substring_traps(policy) + single_tier(policy)
     return sorted(found, key=lambda p: (p.line, p.column, p.message))

@@ -134,8 +134,8 @@ class _Builder:
                     self.fail(path, f"price of '{model}' needs '{key}' (USD per 1M tokens)")
                 continue
             value = entry[key]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                self.fail(path + (key,), f"price '{key}' of '{model}' must be a number >= 0, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+                self.fail(path + (key,), f"price '{key}' of '{model}' must be a finite number >= 0, got {value!r}")
                 continue
             values[key] = float(value)
         if "input" not in values or "output" not in values:

@@ -24,8 +24,8 @@ _ABOVE = re.compile(r"^(input|output|cache_read_input)_(?:cost_per_token|token_c
 
 def per_million(value: Any, where: str) -> float:
     """A per-token USD price as USD per 1M tokens, exactly (2.5e-06 → 2.5)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise LlmrouteError(f"{where}: expected a price >= 0 in USD per token, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+        raise LlmrouteError(f"{where}: expected a finite price >= 0 in USD per token, got {value!r}")
     return float(Decimal(repr(value)) * 1_000_000)
 
 

@@ -28,8 +28,8 @@ def period_of(sim: Simulation, days: float | None) -> Period:
     t = sim.totals
     start, end = (t.first_ts, t.last_ts) if t.rows_with_time else (None, None)
     if days is not None:
-        if days <= 0:
-            raise LlmrouteError(f"--days must be more than 0, got {days}")
+        if not 0 < days < float("inf"):
+            raise LlmrouteError(f"--days must be a finite number more than 0, got {days}")
         return Period(days, "--days", start, end)
     if start is None or end is None:
         raise LlmrouteError("the logs carry no timestamps; pass --days N to say how many days they cover")
@@ -175,6 +175,11 @@ def _warnings(sim: Simulation, period: Period, queries: int) -> list[str]:
     if 0 < t.rows_with_model < queries:
         missing = queries - t.rows_with_model
         warnings.append(f"{missing:,} of {queries:,} requests name no model: no as-logged baseline")
+    if t.bad_labels:
+        warnings.append(
+            f"{t.bad_labels:,} requests have malformed outcome labels, left out of the quality figures; "
+            f"first: {t.bad_label_example}"
+        )
     if period.source == "timestamps" and t.rows_with_time < queries:
         warnings.append(f"{queries - t.rows_with_time:,} requests have no timestamp; the period comes from the others")
     return warnings

@@ -9,7 +9,7 @@ from .costing import Tokens, long_context_rows, request_costs
 from .counting import TokenCounter
 from .errors import LlmrouteError
 from .prices import resolve
-from .quality import QualityAccumulator, QualitySpec
+from .quality import QualityAccumulator, QualitySpec, outcome
 from .router import Router
 from .usage import output_stats, token_arrays
 
@@ -60,6 +60,8 @@ class Totals:
     last_ts: float = float("-inf")
     rows_with_time: int = 0
     logged_models: dict[str, int] = field(default_factory=dict)
+    bad_labels: int = 0
+    bad_label_example: str | None = None
     output_by_group: dict[tuple[int, str], list[float]] = field(default_factory=dict)
 
 
@@ -123,12 +125,23 @@ class Simulation:
         if self.quality is None:
             self.quality = QualityAccumulator(QualitySpec.from_policy(self.router.policy))
         labeled = decisions[mask]
-        self.quality.add(
-            labeled["tier"].astype(str).tolist(),
-            chunk["labels"][mask].tolist(),
-            labeled["rule"].tolist(),
-            ids=labeled["id"].tolist(),
-        )
+        tiers, labels = labeled["tier"].astype(str).tolist(), chunk["labels"][mask].tolist()
+        rules, ids = labeled["rule"].tolist(), labeled["id"].tolist()
+        good = [i for i, label in enumerate(labels) if self._usable(label, ids[i])]
+        pick = lambda values: [values[i] for i in good]  # noqa: E731
+        self.quality.add(pick(tiers), pick(labels), pick(rules), ids=pick(ids))
+
+    def _usable(self, label: Any, ident: Any) -> bool:
+        """A malformed label is skipped and counted, never fatal: the costs stand without it."""
+        assert self.quality is not None
+        try:
+            outcome(label, self.quality.spec)
+        except LlmrouteError as exc:
+            self.totals.bad_labels += 1
+            if self.totals.bad_label_example is None:
+                self.totals.bad_label_example = f"request {ident!r}: {exc}"
+            return False
+        return True
 
     def _prepare(self, chunk: pd.DataFrame) -> tuple[pd.DataFrame, Tokens, np.ndarray]:
         frame = chunk.copy(deep=False)

@@ -49,9 +49,14 @@ class _Walker:
         self.loader = loader
         self.doc = doc
         self.count = 0
+        self.open_nodes: set[int] = set()
         self.problems: list[Problem] = []
 
     def build(self, node: yaml.Node, path: Path) -> Any:
+        if id(node) in self.open_nodes:
+            raise ConfigError(
+                [self.doc.problem(path, "a YAML alias refers to itself; a rule file cannot be recursive")]
+            )
         self.count += 1
         if self.count > MAX_NODES:
             raise ConfigError([self.doc.problem(path, f"file too large: over {MAX_NODES} values")])
@@ -65,11 +70,15 @@ class _Walker:
                     )
                 ]
             )
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, yaml.ScalarNode):
+            return self.loader.construct_object(node, deep=True)
+        self.open_nodes.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+        finally:
+            self.open_nodes.discard(id(node))
 
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[Any, Any]:
         self.loader.flatten_mapping(node)
@@ -105,6 +114,8 @@ def load_located(text: str, source: str) -> Located:
         raise ConfigError([_yaml_problem(exc, source)]) from None
     except yaml.reader.ReaderError as exc:
         raise ConfigError([_reader_problem(exc, text, source)]) from None
+    except RecursionError:
+        raise ConfigError([Problem(source, 1, 1, "YAML nested too deeply to read; flatten the rule file")]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([Problem(source, 1, 1, f"invalid YAML: {exc}")]) from None
     finally:

@@ -96,7 +96,7 @@ CASES = [
     ),
     (  # price table entry
         "tiers: {cheap: mine}\ndefault: cheap\nprices:\n  mine: {input: -1, output: 2}\n",
-        "r.yaml:4:17: price 'input' of 'mine' must be a number >= 0, got -1",
+        "r.yaml:4:17: price 'input' of 'mine' must be a finite number >= 0, got -1",
     ),
     (  # duplicate YAML key
         "tiers: {cheap: gpt-4o-mini}\ndefault: cheap\ndefault: cheap\n",

@@ -75,8 +75,8 @@ def test_catch_all_shadows_everything_after(runner, write):
 
 
 def test_blank_keyword(runner, write):
-    code, lines = check(runner, write, HEAD + rule("b", "{query: {contains: [fix, ' ']}}"))
-    assert (code, errors(lines)) == (1, ["r.yaml:5:30: rule 'b': blank keyword ' ' in 'query'; remove it"])
+    code, lines = check(runner, write, HEAD + rule("b", "{query: {contains: [fix, '']}}"))
+    assert (code, errors(lines)) == (1, ["r.yaml:5:30: rule 'b': empty keyword '' in 'query' matches every request; remove it"])
 
 
 def test_substring_trap_is_a_warning_with_a_fix(runner, write):

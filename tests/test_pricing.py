@@ -142,7 +142,7 @@ def test_litellm_map_errors(tmp_path):
         load_price_map(bad)
     bad.write_text('{"m": {"input_cost_per_token": "cheap", "output_cost_per_token": 1e-6}}')
     with pytest.raises(
-        LlmrouteError, match="model 'm' input_cost_per_token: expected a price >= 0 in USD per token, got 'cheap'"
+        LlmrouteError, match="model 'm' input_cost_per_token: expected a finite price >= 0 in USD per token, got 'cheap'"
     ):
         load_price_map(bad)
 

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from ..errors import ConfigError, LlmrouteError
+from ..errors import ConfigError, LlmrouteError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_RULES = Path("routes.yaml")
@@ -81,3 +81,21 @@ def progress_bar(quiet: bool) -> Iterator[Any]:
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("read", total=None)
         yield lambda done, total=None: bar.update(task, completed=done, total=total)
+
+
+def refuse_overwrite(outputs: dict[str, Path | None], inputs: list[Any]) -> None:
+    """An output that would replace one of the command's inputs is a misuse: inputs are never modified."""
+    import glob
+    import os
+
+    files = set()
+    for given in inputs:
+        if given is None or str(given) == "-":
+            continue
+        for match in glob.glob(str(given)) if glob.has_magic(str(given)) else [str(given)]:
+            files.add(os.path.realpath(match))
+    if DEFAULT_RULES.is_file():
+        files.add(os.path.realpath(DEFAULT_RULES))
+    for option, path in outputs.items():
+        if path is not None and os.path.realpath(path) in files:
+            raise UsageError(f"{option} {path} would overwrite an input file; choose another path")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -10,7 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
-from ._common import handle_errors, price_table, progress_bar
+from ..errors import UsageError
+from ._common import handle_errors, price_table, progress_bar, refuse_overwrite
 from .simulate import Format
 
 
@@ -41,6 +43,14 @@ def diff(
     from ..router import Router
     from ..simulate import SimulateOptions
 
+    for name, gate in (
+        ("--max-cost-increase", max_cost_increase),
+        ("--max-expensive-share", max_expensive_share),
+        ("--max-shift", max_shift),
+    ):
+        if gate is not None and not -math.inf < gate < math.inf:
+            raise UsageError(f"{name} must be a finite number, got {gate}")
+    refuse_overwrite({"--output": output}, [*logs, old, new, prices])
     table = price_table(prices)
     (old_text, old_name), (new_text, new_name) = read_spec(old), read_spec(new)
     cmp = Comparison.of(
@@ -81,5 +91,8 @@ def _step_summary(markdown: str) -> None:
     """Append to the GitHub Actions job summary when running there."""
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if path:
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(markdown)
+        try:
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(markdown)
+        except OSError as exc:
+            print(f"warning: could not append to $GITHUB_STEP_SUMMARY ({path}): {exc.strerror}", file=sys.stderr)

@@ -18,7 +18,7 @@ import typer
 
 from ..errors import LlmrouteError, UsageError
 from ..fmt import count, money, percent
-from ._common import handle_errors, load_router, progress_bar, stdout_console
+from ._common import handle_errors, load_router, progress_bar, refuse_overwrite, stdout_console
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -58,6 +58,7 @@ def sample(
     from ..judging import judge_batch_lines, judge_cost, sample_requests
     from ..quality import QualitySpec
 
+    refuse_overwrite({"--output": output}, [*logs, rules, prices, template])
     _check_options(rate, max_tokens, output)
     sources = _jsonl_sources(logs)
     prompt = _template(template)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
@@ -12,7 +13,7 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from ..errors import UsageError
-from ._common import handle_errors, load_router, progress_bar, stdout_console
+from ._common import handle_errors, load_router, progress_bar, refuse_overwrite, stdout_console
 
 
 class Format(StrEnum):
@@ -65,9 +66,11 @@ def simulate(
     from ..report import build_report, period_of
     from ..simulate import DEFAULT_OUTPUT_RATIO, SimulateOptions, Simulation
 
+    refuse_overwrite({"--output": output, "--decisions": decisions}, [*logs, rules, prices])
     ratio, per_model = parse_output_ratios(output_ratio or [])
-    _check_numbers(output_tokens, ratio, sample_rate, bootstrap)
+    _check_numbers(output_tokens, ratio, sample_rate, bootstrap, days, seed)
     router = load_router(rules, prices)
+    _check_names(router, baseline_tier, per_model)
     options = SimulateOptions(
         output_tokens=output_tokens,
         output_ratio=DEFAULT_OUTPUT_RATIO if ratio is None else ratio,
@@ -91,18 +94,34 @@ def simulate(
     _emit(report, fmt, output)
 
 
+def _check_names(router: Any, baseline_tier: str | None, per_model: dict[str, float]) -> None:
+    """Options that name a tier or a model must name a known one."""
+    from ..errors import LlmrouteError
+
+    tiers = router.policy.tiers
+    if baseline_tier is not None and baseline_tier not in tiers:
+        raise UsageError(f"--baseline-tier '{baseline_tier}' is not a tier; expected one of: {', '.join(tiers)}")
+    for model in per_model:
+        try:
+            router.policy.price(model)
+        except LlmrouteError as exc:
+            raise UsageError(f"--output-ratio {model}=…: {exc}") from None
+
+
 def parse_output_ratios(values: list[str]) -> tuple[float | None, dict[str, float]]:
     """``R`` (the estimate for unlogged output) and ``MODEL=R`` entries (moved requests)."""
     plain: float | None = None
     per_model: dict[str, float] = {}
     for value in values:
-        model, _, number = value.rpartition("=")
+        model, sep, number = value.rpartition("=")
         try:
             ratio = float(number)
         except ValueError:
             raise UsageError(f"--output-ratio takes R or MODEL=R, got '{value}'") from None
-        if ratio < 0:
-            raise UsageError(f"--output-ratio must be 0 or more, got '{value}'")
+        if not 0 <= ratio < math.inf:
+            raise UsageError(f"--output-ratio must be a finite number >= 0, got '{value}'")
+        if sep and not model.strip():
+            raise UsageError(f"--output-ratio takes R or MODEL=R, got '{value}'")
         if model:
             per_model[model] = ratio
         else:
@@ -110,13 +129,24 @@ def parse_output_ratios(values: list[str]) -> tuple[float | None, dict[str, floa
     return plain, per_model
 
 
-def _check_numbers(output_tokens: int | None, output_ratio: float | None, sample_rate: float, bootstrap: int) -> None:
+def _check_numbers(
+    output_tokens: int | None,
+    output_ratio: float | None,
+    sample_rate: float,
+    bootstrap: int,
+    days: float | None,
+    seed: int,
+) -> None:
     if output_tokens is not None and output_ratio is not None:
         raise UsageError("give --output-tokens or --output-ratio, not both")
     if output_tokens is not None and output_tokens < 0:
         raise UsageError(f"--output-tokens must be 0 or more, got {output_tokens}")
     if bootstrap < 0:
         raise UsageError(f"--bootstrap must be 0 or more, got {bootstrap}")
+    if days is not None and not 0 < days < math.inf:
+        raise UsageError(f"--days must be a finite number more than 0, got {days}")
+    if seed < 0:
+        raise UsageError(f"--seed must be 0 or more, got {seed}")
     if not 0 < sample_rate <= 1:
         raise UsageError(f"--sample-rate must be more than 0 and at most 1, got {sample_rate}")
 

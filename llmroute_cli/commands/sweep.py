@@ -17,7 +17,7 @@ import typer
 
 from ..errors import LlmrouteError, UsageError
 from ..fmt import count, money, percent
-from ._common import handle_errors, load_router, progress_bar, stdout_console
+from ._common import handle_errors, load_router, progress_bar, refuse_overwrite, stdout_console
 
 if TYPE_CHECKING:
     from ..conditions import Test
@@ -148,6 +148,7 @@ def sweep(
 
     Example: llmroute sweep sample_data/chat_logs.jsonl --param short-no-code.query.chars=100:400:50 --chart sweep.png
     """
+    refuse_overwrite({"--chart": chart, "--html": html}, [*logs, rules, prices])
     for path in (chart, html):
         _check_dir(path)
     result = run(logs, param, rules, prices, days, quiet)

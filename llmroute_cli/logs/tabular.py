@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -65,7 +66,8 @@ def csv_records(stream: io.BufferedIOBase, delimiter: str = ",") -> Iterator[tup
     try:
         yield from _csv_rows(csv.reader(text, delimiter=delimiter))
     finally:
-        text.detach()  # the stream belongs to the caller
+        with contextlib.suppress(ValueError):  # the caller may have closed it first (an error mid-file)
+            text.detach()  # the stream belongs to the caller
 
 
 def _csv_rows(reader: Any) -> Iterator[tuple[int, Any]]:

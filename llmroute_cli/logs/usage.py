@@ -8,6 +8,27 @@ from typing import Any
 from .model import NO_USAGE, BadRecord, Usage
 from .values import kind, to_int
 
+MAX_TOKENS = 10**9  # per request; more is a logging fault, not traffic
+
+
+def checked(usage: Usage) -> Usage:
+    """The usage if its counts are plausible: 0..1e9 each, cache reads within the prompt, reasoning within output."""
+    inp, out, read, made, reasoning, inside = usage
+    for name, n in (
+        ("input", inp),
+        ("output", out),
+        ("cache read", read),
+        ("cache write", made),
+        ("reasoning", reasoning),
+    ):
+        if n is not None and not 0 <= n <= MAX_TOKENS:
+            raise BadRecord(f"{name} token count {n} is out of range (0 to {MAX_TOKENS:,})")
+    if inside and inp is not None and (read or 0) + (made or 0) > inp:
+        raise BadRecord(f"cached tokens ({(read or 0) + (made or 0)}) exceed the prompt tokens ({inp})")
+    if out is not None and reasoning is not None and reasoning > out:
+        raise BadRecord(f"reasoning tokens ({reasoning}) exceed the output tokens ({out})")
+    return usage
+
 
 def _detail(usage: Mapping[str, Any], block: str, key: str) -> int | None:
     details = usage.get(block)
@@ -28,16 +49,16 @@ def usage_of(usage: Any) -> Usage:
             inp = to_int(inp, "usage.prompt_tokens")
             out = to_int(out, "usage.completion_tokens")
         cached = _detail(usage, "prompt_tokens_details", "cached_tokens")
-        return (inp, out, cached, None, _detail(usage, "completion_tokens_details", "reasoning_tokens"), True)
+        return checked((inp, out, cached, None, _detail(usage, "completion_tokens_details", "reasoning_tokens"), True))
     inp = to_int(usage.get("input_tokens"), "usage.input_tokens")
     out = to_int(usage.get("output_tokens"), "usage.output_tokens")
     if "cache_read_input_tokens" in usage or "cache_creation_input_tokens" in usage:
         read = to_int(usage.get("cache_read_input_tokens"), "usage.cache_read_input_tokens")
         made = to_int(usage.get("cache_creation_input_tokens"), "usage.cache_creation_input_tokens")
-        return (inp, out, read, made, None, False)
+        return checked((inp, out, read, made, None, False))
     # The Responses API names its fields like Anthropic but counts cached tokens like chat completions.
     cached = _detail(usage, "input_tokens_details", "cached_tokens")
-    return (inp, out, cached, None, _detail(usage, "output_tokens_details", "reasoning_tokens"), True)
+    return checked((inp, out, cached, None, _detail(usage, "output_tokens_details", "reasoning_tokens"), True))
 
 
 def flat_usage(record: Mapping[str, Any]) -> Usage:
@@ -49,13 +70,15 @@ def flat_usage(record: Mapping[str, Any]) -> Usage:
     if out is None:
         out = record.get("completion_tokens")
     inside = record.get("cache_inside_input")
-    return (
-        to_int(inp, "input_tokens"),
-        to_int(out, "output_tokens"),
-        to_int(record.get("cache_read_tokens"), "cache_read_tokens"),
-        to_int(record.get("cache_creation_tokens"), "cache_creation_tokens"),
-        to_int(record.get("reasoning_tokens"), "reasoning_tokens"),
-        inside is None or inside is True or inside in ("true", "True", "1"),
+    return checked(
+        (
+            to_int(inp, "input_tokens"),
+            to_int(out, "output_tokens"),
+            to_int(record.get("cache_read_tokens"), "cache_read_tokens"),
+            to_int(record.get("cache_creation_tokens"), "cache_creation_tokens"),
+            to_int(record.get("reasoning_tokens"), "reasoning_tokens"),
+            inside is None or inside is True or inside in ("true", "True", "1"),
+        )
     )
 
 
@@ -69,11 +92,13 @@ def _attr_int(attrs: Mapping[str, Any], *keys: str) -> int | None:
 
 def span_usage(attrs: Mapping[str, Any]) -> Usage:
     """GenAI span attributes; by the semantic conventions cached tokens are inside the input tokens."""
-    return (
-        _attr_int(attrs, "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"),
-        _attr_int(attrs, "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"),
-        _attr_int(attrs, "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens"),
-        _attr_int(attrs, "gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens"),
-        _attr_int(attrs, "gen_ai.usage.reasoning_tokens"),
-        True,
+    return checked(
+        (
+            _attr_int(attrs, "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"),
+            _attr_int(attrs, "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"),
+            _attr_int(attrs, "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens"),
+            _attr_int(attrs, "gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens"),
+            _attr_int(attrs, "gen_ai.usage.reasoning_tokens"),
+            True,
+        )
     )

@@ -79,16 +79,25 @@ def _scaled(stamp: float) -> float:
     return float(stamp)
 
 
+LATEST = 32_503_680_000.0  # 3000-01-01: a later (or non-finite) time is a logging fault
+
+
+def _in_range(seconds: float, name: str, given: Any) -> float:
+    if not -LATEST < seconds < LATEST:  # also false for NaN and infinities
+        raise BadRecord(f"'{name}' is out of range for a time (got {given!r})")
+    return seconds
+
+
 def to_unix(value: Any, name: str) -> float:
     """Unix seconds (UTC) from unix s/ms/µs/ns or an ISO-8601 string (naive means UTC); NaN when absent."""
     if value is None:
         return NAN
     if type(value) is int or type(value) is float:
-        return _scaled(value)
+        return _in_range(_scaled(value), name, value)
     if type(value) is str:
         text = value.strip()
         try:
-            return _scaled(int(text) if text.isdigit() else float(text))
+            return _in_range(_scaled(int(text) if text.isdigit() else float(text)), name, value)
         except ValueError:
             pass
         try:
