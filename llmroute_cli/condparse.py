@@ -182,6 +182,8 @@ def _meta_arg_problem(op: str, arg: Any) -> str | None:
 def kind_of(value: Any) -> str:
     if value is None:
         return "nothing"
+    if isinstance(value, float) and value != value:
+        return "NaN"
     names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a mapping"}
     return (
         f"{names.get(type(value), type(value).__name__)} ({value!r})"

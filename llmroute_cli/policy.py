@@ -174,6 +174,9 @@ class _Builder:
             return {}
         tiers: dict[str, str] = {}
         for name, model in node.items():
+            if not isinstance(name, str) or not name.strip():
+                self.fail(("tiers", name), f"tier names must be non-empty strings, got {name!r}", True)
+                continue
             if not isinstance(model, str) or not model.strip():
                 self.fail(("tiers", name), f"tier '{name}' must name a model, got {model!r}")
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from .fmt import count, money, percent
@@ -26,6 +27,11 @@ def summary_lines(report: dict[str, Any], old_name: str, new_name: str) -> list[
         f"({_signed_money(s['delta_yearly_usd'])}).",
         f"{count(report['shifted']['queries'])} requests ({percent(report['shifted']['share'])}) change tier.",
     ]
+
+
+def md_cell(text: str) -> str:
+    """Text safe inside a Markdown table cell of a PR comment: no pipes, newlines or raw HTML."""
+    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ").replace("\r", " ")
 
 
 def quality_lines(q: dict[str, Any] | None) -> list[str]:
@@ -59,7 +65,7 @@ def render_markdown(report: dict[str, Any], old_name: str, new_name: str, failur
     out += ["", "| rule | hits before | hits after | change |", "|---|---:|---:|---:|"]
     for name, r in report["rules"].items():
         note = "" if r["status"] == "kept" else f" ({r['status']})"
-        out.append(f"| {name}{note} | {count(r['old'])} | {count(r['new'])} | {r['delta']:+,} |")
+        out.append(f"| {md_cell(name)}{note} | {count(r['old'])} | {count(r['new'])} | {r['delta']:+,} |")
     if report["examples"]:
         out += [
             "",

@@ -20,9 +20,10 @@ def _headline(report: dict[str, Any]) -> list[str]:
         lines.append(f"scaled up from a {percent(report['sample_rate'])} sample of the traffic")
     tok = report["tokens"]
     lines.append(
-        f"input tokens: {count(tok['input']['logged'])} logged, {count(tok['input']['counted'])} counted "
-        f"({tok['tokenizer']}); output tokens: {count(tok['output']['logged'])} logged, "
-        f"{count(tok['output']['estimated'])} estimated at {tok['output']['estimate']}"
+        f"input tokens from the logs for {count(tok['input']['logged'])} requests, counted "
+        f"({tok['tokenizer']}) for {count(tok['input']['counted'])}; output tokens from the logs for "
+        f"{count(tok['output']['logged'])}, estimated for {count(tok['output']['estimated'])} "
+        f"at {tok['output']['estimate']}"
     )
     return lines
 

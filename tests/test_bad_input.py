@@ -164,3 +164,22 @@ def test_replaced_output_keeps_its_permissions(runner, tmp_path):
     assert run(runner, "simulate", "logs.jsonl", "--format", "json", "--output", "report.json").exit_code == 0
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
     assert json.loads(out.read_text())["queries"] == 2
+
+
+def test_markdown_cells_are_escaped():
+    from llmroute_cli.render_diff import md_cell
+
+    assert md_cell("a|b <details>\nx") == "a\\|b &lt;details&gt; x"
+
+
+def test_empty_tier_name_and_nan_threshold_are_located(runner, tmp_path):
+    (tmp_path / "r.yaml").write_text(
+        "tiers: {'': gpt-4o-mini, cheap: gpt-4o-mini}\ndefault: cheap\n"
+        "rules:\n  - name: n\n    when: {query.chars: {lt: .nan}}\n    route: cheap\n"
+    )
+    result = run(runner, "check", "r.yaml")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "r.yaml:1:9: tier names must be non-empty strings, got ''",
+        "r.yaml:5:30: rule 'n': 'query.chars' lt takes a number, got NaN",
+    ]

@@ -41,6 +41,8 @@ def _problems(path: Path, logs: list[str] | None) -> tuple[list[Problem], str | 
     from ..policy import load_policy
     from ..router import read_rule_text
 
+    if path.is_dir():
+        raise UsageError(f"{path}: is a directory; give the rule file")
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     try:
