@@ -224,6 +224,23 @@ class _Counts:
             for i, value in enumerate((1.0, q[routed], q[c], q[e], float(routed == e))):
                 sums[i] += value
 
+    def merge(self, other: _Counts) -> None:
+        """Add another run's counts (one shard of the same logs)."""
+        for name in (
+            "requests",
+            "labeled",
+            "needed_expensive",
+            "cheap_routed",
+            "under_routed",
+            "expensive_routed",
+            "over_routed",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for scale, sums in other.quality_sums.items():
+            mine = self.quality_sums.setdefault(scale, [0.0] * len(sums))
+            for i, value in enumerate(sums):
+                mine[i] += value
+
     def means(self) -> dict[str, QualityMeans]:
         out: dict[str, QualityMeans] = {}
         for scale in ("scores", "correct"):
@@ -395,6 +412,20 @@ class QualityAccumulator:
                     str(m) for k in ("scores", "correct") if isinstance(label.get(k), Mapping) for m in label[k]
                 )
         self.seen += len(tiers)
+
+    def merge(self, other: QualityAccumulator) -> None:
+        """Add the counts of another accumulator over other requests with the same spec."""
+        self.total.merge(other.total)
+        for rule, (tier, counts) in other.by_rule.items():
+            self.by_rule.setdefault(rule, (tier, _Counts()))[1].merge(counts)
+        for routed, needed in other.confusion.items():
+            mine = self.confusion.setdefault(routed, {CHEAP: 0, EXPENSIVE: 0})
+            for key, n in needed.items():
+                mine[key] = mine.get(key, 0) + n
+        for source, n in other.needed_from.items():
+            self.needed_from[source] = self.needed_from.get(source, 0) + n
+        self.unmatched |= other.unmatched
+        self.seen += other.seen
 
     def result(self) -> QualityReport:
         """The report; an error when no request carried a usable label."""

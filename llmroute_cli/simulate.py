@@ -88,6 +88,33 @@ class Simulation:
         self.rng = np.random.default_rng(options.seed)
         self.replicates = np.zeros((options.bootstrap, 3))  # routed incl. overhead, baseline, as logged
 
+    def merge(self, other: Simulation) -> None:
+        """Add another simulation of other requests under the same policy (a shard of the logs)."""
+        mine, theirs = self.totals, other.totals
+        for name in mine.__slots__:  # type: ignore[attr-defined]
+            a, b = getattr(mine, name), getattr(theirs, name)
+            if name == "first_ts":
+                setattr(mine, name, min(a, b))
+            elif name == "last_ts":
+                setattr(mine, name, max(a, b))
+            elif name == "bad_label_example":
+                setattr(mine, name, a or b)
+            elif name == "logged_models":
+                for model, n in b.items():
+                    a[model] = a.get(model, 0) + n
+            elif name == "output_by_group":
+                for group, (total, n) in b.items():
+                    entry = a.setdefault(group, [0.0, 0])
+                    entry[0], entry[1] = entry[0] + total, entry[1] + n
+            else:
+                setattr(mine, name, a + b)
+        self.replicates += other.replicates
+        if other.quality is not None:
+            if self.quality is None:
+                self.quality = other.quality
+            else:
+                self.quality.merge(other.quality)
+
     def key(self, model: str) -> str:
         """The price-table name of a model (aliases resolved); unknown models are an error."""
         self.router.policy.price(model)

@@ -52,6 +52,9 @@ def simulate(
     batch: Annotated[bool, typer.Option(help="Price every request at Batch API prices.")] = False,
     bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% intervals (0: none).")] = 200,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
+    jobs: Annotated[
+        int, typer.Option(help="Processes for large plain JSONL logs [default: 0 = one per core; 1 = serial].")
+    ] = 0,
     fmt: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.table,
     output: Annotated[Path | None, typer.Option(help="Write the report to this file (atomically).")] = None,
     decisions: Annotated[Path | None, typer.Option(help="Write one line per request (.jsonl or .csv).")] = None,
@@ -68,7 +71,7 @@ def simulate(
 
     refuse_overwrite({"--output": output, "--decisions": decisions}, [*logs, rules, prices])
     ratio, per_model = parse_output_ratios(output_ratio or [])
-    _check_numbers(output_tokens, ratio, sample_rate, bootstrap, days, seed)
+    _check_numbers(output_tokens, ratio, sample_rate, bootstrap, days, seed, jobs)
     router = load_router(rules, prices)
     _check_names(router, baseline_tier, per_model)
     options = SimulateOptions(
@@ -82,16 +85,32 @@ def simulate(
         bootstrap=bootstrap,
         seed=seed,
     )
-    sim = Simulation(router, options)
-    stats = ReadStats()
     read_opts = ReadOptions(query_field=query_field, context_field=context_field, time_field=time_field, strict=strict)
-    with _decision_sink(decisions) as sink, progress_bar(quiet) as progress:
-        for chunk in read_logs(logs, read_opts, stats, progress=progress):
-            rows = sim.add(chunk)
-            if sink is not None:
-                _write_decisions(rows, sink, decisions)
+    shared = _sharded(router, options, read_opts, logs, jobs, quiet) if decisions is None and not strict else None
+    if shared is not None:
+        sim, stats = shared
+    else:
+        sim, stats = Simulation(router, options), ReadStats()
+        with _decision_sink(decisions) as sink, progress_bar(quiet) as progress:
+            for chunk in read_logs(logs, read_opts, stats, progress=progress):
+                rows = sim.add(chunk)
+                if sink is not None:
+                    _write_decisions(rows, sink, decisions)
     report = build_report(sim, period_of(sim, days), sample_rate, _read_summary(stats))
     _emit(report, fmt, output)
+
+
+def _sharded(router: Any, options: Any, read: Any, logs: list[str], jobs: int, quiet: bool) -> Any:
+    """Large plain JSONL logs run in one process per core; None when they should be read serially."""
+    from ..parallel import default_jobs, plan, simulate_sharded
+
+    jobs = jobs or default_jobs()
+    shards = plan(logs, jobs)
+    if not shards or len(shards) < 2:
+        return None
+    with progress_bar(quiet) as progress:
+        sim, stats = simulate_sharded(router, options, read, shards, jobs, progress)
+    return (sim, stats) if stats.rows else None  # nothing read: the serial path says why
 
 
 def _check_names(router: Any, baseline_tier: str | None, per_model: dict[str, float]) -> None:
@@ -136,6 +155,7 @@ def _check_numbers(
     bootstrap: int,
     days: float | None,
     seed: int,
+    jobs: int = 0,
 ) -> None:
     if output_tokens is not None and output_ratio is not None:
         raise UsageError("give --output-tokens or --output-ratio, not both")
@@ -147,6 +167,8 @@ def _check_numbers(
         raise UsageError(f"--days must be a finite number more than 0, got {days}")
     if seed < 0:
         raise UsageError(f"--seed must be 0 or more, got {seed}")
+    if jobs < 0:
+        raise UsageError(f"--jobs must be 0 (one per core) or more, got {jobs}")
     if not 0 < sample_rate <= 1:
         raise UsageError(f"--sample-rate must be more than 0 and at most 1, got {sample_rate}")
 

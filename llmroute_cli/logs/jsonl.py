@@ -46,10 +46,10 @@ def _retry(raw: bytes, number: int, exc: orjson.JSONDecodeError) -> Any:
     return Bad(_reason(raw, exc))
 
 
-def jsonl_records(lines: Iterable[bytes]) -> Iterator[tuple[int, Any]]:
+def jsonl_records(lines: Iterable[bytes], first: int = 1) -> Iterator[tuple[int, Any]]:
     """``(line number, parsed value or Bad)`` for each non-blank line; CRLF endings are JSON whitespace."""
     loads, error = orjson.loads, orjson.JSONDecodeError
-    number = 0
+    number = first - 1
     for raw in lines:
         number += 1
         try:
@@ -69,3 +69,36 @@ def first_record(lines: Iterable[bytes], limit: int = 100) -> dict[str, Any] | N
         if number >= limit:
             break
     return None
+
+
+class RangeLines:
+    """The lines of a binary file that start in ``[start, end)``, and where they start in the file."""
+
+    def __init__(self, stream: Any, start: int, end: int) -> None:
+        self.stream, self.start, self.end = stream, start, end
+        self.consumed = 0
+
+    def first_line(self) -> int:
+        """The 1-based number of the line at ``start``: the newlines before it, plus one."""
+        self.stream.seek(0)
+        left, count = self.start, 0
+        while left > 0:
+            block = self.stream.read(min(left, 1 << 24))
+            if not block:
+                break
+            count += block.count(b"\n")
+            left -= len(block)
+        return count + 1
+
+    def __iter__(self) -> Iterator[bytes]:
+        self.stream.seek(self.start)
+        position = self.start
+        for line in self.stream:
+            if position >= self.end:
+                return
+            position += len(line)
+            self.consumed = position - self.start
+            yield line
+
+    def position(self) -> int:
+        return self.consumed

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import LlmrouteError
-from .jsonl import Bad, first_record, jsonl_records
+from .jsonl import Bad, RangeLines, first_record, jsonl_records
 from .model import BadRecord, Ignored, ReadOptions, ReadStats, Row, to_frame
 from .shapes import SHAPES, UNKNOWN, Extractor, Joins, batch_result, detect, unknown, with_fields
 from .sources import GZIP_ERRORS, Source, corrupt, open_source, resolve
@@ -119,7 +119,7 @@ class _Reader:
             yield self._flush()
         if self.joins:
             self.stats.ignored["OpenAI Batch output line with no input line"] += len(self.joins)
-        if not self.stats.rows:
+        if not self.stats.rows and self.opts.byte_range is None:  # a shard may hold no request
             raise LlmrouteError(self._nothing_read(sources))
 
     @contextmanager
@@ -127,6 +127,11 @@ class _Reader:
         if source.fmt == "parquet":
             parquet = ParquetRecords(source.name, source.path or "", source.size or 0, self.opts.chunk_rows)
             yield iter(parquet), parquet.position
+            return
+        if self.opts.byte_range is not None and source.path is not None:
+            with open(source.path, "rb") as stream:  # one shard of a plain JSONL file
+                lines = RangeLines(stream, *self.opts.byte_range)
+                yield jsonl_records(lines, lines.first_line()), lines.position
             return
         with open_source(source, self._stdin(source)) as opened:
             if source.fmt == "jsonl":

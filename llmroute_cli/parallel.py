@@ -1,0 +1,122 @@
+"""Simulate big plain-JSONL logs with one process per core: each reads a byte range, the totals merge."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import os
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any
+
+from .logs import ReadOptions, ReadStats, read_logs
+from .router import Router
+from .simulate import SimulateOptions, Simulation
+
+MIN_SHARD_BYTES = 32 * 1024 * 1024
+_PROGRESS: Any = None  # a shared array of bytes read per shard, set in each worker
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Shard:
+    path: str
+    start: int
+    end: int
+
+
+def plan(inputs: list[str], jobs: int) -> list[Shard] | None:
+    """Byte ranges, cut at line starts, of plain JSONL files big enough to share out; None to read serially."""
+    from .logs.jsonl import first_record
+    from .logs.shapes import detect
+    from .logs.sources import resolve
+
+    if jobs < 2 or "-" in inputs:
+        return None
+    sources = resolve(inputs)
+    if any(s.path is None or s.gz or s.fmt != "jsonl" or s.size is None for s in sources):
+        return None
+    total = sum(s.size or 0 for s in sources)
+    if total < 2 * MIN_SHARD_BYTES:
+        return None
+    shards = []
+    for source in sources:
+        with open(source.path or "", "rb") as f:
+            rec = first_record(f)
+            if rec is not None and detect(rec) in ("batch", "batch-output"):
+                return None  # Batch inputs join their outputs: read those serially
+            parts = max(1, round(jobs * (source.size or 0) / total))
+            shards += _cut(f, source.name, source.size or 0, parts)
+    return shards
+
+
+def _cut(f: Any, path: str, size: int, parts: int) -> list[Shard]:
+    cuts = [0]
+    for k in range(1, parts):
+        f.seek(size * k // parts)
+        f.readline()
+        cuts.append(max(f.tell(), cuts[-1]))
+    cuts.append(size)
+    return [Shard(path, a, b) for a, b in itertools.pairwise(cuts) if b > a]
+
+
+def _init(progress: Any) -> None:
+    global _PROGRESS
+    _PROGRESS = progress
+
+
+def _run(index: int, shard: Shard, router: Router, options: SimulateOptions, read: ReadOptions) -> Any:
+    seeded = dataclasses.replace(options, seed=options.seed + 1_000_003 * index)
+    sim, stats = Simulation(router, seeded), ReadStats()
+    opts = dataclasses.replace(read, byte_range=(shard.start, shard.end))
+
+    def tick(done: int, total: int | None = None) -> None:
+        _PROGRESS[index] = min(done, shard.end - shard.start)
+
+    for chunk in read_logs([shard.path], opts, stats, progress=tick):
+        sim.add(chunk)
+    _PROGRESS[index] = shard.end - shard.start
+    sim.counter = None  # type: ignore[assignment]  # its cache stays in the worker
+    return sim, stats
+
+
+def simulate_sharded(
+    router: Router,
+    options: SimulateOptions,
+    read: ReadOptions,
+    shards: list[Shard],
+    jobs: int,
+    progress: Callable[..., None] | None = None,
+) -> tuple[Simulation, ReadStats]:
+    """Run every shard in a pool of ``jobs`` processes and merge them, in shard order, into one simulation."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    done_bytes = ctx.Array("q", len(shards), lock=False)
+    total = sum(s.end - s.start for s in shards)
+    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init, initargs=(done_bytes,)) as pool:
+        futures = [pool.submit(_run, i, s, router, options, read) for i, s in enumerate(shards)]
+        pending: set[Future[Any]] = set(futures)
+        while pending:
+            _, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+            if progress is not None:
+                progress(sum(done_bytes), total)
+        results = [f.result() for f in futures]
+    return _merge(router, options, results)
+
+
+def _merge(router: Router, options: SimulateOptions, results: list[Any]) -> tuple[Simulation, ReadStats]:
+    sim, stats = Simulation(router, options), ReadStats()
+    for part, part_stats in results:
+        sim.merge(part)
+        stats.rows += part_stats.rows
+        stats.skipped += part_stats.skipped
+        stats.errors += part_stats.errors[: max(0, 10 - len(stats.errors))]
+        stats.bytes_read += part_stats.bytes_read
+        stats.shapes.update(part_stats.shapes)
+        stats.ignored.update(part_stats.ignored)
+        stats.files += [f for f in part_stats.files if f not in stats.files]
+    return sim, stats
+
+
+def default_jobs() -> int:
+    return min(os.cpu_count() or 1, 8)
