@@ -25,7 +25,9 @@ def diff(
     sample_rate: Annotated[float, typer.Option(help="Share of all traffic the logs hold.")] = 1.0,
     prices: Annotated[Path | None, typer.Option(help="LiteLLM-format price map.")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="table (plain text), markdown or json.")] = Format.table,
-    output: Annotated[Path | None, typer.Option(help="Write the report to this file (atomically).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to this file (atomically).")
+    ] = None,
     max_cost_increase: Annotated[float | None, typer.Option(help="Fail if daily spend rises more than PCT%.")] = None,
     max_expensive_share: Annotated[
         float | None, typer.Option(help="Fail if the expensive tier gets more than PCT% of requests.")

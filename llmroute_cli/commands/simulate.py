@@ -56,7 +56,9 @@ def simulate(
         int, typer.Option(help="Processes for large plain JSONL logs [default: 0 = one per core; 1 = serial].")
     ] = 0,
     fmt: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.table,
-    output: Annotated[Path | None, typer.Option(help="Write the report to this file (atomically).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to this file (atomically).")
+    ] = None,
     decisions: Annotated[Path | None, typer.Option(help="Write one line per request (.jsonl or .csv).")] = None,
     strict: Annotated[bool, typer.Option(help="Stop at the first malformed record (exit 1).")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,

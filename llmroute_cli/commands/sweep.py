@@ -149,6 +149,8 @@ def sweep(
     Example: llmroute sweep sample_data/chat_logs.jsonl --param short-no-code.query.chars=100:400:50 --chart sweep.png
     """
     refuse_overwrite({"--chart": chart, "--html": html}, [*logs, rules, prices])
+    if chart is not None and chart.suffix.lower() != ".png":
+        raise UsageError(f"--chart writes a PNG; name the file with .png, not '{chart.name}'")
     for path in (chart, html):
         _check_dir(path)
     result = run(logs, param, rules, prices, days, quiet)
