@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -100,13 +99,29 @@ def token_limit(path: Path) -> float:
     return time.perf_counter() - start
 
 
+def _pss_kib(pid: int) -> int:
+    """Proportional set size of a process and its descendants (shared pages counted once)."""
+    total = 0
+    for p in [pid, *_descendants(pid)]:
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def _descendants(pid: int) -> list[int]:
+    try:
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+    return children + [d for c in children for d in _descendants(c)]
+
+
 def run_simulate(path: Path) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of `llmroute simulate` in a fresh process."""
-    probe = (
-        "import resource, subprocess, sys, time; t = time.perf_counter(); "
-        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-    )
+    """Seconds and peak memory (MB, PSS summed over the simulate process and its workers)."""
     cmd = [
         sys.executable,
         "-m",
@@ -119,9 +134,15 @@ def run_simulate(path: Path) -> tuple[float, float]:
         "json",
         "--quiet",
     ]
-    out = subprocess.run([sys.executable, "-c", probe, *cmd], check=True, capture_output=True, text=True, cwd=ROOT)
-    seconds, kib = out.stdout.split()
-    return float(seconds), int(kib) / 1024
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, cwd=ROOT)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _pss_kib(proc.pid))
+        time.sleep(0.1)
+    if proc.returncode:
+        raise SystemExit(f"simulate failed with exit code {proc.returncode}")
+    return time.perf_counter() - start, peak / 1024
 
 
 def main() -> None:
@@ -150,7 +171,7 @@ def main() -> None:
             f"  {'llmroute simulate':<38} {seconds:7.1f} s  {n / seconds:10,.0f} rows/s  {mb / seconds:7.1f} MB/s"
             f"  peak {peak:,.0f} MB  ({seconds / limit:.2f}x the limit)"
         )
-    print(f"peak memory is the max RSS of the simulate process; usage resource: {resource.getpagesize()} B pages")
+    print("peak memory: proportional set size of simulate and its worker processes, sampled every 0.1 s")
 
 
 if __name__ == "__main__":

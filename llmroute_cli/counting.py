@@ -9,7 +9,7 @@ from typing import Any
 
 from .tokens import REPLY_PRIMING, TOKENS_PER_MESSAGE, TOKENS_PER_NAME, encoding, request_messages
 
-CACHE_CHARS = 32_000_000  # forget the distinct-text cache past this many characters (bounds memory)
+CACHE_CHARS = 8_000_000  # forget the distinct-text cache past this many characters (bounds memory)
 
 
 class TokenCounter:

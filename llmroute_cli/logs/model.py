@@ -45,7 +45,7 @@ class ReadOptions:
     context_field: str | None = None
     time_field: str | None = None
     strict: bool = False
-    chunk_rows: int = 20_000
+    chunk_rows: int = 10_000
     byte_range: tuple[int, int] | None = None  # read only the lines starting in [start, end) of one JSONL file
 
     def __post_init__(self) -> None:
