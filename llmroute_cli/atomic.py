@@ -8,7 +8,7 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import IO, Any, TextIO
 
 from .errors import UsageError
 
@@ -39,7 +39,8 @@ def atomic_writer(path: str | Path, binary: bool = False) -> Iterator[TextIO]:
     fd, tmp = _temporary(target)
     try:
         os.chmod(tmp, _mode(target))
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as out:
+        opened: IO[Any] = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
+        with opened as out:
             yield out  # type: ignore[misc]
             out.flush()
             os.fsync(out.fileno())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .commands import check, diff, golden, judge, prices, route, schema, simulate, sweep
+from .commands import check, diff, golden, judge, judge_report, prices, route, schema, simulate, sweep
 
 app = typer.Typer(
     name="llmroute",
@@ -22,6 +22,6 @@ app.command("diff")(diff.diff)
 app.command("prices")(prices.prices)
 app.command("schema")(schema.schema)
 app.command("sample")(judge.sample)
-app.command("judge-report")(judge.report)
+app.command("judge-report")(judge_report.report)
 app.command("sweep")(sweep.sweep)
 app.command("calibrate")(sweep.calibrate)

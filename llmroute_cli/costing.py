@@ -26,7 +26,7 @@ class Tokens:
     batch: np.ndarray
 
     def take(self, rows: np.ndarray) -> Tokens:
-        return Tokens(*(getattr(self, f)[rows] for f in self.__slots__))  # type: ignore[attr-defined]
+        return Tokens(*(getattr(self, f)[rows] for f in self.__slots__))
 
 
 def _rates(price: Price, tokens: Tokens) -> tuple[np.ndarray, ...]:

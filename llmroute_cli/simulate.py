@@ -91,7 +91,7 @@ class Simulation:
     def merge(self, other: Simulation) -> None:
         """Add another simulation of other requests under the same policy (a shard of the logs)."""
         mine, theirs = self.totals, other.totals
-        for name in mine.__slots__:  # type: ignore[attr-defined]
+        for name in mine.__slots__:
             a, b = getattr(mine, name), getattr(theirs, name)
             if name == "first_ts":
                 setattr(mine, name, min(a, b))
