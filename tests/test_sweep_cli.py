@@ -237,11 +237,14 @@ def test_without_labels_the_sweep_still_reports_spend(runner, logs, write):
     )
 
 
-def test_a_bad_label_names_the_request(runner, logs, write):
+def test_a_bad_label_is_skipped_and_named(runner, logs, write):
     write("bad.jsonl", record(1, None, needed="premium") + "\n")
     result = invoke(runner, "sweep", "bad.jsonl", "--rules", "rules.yaml", "--param", PARAM, "--days", "1")
-    assert result.exit_code == 1
-    assert result.stderr == "error: request 'r1': label 'needed' is 'premium'; expected one of: cheap, expensive\n"
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "skipped the malformed outcome labels of 1 requests; first: request 'r1': "
+        "label 'needed' is 'premium'; expected one of: cheap, expensive\n"
+    )
 
 
 def test_chart_and_html(runner, logs):
@@ -306,3 +309,29 @@ def test_sweep_on_the_sample_log_agrees_with_simulate(runner, root, tmp_path, mo
     assert now["value"] == 200
     assert now["daily_cost_usd"] == pytest.approx(report["routed"]["daily_cost_usd"], rel=1e-12)
     assert now["expensive_share"] == pytest.approx(report["tiers"]["expensive"]["share"], rel=1e-12)
+
+
+def test_sweep_takes_simulates_pricing_options(runner, root, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    log, rules = str(root / "sample_data" / "chat_logs_small.jsonl"), str(root / "routes.yaml")
+    extra = ["--sample-rate", "0.25", "--cold-cache", "--output-ratio", "gpt-4o-mini=1.2"]
+    swept = runner.invoke(
+        app,
+        [
+            "sweep",
+            log,
+            "--rules",
+            rules,
+            "--param",
+            "short-no-code.query.chars=200:200:100",
+            "--format",
+            "json",
+            *extra,
+        ],
+    )
+    assert swept.exit_code == 0, swept.output
+    now = next(p for p in json.loads(swept.stdout)["points"] if p["current"])
+    simulated = runner.invoke(app, ["simulate", log, "--rules", rules, "--format", "json", "--bootstrap", "0", *extra])
+    assert now["daily_cost_usd"] == pytest.approx(json.loads(simulated.stdout)["routed"]["daily_cost_usd"], rel=1e-12)
+    plain = runner.invoke(app, ["simulate", log, "--rules", rules, "--format", "json", "--bootstrap", "0"])
+    assert now["daily_cost_usd"] != pytest.approx(json.loads(plain.stdout)["routed"]["daily_cost_usd"])

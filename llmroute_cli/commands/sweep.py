@@ -130,6 +130,45 @@ RulesOpt = Annotated[Path | None, typer.Option(help="Rule file [default: ./route
 PricesOpt = Annotated[Path | None, typer.Option(help="LiteLLM-format price map.")]
 DaysOpt = Annotated[float | None, typer.Option(help="Days the logs cover [default: from timestamps].")]
 QuietOpt = Annotated[bool, typer.Option(help="No progress bar.")]
+SampleRateOpt = Annotated[float, typer.Option(help="Share of all traffic the logs hold, e.g. 0.1.")]
+ColdCacheOpt = Annotated[bool, typer.Option(help="Price requests moved to another model without cache reads.")]
+BatchOpt = Annotated[bool, typer.Option(help="Price every request at Batch API prices.")]
+RatioOpt = Annotated[list[str] | None, typer.Option(help="R or MODEL=R, as in simulate. Repeatable.")]
+FieldOpt = Annotated[str | None, typer.Option(help="Dotted path overriding detection, as in simulate.")]
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """What simulate's pricing and reading options mean for every swept value."""
+
+    sample_rate: float = 1.0
+    cold_cache: bool = False
+    batch: bool = False
+    output_ratio: tuple[str, ...] = ()
+    query_field: str | None = None
+    context_field: str | None = None
+    time_field: str | None = None
+
+    def simulate_options(self) -> Any:
+        from ..simulate import DEFAULT_OUTPUT_RATIO, SimulateOptions
+        from .simulate import parse_output_ratios
+
+        ratio, per_model = parse_output_ratios(list(self.output_ratio))
+        if not 0 < self.sample_rate <= 1:
+            raise UsageError(f"--sample-rate must be more than 0 and at most 1, got {self.sample_rate}")
+        return SimulateOptions(
+            output_ratio=DEFAULT_OUTPUT_RATIO if ratio is None else ratio,
+            output_ratio_given=ratio is not None,
+            model_output_ratios=per_model,
+            cold_cache=self.cold_cache,
+            batch=self.batch,
+            bootstrap=0,
+        )
+
+    def read_options(self) -> Any:
+        from ..logs import ReadOptions
+
+        return ReadOptions(query_field=self.query_field, context_field=self.context_field, time_field=self.time_field)
 
 
 @handle_errors
@@ -143,6 +182,13 @@ def sweep(
     html: Annotated[Path | None, typer.Option(help="Write an HTML report with the chart and the table.")] = None,
     fmt: Annotated[SweepFormat, typer.Option("--format", help="table, json or csv.")] = SweepFormat.table,
     quiet: QuietOpt = False,
+    sample_rate: SampleRateOpt = 1.0,
+    cold_cache: ColdCacheOpt = False,
+    batch: BatchOpt = False,
+    output_ratio: RatioOpt = None,
+    query_field: FieldOpt = None,
+    context_field: FieldOpt = None,
+    time_field: FieldOpt = None,
 ) -> None:
     """Re-run the policy over a range of one threshold: spend, expensive share, under-routing and quality per value.
 
@@ -153,7 +199,8 @@ def sweep(
         raise UsageError(f"--chart writes a PNG; name the file with .png, not '{chart.name}'")
     for path in (chart, html):
         _check_dir(path)
-    result = run(logs, param, rules, prices, days, quiet)
+    opts = RunOptions(sample_rate, cold_cache, batch, tuple(output_ratio or ()), query_field, context_field, time_field)
+    result = run(logs, param, rules, prices, days, quiet, opts)
     if chart and result.quality is None:
         raise LlmrouteError(f"--chart plots spend against mean quality, which needs labels: {result.note}")
     png = _png(result) if result.quality is not None and (chart or html) else None
@@ -168,45 +215,68 @@ def sweep(
         print(f"wrote {html}", file=sys.stderr)
 
 
-def run(logs: list[str], spec: str, rules: Path | None, prices: Path | None, days: float | None, quiet: bool) -> Result:
-    """Read the logs once through one router per swept value (and the current policy); collect each value's row."""
+def run(
+    logs: list[str],
+    spec: str,
+    rules: Path | None,
+    prices: Path | None,
+    days: float | None,
+    quiet: bool,
+    opts: RunOptions | None = None,
+) -> Result:
+    """Read the logs once through one router per swept value (and the current policy); collect each value's row.
+
+    Each value's Simulation also scores its routing against the outcome labels, as ``simulate`` does."""
     from ..counting import TokenCounter
-    from ..logs import ReadOptions, ReadStats, read_logs
-    from ..quality import QualityAccumulator, QualitySpec
+    from ..logs import ReadStats, read_logs
+    from ..quality import QualitySpec
     from ..router import Router
-    from ..simulate import SimulateOptions, Simulation
+    from ..simulate import Simulation
     from ..sweep import sweep_values, with_threshold
 
+    opts = opts or RunOptions()
     router = load_router(rules, prices)
     policy = router.policy
     param = sweep_values(spec, policy)
     current = _limit(swept_test(policy, param))
-    quality_spec, counter = QualitySpec.from_policy(policy), TokenCounter(policy.tokenizer)
+    quality_spec, counter, options = (
+        QualitySpec.from_policy(policy),
+        TokenCounter(policy.tokenizer),
+        opts.simulate_options(),
+    )
     runs = []
     for value in sorted({*param.values, current}):
         swept = Router(with_threshold(policy, param.rule, param.field, value, param.op))
-        runs.append((value, Simulation(swept, SimulateOptions(bootstrap=0), counter), QualityAccumulator(quality_spec)))
+        runs.append((value, Simulation(swept, options, counter)))
     stats = ReadStats()
     with progress_bar(quiet) as progress:
-        for chunk in read_logs(logs, ReadOptions(), stats, progress=progress):
-            labels = chunk["labels"].tolist()
-            for _, sim, acc in runs:
-                d = sim.add(chunk)
-                acc.add(d["tier"].tolist(), labels, d["rule"].tolist(), d["id"].tolist())
+        for chunk in read_logs(logs, opts.read_options(), stats, progress=progress):
+            for _, sim in runs:
+                sim.add(chunk)
     if stats.skipped:
         print(f"skipped {stats.skipped} malformed records; first: {stats.errors[0]}", file=sys.stderr)
-    return _result(param, policy, current, runs, quality_spec.expensive_tier, days)
+    totals = runs[0][1].totals
+    if totals.bad_labels:
+        print(
+            f"skipped the malformed outcome labels of {totals.bad_labels} requests; first: {totals.bad_label_example}",
+            file=sys.stderr,
+        )
+    return _result(param, policy, current, runs, quality_spec.expensive_tier, days, opts.sample_rate)
 
 
-def _result(param: SweepParam, policy: Policy, current: float, runs: list[Any], expensive: str, days: Any) -> Result:
+def _result(
+    param: SweepParam, policy: Policy, current: float, runs: list[Any], expensive: str, days: Any, sample_rate: float
+) -> Result:
+    from ..quality import NO_LABELS
     from ..report import build_report, period_of
     from ..sweep import SweepPoint, sweep_metrics
 
     rows, means, note = [], [], None
-    for value, sim, acc in runs:
-        report = build_report(sim, period_of(sim, days))
+    for value, sim in runs:
+        report = build_report(sim, period_of(sim, days), sample_rate)
         try:
-            quality = acc.result()
+            quality = sim.quality.result() if sim.quality is not None else None
+            note = NO_LABELS if quality is None else note
         except LlmrouteError as exc:
             quality, note = None, str(exc)
         q = quality.primary if quality is not None else None
@@ -218,7 +288,7 @@ def _result(param: SweepParam, policy: Policy, current: float, runs: list[Any], 
             point = SweepPoint(value, share, daily, under, q.routed)
             rows.append(Row(point, value == current, q.gap_recovered, q.expensive_share))
         means.append((q, quality))
-    base, scales = next(((q, r.quality) for q, r in means if q is not None), (None, {}))
+    base, scales = next(((q, r.quality) for q, r in means if q is not None and r is not None), (None, {}))
     scale = next((k for k, v in scales.items() if v is base), None)
     metrics = None
     if base is not None:
@@ -381,6 +451,13 @@ def calibrate(
     days: DaysOpt = None,
     fmt: Annotated[CalibrateFormat, typer.Option("--format", help="table or json.")] = CalibrateFormat.table,
     quiet: QuietOpt = False,
+    sample_rate: SampleRateOpt = 1.0,
+    cold_cache: ColdCacheOpt = False,
+    batch: BatchOpt = False,
+    output_ratio: RatioOpt = None,
+    query_field: FieldOpt = None,
+    context_field: FieldOpt = None,
+    time_field: FieldOpt = None,
 ) -> None:
     """Find the threshold value that meets a target on your logs, and the line to put in the rule file.
 
@@ -389,7 +466,8 @@ def calibrate(
     from ..sweep import calibrate as choose
 
     _check_target(target_expensive_share, max_under_routing)
-    result = run(logs, param, rules, prices, days, quiet)
+    opts = RunOptions(sample_rate, cold_cache, batch, tuple(output_ratio or ()), query_field, context_field, time_field)
+    result = run(logs, param, rules, prices, days, quiet, opts)
     grid = [r.point for r in result.rows if r.point.value in result.param.values]
     chosen = choose(grid, target_expensive_share, max_under_routing, param=result.param.name)
     chosen_row = next(r for r in result.rows if r.point is chosen)
