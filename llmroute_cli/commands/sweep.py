@@ -16,110 +16,34 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..errors import LlmrouteError, UsageError
-from ..fmt import count, money, percent
-from ._common import handle_errors, load_router, progress_bar, refuse_overwrite, stdout_console
+from ..fmt import percent
+from ..render_sweep import (
+    Result,
+    Row,
+    SweepFormat,
+    emit,
+    head,
+    intro,
+    png_bytes,
+    print_table,
+    row_dict,
+    show,
+    table_rows,
+    write_html,
+)
+from ._common import handle_errors, load_router, progress_bar, refuse_overwrite
 
 if TYPE_CHECKING:
     from ..conditions import Test
-    from ..curve import CurveMetrics
     from ..policy import Policy
-    from ..quality import QualityMeans
-    from ..sweep import SweepParam, SweepPoint
+    from ..sweep import SweepParam
 
-SCALES = {"scores": "judge score", "correct": "accuracy"}
-DEFINITIONS = (
-    ("expensive share", "of all requests, the share the policy sends to the expensive tier"),
-    ("per day", "the policy's spend per day over the period the logs cover"),
-    (
-        "under-routing",
-        "of the labeled requests sent to the cheap tier, the share that needed the expensive one "
-        "(the brief: under 10% the routing works, over 20% tighten the rules)",
-    ),
-    ("mean quality", "the mean judge score or accuracy of the answers the policy picks, over the labeled requests"),
-    ("gap recovered", "(mean quality - all cheap) / (all expensive - all cheap): 0 is all cheap, 1 all expensive"),
-    (
-        "APGR",
-        "average gap recovered: the area under gap recovered against expensive share from 0 to 1 "
-        "(RouteLLM); random routing scores about 0.5, higher is better",
-    ),
-    ("CPT(50%), CPT(80%)", "the expensive share at which the policy first recovers 50% (80%) of the quality gap"),
-)
-CURVE_NOTE = "APGR and CPT read the expensive share among the labeled requests, where quality is measured."
 PARAM_HELP = "RULE.FIELD=START:STOP:STEP, e.g. short-no-code.query.chars=100:400:50."
-
-
-class SweepFormat(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 class CalibrateFormat(StrEnum):
     table = "table"
     json = "json"
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One swept value: its sweep point, and what only labels give."""
-
-    point: SweepPoint
-    current: bool
-    gap_recovered: float | None = None
-    labeled_share: float | None = None  # expensive share among the quality-labeled requests: the curve's x
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    param: SweepParam
-    policy: Policy
-    current: float
-    rows: tuple[Row, ...]
-    requests: int
-    days: float
-    expensive_tier: str
-    quality: QualityMeans | None  # of the current policy: all-cheap and all-expensive quality, labeled requests
-    scale: str | None  # "scores" or "correct"
-    metrics: CurveMetrics | None
-    note: str | None  # why there is no quality
-
-    @property
-    def quality_name(self) -> str:
-        return f"mean {SCALES.get(self.scale or '', self.scale or 'quality')}"
-
-    def to_dict(self) -> dict[str, Any]:
-        q = self.quality
-        return {
-            "param": self.param.name,
-            "current": self.current,
-            "rules_file": self.policy.source,
-            "requests": self.requests,
-            "days": self.days,
-            "expensive_tier": self.expensive_tier,
-            "quality": None if q is None else _quality_dict(q, self.scale),
-            "metrics": None if self.metrics is None else self.metrics.to_dict(),
-            "points": [_row_dict(r) for r in self.rows],
-            "definitions": dict(DEFINITIONS),
-            "note": self.note,
-        }
-
-
-def _quality_dict(q: QualityMeans, scale: str | None) -> dict[str, Any]:
-    return {"scale": scale, "requests": q.requests, "all_cheap": q.all_cheap, "all_expensive": q.all_expensive}
-
-
-def _row_dict(r: Row) -> dict[str, Any]:
-    p = r.point
-    return {
-        "value": p.value,
-        "current": r.current,
-        "expensive_share": p.expensive_share,
-        "daily_cost_usd": p.daily_cost,
-        "under_routing_rate": p.under_routing_rate,
-        "mean_quality": p.mean_quality,
-        "gap_recovered": r.gap_recovered,
-        "labeled_expensive_share": r.labeled_share,
-    }
 
 
 LogsArg = Annotated[
@@ -203,15 +127,15 @@ def sweep(
     result = run(logs, param, rules, prices, days, quiet, opts)
     if chart and result.quality is None:
         raise LlmrouteError(f"--chart plots spend against mean quality, which needs labels: {result.note}")
-    png = _png(result) if result.quality is not None and (chart or html) else None
-    _emit(result, fmt)
+    png = png_bytes(result) if result.quality is not None and (chart or html) else None
+    emit(result, fmt)
     if chart and png is not None:
         from ..chart import write_bytes
 
         write_bytes(chart, png)
         print(f"wrote {chart}", file=sys.stderr)
     if html:
-        _write_html(html, result, png)
+        write_html(html, result, png)
         print(f"wrote {html}", file=sys.stderr)
 
 
@@ -313,124 +237,12 @@ def _limit(test: Test) -> float:
     return int(limit) if limit.is_integer() else limit
 
 
-def show(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
 def _check_dir(path: Path | None) -> None:
     if path is not None and not (path.parent if str(path.parent) else Path(".")).is_dir():
         raise UsageError(f"{path}: no such directory")
 
 
 # --- rendering -----------------------------------------------------------------------------------------
-
-
-def _na(x: float | None, f: Any = percent) -> str:
-    return "n/a" if x is None else f(x)
-
-
-def head(result: Result) -> list[str]:
-    return ["value", "expensive share", "per day", "under-routing", "verdict", result.quality_name, "gap recovered"]
-
-
-def table_rows(result: Result) -> list[list[str]]:
-    from ..quality import verdict
-
-    def cells(r: Row) -> list[str]:
-        p = r.point
-        label = show(p.value) + (" (current)" if r.current else "")
-        quality = _na(p.mean_quality, lambda x: f"{x:.3f}")
-        under = p.under_routing_rate
-        return [label, percent(p.expensive_share), _na(p.daily_cost, money), _na(under), verdict(under) or "", quality]
-
-    return [[*cells(r), _na(r.gap_recovered)] for r in result.rows]
-
-
-def intro(result: Result) -> list[str]:
-    lines = [
-        f"{result.param.name} swept over {len(result.param.values)} values (now {show(result.current)}) "
-        f"on {count(result.requests)} requests over {result.days:.2f} days; rules: {result.policy.source}."
-    ]
-    q, m = result.quality, result.metrics
-    if q is None:
-        return [*lines, f"No quality figures: {result.note}"]
-    lines.append(
-        f"{result.quality_name.capitalize()} over {count(q.requests)} labeled requests: all cheap {q.all_cheap:.3f}, "
-        f"all expensive {q.all_expensive:.3f}."
-    )
-    if m is not None:
-        lines.append(f"APGR {_na(m.apgr, lambda x: f'{x:.3f}')}, CPT(50%) {_na(m.cpt50)}, CPT(80%) {_na(m.cpt80)}.")
-    return lines
-
-
-def _emit(result: Result, fmt: SweepFormat) -> None:
-    if fmt is SweepFormat.json:
-        import json
-
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-    elif fmt is SweepFormat.csv:
-        _csv(result)
-    else:
-        _table(intro(result), head(result), table_rows(result), [CURVE_NOTE, *(f"{k}: {v}" for k, v in DEFINITIONS)])
-
-
-def _csv(result: Result) -> None:
-    import csv
-
-    rows = [_row_dict(r) for r in result.rows]
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-
-
-def _table(lines: list[str], columns: list[str], body: list[list[str]], notes: list[str]) -> None:
-    from rich.table import Table
-
-    console = stdout_console()
-    for line in lines:
-        console.print(line, markup=False)
-    table = Table()
-    for c in columns:
-        table.add_column(c, justify="left" if c in ("value", "verdict") else "right")
-    for row in body:
-        table.add_row(*row)
-    console.print(table)
-    for line in notes:
-        console.print(line, markup=False, soft_wrap=True)
-
-
-def _png(result: Result) -> bytes:
-    from ..chart import ChartPoint, cost_quality_png
-
-    q = result.quality
-    assert q is not None
-    points = [
-        ChartPoint(show(r.point.value), r.point.daily_cost or 0.0, r.point.mean_quality or 0.0, r.current)
-        for r in result.rows
-    ]
-    return cost_quality_png(
-        points,
-        title=f"{result.param.name}: spend against {result.quality_name}",
-        y_label=f"{result.quality_name} ({count(q.requests)} labeled requests)",
-        references=[("all cheap", q.all_cheap), ("all expensive", q.all_expensive)],
-    )
-
-
-def _write_html(path: Path, result: Result, png: bytes | None) -> None:
-    from ..atomic import write_atomic
-    from ..chart import html_report
-
-    current = next(i for i, r in enumerate(result.rows) if r.current)
-    page = html_report(
-        f"llmroute sweep: {result.param.name}",
-        [*intro(result), CURVE_NOTE],
-        head(result),
-        table_rows(result),
-        png=png,
-        current_row=current,
-        definitions=DEFINITIONS,
-    )
-    write_atomic(path, page)
 
 
 # --- calibrate -------------------------------------------------------------------------------------------
@@ -478,7 +290,7 @@ def calibrate(
 
         target = {"expensive_share": target_expensive_share, "under_routing": max_under_routing}
         out = {k: v for k, v in result.to_dict().items() if k not in ("points", "definitions")}
-        out |= {"target": target, "chosen": _row_dict(chosen_row), "now": _row_dict(now_row), "where": where}
+        out |= {"target": target, "chosen": row_dict(chosen_row), "now": row_dict(now_row), "where": where}
         print(json.dumps({**out, "yaml": line}, indent=2, ensure_ascii=False))
         return
     body = table_rows(_only(result, [chosen_row] if chosen_row.current else [chosen_row, now_row]))
@@ -490,7 +302,7 @@ def calibrate(
     )
     now = "the current value" if chosen_row.current else f"now {show(result.current)}"
     lines = [f"For {goal}: set {result.param.name} to {show(chosen.value)} ({now}).", *intro(result)[1:]]
-    _table(lines, head(result), body, [f"{where}:", line])
+    print_table(lines, head(result), body, [f"{where}:", line])
 
 
 def _only(result: Result, rows: list[Row]) -> Result:
