@@ -75,11 +75,10 @@ class RunOptions:
 
     def simulate_options(self) -> Any:
         from ..simulate import DEFAULT_OUTPUT_RATIO, SimulateOptions
-        from .simulate import parse_output_ratios
+        from .simulate import _check_numbers, parse_output_ratios
 
         ratio, per_model = parse_output_ratios(list(self.output_ratio))
-        if not 0 < self.sample_rate <= 1:
-            raise UsageError(f"--sample-rate must be more than 0 and at most 1, got {self.sample_rate}")
+        _check_numbers(None, ratio, self.sample_rate, bootstrap=0, days=None, seed=0)
         return SimulateOptions(
             output_ratio=DEFAULT_OUTPUT_RATIO if ratio is None else ratio,
             output_ratio_given=ratio is not None,
