@@ -174,8 +174,8 @@ def test_column_types():
         "source": "str",
         "line": "int64",
         "id": "object",
-        "query": "object",
-        "context": "object",
+        "query": "large_string[pyarrow]",
+        "context": "large_string[pyarrow]",
         "timestamp": "float64",
         "model": "object",
         "input_tokens": "Int64",
@@ -199,7 +199,7 @@ def test_memory_stays_flat_as_the_file_grows(tmp_path):
     for rows in (2_000, 8_000):
         (tmp_path / "m.jsonl").write_bytes(jsonl(*[record] * rows))
         tracemalloc.start()
-        for _ in read_logs(["m.jsonl"], ReadOptions(chunk_rows=500)):
+        for _ in read_logs(["m.jsonl"], ReadOptions(chunk_rows=500, block_bytes=1 << 20)):
             pass
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()

@@ -115,13 +115,15 @@ def test_openai_chat(read):
     assert pd.isna(row["cache_creation_tokens"])
     assert row["cache_inside_input"] is True
     assert row["metadata"] == {"ticket": "T-77"}
-    assert row["messages"][0] == {"role": "system", "content": "You are a support agent for Acme."}
-    assert row["messages"][3] == {
-        "role": "user",
-        "content": "It's dana@example.com.\nHere is the receipt.",
-        "name": "dana",
-    }
+    assert row["messages"] is None  # its prompt tokens are logged: nothing to count them from
     assert stats.shapes == {"chat": 1}
+
+
+def test_chat_messages_are_kept_when_prompt_tokens_are_not_logged(read):
+    df, _ = read({"chat.jsonl": [{k: v for k, v in CHAT.items() if k != "usage"}]})
+    messages = df.at[0, "messages"]
+    assert messages[0] == {"role": "system", "content": "You are a support agent for Acme."}
+    assert messages[3] == {"role": "user", "content": "It's dana@example.com.\nHere is the receipt.", "name": "dana"}
 
 
 def test_chat_context_skips_empty_messages_and_keeps_order(read):
@@ -185,7 +187,7 @@ def test_anthropic_messages_cache_beside_input(read):
     assert (row["input_tokens"], row["output_tokens"]) == (21, 35)
     assert (row["cache_read_tokens"], row["cache_creation_tokens"]) == (2048, 0)
     assert row["cache_inside_input"] is False
-    assert row["messages"][0]["role"] == "system"
+    assert row["messages"] is None
 
 
 def test_responses_api_input(read):
@@ -208,7 +210,9 @@ def test_responses_api_input(read):
     assert (row["query"], row["context"]) == ("Why is the sky blue?", "Reply in one sentence.")
     assert (row["input_tokens"], row["cache_read_tokens"], row["cache_inside_input"]) == (30, 0, True)
     assert (row["id"], row["timestamp"], row["model"]) == (response["id"], 1741476542.0, "gpt-4.1")
-    assert row["messages"] == [
+    unlogged = {k: v for k, v in response.items() if k != "usage"}
+    df, _ = read({"r.jsonl": [{"request": request, "response": unlogged}]})
+    assert df.at[0, "messages"] == [
         {"role": "system", "content": "Reply in one sentence."},
         {"role": "user", "content": "Why is the sky blue?"},
     ]
@@ -512,7 +516,7 @@ def test_query_field_overrides_a_detected_shape(read):
     record = {**CHAT, "question_summary": "Missing order"}
     df, stats = read({"c.jsonl": [record]}, query_field="question_summary")
     assert df.at[0, "query"] == "Missing order"
-    assert df.at[0, "input_tokens"] == 1200 and len(df.at[0, "messages"]) == 4
+    assert df.at[0, "input_tokens"] == 1200 and df.at[0, "context"].startswith("You are a support agent")
     assert stats.shapes == {"chat": 1}
 
 

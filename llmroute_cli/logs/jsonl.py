@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -102,3 +103,78 @@ class RangeLines:
 
     def position(self) -> int:
         return self.consumed
+
+
+class Block:
+    """Whole lines of a JSONL file: ``data[:size]``, with where each line ends (one past its newline)."""
+
+    __slots__ = ("braced", "data", "ends")
+
+    def __init__(self, data: bytes | bytearray, ends: list[int], braced: bool) -> None:
+        self.data, self.ends = data, ends
+        self.braced = braced  # every line starts with "{"
+
+    @classmethod
+    def scan(cls, data: bytes | bytearray, size: int) -> Block:
+        """The block of the lines in ``data[:size]``, found with one pass of ``find``."""
+        ends, find, pos, braced = [], data.find, 0, data[:1] == b"{"
+        while pos < size:
+            pos = find(b"\n", pos, size) + 1 or size
+            ends.append(pos)
+            if pos < size and data[pos] != 123:  # "{"
+                braced = False
+        return cls(data, ends, braced)
+
+    @property
+    def lines(self) -> int:
+        return len(self.ends)
+
+    @property
+    def size(self) -> int:
+        return self.ends[-1] if self.ends else 0
+
+    def view(self) -> memoryview:
+        return memoryview(self.data)[: self.size]
+
+    def each_line(self) -> list[bytes]:
+        """The lines, each with its newline (split at newlines only, like reading the file line by line)."""
+        data = self.data
+        return [bytes(data[a:b]) for a, b in itertools.pairwise([0, *self.ends])]
+
+    def split(self, most: int) -> Iterator[Block]:
+        """This block in pieces of at most ``most`` lines."""
+        if self.lines <= most:
+            yield self
+            return
+        for first in range(0, self.lines, most):
+            start = self.ends[first - 1] if first else 0
+            piece = bytes(self.data[start : self.ends[min(first + most, self.lines) - 1]])
+            yield Block.scan(piece, len(piece))
+
+
+def line_blocks(stream: Any, size: int, max_lines: int, end: int | None = None) -> Iterator[Block]:
+    """Blocks of whole lines from the stream's position: about ``size`` bytes and at most ``max_lines`` lines each.
+
+    With ``end`` (bytes after the position), only the lines that start before it.
+    """
+    carry, left = b"", end
+    while True:
+        want = size if left is None else min(size, left)
+        data = bytearray(len(carry) + want)
+        data[: len(carry)] = carry
+        got = stream.readinto(memoryview(data)[len(carry) :]) if want else 0
+        if left is not None:
+            left -= got
+        filled = len(carry) + got
+        if not got:
+            if carry:
+                if left is not None and not carry.endswith(b"\n"):
+                    carry += stream.readline()  # the last line starts inside the range and ends after it
+                yield from Block.scan(carry, len(carry)).split(max_lines)
+            return
+        cut = data.rfind(b"\n", 0, filled) + 1
+        if cut == 0:
+            carry = bytes(data[:filled])  # a line longer than a block
+            continue
+        yield from Block.scan(data, cut).split(max_lines)
+        carry = bytes(data[cut:filled])

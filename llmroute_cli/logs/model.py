@@ -26,7 +26,8 @@ Usage = tuple[Any, Any, Any, Any, Any, bool]
 NO_USAGE: Usage = (None, None, None, None, None, True)
 
 _INT_COLUMNS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens", "reasoning_tokens")
-_OBJECT_COLUMNS = ("id", "query", "context", "model", "metadata", "messages", "labels")
+_TEXT_COLUMNS = ("query", "context")
+_OBJECT_COLUMNS = ("id", "model", "metadata", "messages", "labels")
 
 
 class BadRecord(Exception):
@@ -46,11 +47,14 @@ class ReadOptions:
     time_field: str | None = None
     strict: bool = False
     chunk_rows: int = 10_000
+    block_bytes: int = 4 << 20  # JSONL is read in blocks of whole lines of about this size
     byte_range: tuple[int, int] | None = None  # read only the lines starting in [start, end) of one JSONL file
 
     def __post_init__(self) -> None:
         if self.chunk_rows < 1:
             raise UsageError(f"chunk_rows must be at least 1, not {self.chunk_rows}")
+        if self.block_bytes < 1:
+            raise UsageError(f"block_bytes must be at least 1, not {self.block_bytes}")
 
     @property
     def overrides(self) -> bool:
@@ -82,24 +86,48 @@ class ReadStats:
 
 def to_frame(sources: list[str], lines: list[int], rows: list[Row]) -> pd.DataFrame:
     """One DataFrame from a chunk of rows, with the reader's column types."""
+    columns: dict[str, Any] = dict(zip(ROW_FIELDS, zip(*rows, strict=True), strict=True)) if rows else {}
+    return columns_frame(sources, lines, {name: columns.get(name, ()) for name in ROW_FIELDS})
+
+
+def columns_frame(sources: list[str], lines: Any, columns: dict[str, Any]) -> pd.DataFrame:
+    """One DataFrame from a chunk's columns (``ROW_FIELDS``, as sequences or Arrow arrays).
+
+    Query and context become Arrow strings, which rules scan without a copy; messages are kept
+    only for requests without logged prompt tokens, the ones whose tokens may be counted.
+    """
     import numpy as np
     import pandas as pd
 
-    data: dict[str, Any] = dict(zip(ROW_FIELDS, zip(*rows, strict=True), strict=True)) if rows else {}
     out: dict[str, Any] = {
         "source": pd.array(sources, dtype="str"),
-        "line": np.array(lines, dtype=np.int64),
+        "line": np.asarray(lines, dtype=np.int64),
     }
     for name in ROW_FIELDS:
-        values = data.get(name, ())
+        values = columns[name]
         if name in _INT_COLUMNS:
             out[name] = pd.array(values, dtype="Int64")
+        elif name in _TEXT_COLUMNS:
+            out[name] = pd.Series(pd.arrays.ArrowExtensionArray(_arrow_text(values)))
         elif name in _OBJECT_COLUMNS:
             out[name] = pd.Series(values, dtype=object)
         elif name == "timestamp":
-            out[name] = np.array(values, dtype=np.float64)
-        elif name in ("cache_inside_input", "batch"):
-            out[name] = np.array(values, dtype=bool)
+            out[name] = np.asarray(values, dtype=np.float64)
         else:
-            out[name] = pd.array(values, dtype="str")
+            out[name] = np.asarray(values, dtype=bool)
+    out["messages"] = out["messages"].where(np.asarray(out["input_tokens"].isna()), None)
     return pd.DataFrame(out)
+
+
+def _arrow_text(values: Any) -> Any:
+    """Texts as an Arrow large_string array; text that UTF-8 cannot hold (lone surrogates) is cleaned."""
+    import pyarrow as pa
+
+    from ..operators import clean_text
+
+    if isinstance(values, pa.Array):
+        return values.cast(pa.large_string())
+    try:
+        return pa.array(values, pa.large_string())
+    except UnicodeEncodeError:
+        return pa.array([clean_text(v) for v in values], pa.large_string())

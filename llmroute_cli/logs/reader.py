@@ -9,8 +9,9 @@ from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import LlmrouteError
-from .jsonl import Bad, RangeLines, first_record, jsonl_records
-from .model import BadRecord, Ignored, ReadOptions, ReadStats, Row, to_frame
+from .chat_columns import chat_columns, concat_columns
+from .jsonl import Bad, Block, RangeLines, first_record, jsonl_records, line_blocks
+from .model import BadRecord, Ignored, ReadOptions, ReadStats, Row, columns_frame, to_frame
 from .shapes import SHAPES, UNKNOWN, Extractor, Joins, batch_result, detect, unknown, with_fields
 from .sources import GZIP_ERRORS, Source, corrupt, open_source, resolve
 from .tabular import ParquetRecords, csv_records
@@ -80,6 +81,11 @@ class _Shaper:
         fn = SHAPES[shape] if shape else unknown
         return with_fields(fn, self.opts) if self.opts.overrides else fn
 
+    def chose(self, shape: str) -> None:
+        """Take ``shape`` for the file, as if its first record had been detected as it."""
+        if self.extract is None:
+            self.shape, self.extract = shape, self._make(shape)
+
     def row(self, rec: dict[str, Any]) -> Any:
         """The record's row (a list of them for an OTLP export); ``last`` names the shape used."""
         if self.extract is None:
@@ -98,6 +104,26 @@ class _Shaper:
             return self._make(other)(rec, self.joins)
 
 
+class _Tries:
+    """Whether reading a file's next block as columns is worth trying, after how earlier tries went.
+
+    A file whose blocks keep needing the record reader (say, every request carries metadata)
+    stops paying for the columnar attempt after a few failures.
+    """
+
+    def __init__(self) -> None:
+        self.won = self.lost = 0
+
+    def worth_it(self) -> bool:
+        return self.lost < 3 + self.won
+
+    def record(self, won: bool) -> None:
+        if won:
+            self.won += 1
+        else:
+            self.lost += 1
+
+
 class _Reader:
     def __init__(self, opts: ReadOptions, stats: ReadStats, progress: Progress | None, stdin: IO[bytes] | None):
         self.opts, self.stats, self.progress = opts, stats, progress
@@ -107,6 +133,7 @@ class _Reader:
         self.sources: list[str] = []
         self.lines: list[int] = []
         self.rows: list[Row] = []
+        self.blocks: list[tuple[str, int, dict[str, Any]]] = []  # (source, first line, columns) read as columns
 
     def run(self, sources: list[Source]) -> Generator[pd.DataFrame, None, None]:
         outputs = [s for s in sources if self._is_batch_output(s)]
@@ -138,6 +165,20 @@ class _Reader:
                 yield jsonl_records(opened.stream), opened.position
             else:
                 yield csv_records(opened.stream, "\t" if source.fmt == "tsv" else ","), opened.position
+
+    @contextmanager
+    def _blocks(self, source: Source) -> Iterator[tuple[Iterator[Block], Callable[[], int], int]]:
+        """Blocks of whole lines of a JSONL source (of its byte range, when reading one)."""
+        size, most = self.opts.block_bytes, self.opts.chunk_rows
+        if self.opts.byte_range is not None and source.path is not None:
+            start, end = self.opts.byte_range
+            with open(source.path, "rb") as stream:
+                first = RangeLines(stream, start, end).first_line()
+                stream.seek(start)
+                yield line_blocks(stream, size, most, end - start), lambda: min(stream.tell(), end) - start, first
+            return
+        with open_source(source, self._stdin(source)) as opened:
+            yield line_blocks(opened.stream, size, most), opened.position, 1
 
     def _stdin(self, source: Source) -> IO[bytes] | None:
         if source.path is not None:
@@ -179,35 +220,103 @@ class _Reader:
             self._advance(source, position)
 
     def _read(self, source: Source) -> Generator[pd.DataFrame, None, None]:
-        shaper, stats, name, size = _Shaper(self.opts, self.joins), self.stats, source.name, self.opts.chunk_rows
-        rows, lines, names, shapes = self.rows, self.lines, self.sources, stats.shapes
-        with self._records(source) as (records, position):
-            line = 0
+        shaper = _Shaper(self.opts, self.joins)
+        if source.fmt != "jsonl" or self.opts.overrides:
+            with self._records(source) as (records, position):
+                yield from self._take(source, shaper, records, position)
+                self._advance(source, position)
+            return
+        with self._blocks(source) as (blocks, position, line):
+            tries = _Tries()
             try:
-                for line, rec in records:
-                    if type(rec) is not dict:
-                        self._bad(source, line, rec)
-                        continue
-                    try:
-                        row = shaper.row(rec)
-                    except BadRecord as exc:
-                        stats.skip(name, line, str(exc), self.opts.strict)
-                        continue
-                    except Ignored as exc:
-                        stats.ignored[str(exc)] += 1
-                        continue
-                    if type(row) is list:
-                        self._add_many(source, line, row)
+                for block in blocks:
+                    columns = chat_columns(block) if shaper.shape in (None, "chat") and tries.worth_it() else None
+                    tries.record(columns is not None)
+                    if columns is None:
+                        if self.blocks:
+                            yield self._flush_blocks(position())
+                        yield from self._take(source, shaper, jsonl_records(block.each_line(), line), position)
                     else:
-                        rows.append(row)
-                        lines.append(line)
-                        names.append(name)
-                        shapes[shaper.last] += 1
-                    if len(rows) >= size:
-                        yield self._flush(position())
+                        shaper.chose("chat")
+                        yield from self._add_columns(source, line, columns, position)
+                    line += block.lines
             except GZIP_ERRORS as exc:
-                raise corrupt(source, line, exc) from None
+                raise corrupt(source, self._lines_before_error(source, line - 1), exc) from None
+            if self.blocks:
+                yield self._flush_blocks(position())
             self._advance(source, position)
+
+    def _lines_before_error(self, source: Source, known: int) -> int:
+        """How many whole lines a broken compressed file gives before it breaks (read again, to name the place).
+
+        Stdin cannot be read again: ``known``, the lines of the blocks already read, stands for it."""
+        count = 0
+        if source.path is None:
+            return known
+        with open_source(source, None) as opened:
+            try:
+                for _ in opened.stream:
+                    count += 1
+            except GZIP_ERRORS:
+                pass
+        return count
+
+    def _take(
+        self, source: Source, shaper: _Shaper, records: Records, position: Callable[[], int]
+    ) -> Generator[pd.DataFrame, None, None]:
+        """Rows from records one at a time, yielded as a chunk whenever ``chunk_rows`` are waiting."""
+        stats, name, size = self.stats, source.name, self.opts.chunk_rows
+        rows, lines, names, shapes = self.rows, self.lines, self.sources, stats.shapes
+        line = 0
+        try:
+            for line, rec in records:
+                if type(rec) is not dict:
+                    self._bad(source, line, rec)
+                    continue
+                try:
+                    row = shaper.row(rec)
+                except BadRecord as exc:
+                    stats.skip(name, line, str(exc), self.opts.strict)
+                    continue
+                except Ignored as exc:
+                    stats.ignored[str(exc)] += 1
+                    continue
+                if type(row) is list:
+                    self._add_many(source, line, row)
+                else:
+                    rows.append(row)
+                    lines.append(line)
+                    names.append(name)
+                    shapes[shaper.last] += 1
+                if len(rows) >= size:
+                    yield self._flush(position())
+        except GZIP_ERRORS as exc:
+            raise corrupt(source, line, exc) from None
+
+    def _add_columns(
+        self, source: Source, first: int, columns: dict[str, Any], position: Callable[[], int]
+    ) -> Generator[pd.DataFrame, None, None]:
+        """A block read as columns, after the rows read before it (to keep the order of the log)."""
+        if self.rows:
+            yield self._flush(position())
+        self.blocks.append((source.name, first, columns))
+        if sum(len(c["timestamp"]) for _, _, c in self.blocks) >= self.opts.chunk_rows:
+            yield self._flush_blocks(position())
+
+    def _flush_blocks(self, within: int) -> pd.DataFrame:
+        """One frame of the blocks read as columns so far."""
+        import numpy as np
+
+        counts = [len(c["timestamp"]) for _, _, c in self.blocks]
+        pairs = list(zip(self.blocks, counts, strict=True))
+        names = [name for (name, _, _), n in pairs for _ in range(n)]
+        lines = np.concatenate([np.arange(first, first + n) for (_, first, _), n in pairs])
+        frame = columns_frame(names, lines, concat_columns([c for _, _, c in self.blocks]))
+        self.stats.rows += len(names)
+        self.stats.shapes["chat"] += len(names)
+        self.blocks.clear()
+        self._report(within)
+        return frame
 
     def _add_many(self, source: Source, line: int, results: list[Any]) -> None:
         """The spans of one OTLP export line: rows, or reasons they are none."""

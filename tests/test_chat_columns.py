@@ -1,0 +1,209 @@
+"""The columnar chat reader gives exactly what the record-by-record reader gives, or declines the block."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from llmroute_cli.errors import LlmrouteError
+from llmroute_cli.logs import ReadOptions, ReadStats, read_logs
+from llmroute_cli.logs import reader as reader_module
+from llmroute_cli.logs.chat_columns import chat_columns
+from llmroute_cli.logs.jsonl import Block
+
+PLAIN = (
+    b'{"id":"chatcmpl-1","created":1714564800,"model":"gpt-4o","messages":[{"role":"system","content":"Be brief."},'
+    b'{"role":"user","content":"Caf\xc3\xa9 \xf0\x9f\x9a\x80?"}],"usage":{"prompt_tokens":20,"completion_tokens":5}}\n'
+)
+
+
+def read(path: str, columnar: bool, monkeypatch: pytest.MonkeyPatch, **options: int) -> tuple[pd.DataFrame, ReadStats]:
+    """All rows of ``path`` as one frame, with or without the columnar chat reader."""
+    with monkeypatch.context() as patch:
+        patch.setattr(reader_module, "chat_columns", _counted if columnar else lambda block: None)
+        stats = ReadStats()
+        frames = list(read_logs([path], ReadOptions(**options), stats))
+    return pd.concat(frames, ignore_index=True), stats
+
+
+def _counted(block: Block) -> dict | None:
+    columns = chat_columns(block)
+    COLUMNAR_BLOCKS.append(columns is not None)
+    return columns
+
+
+def same_as_record_reader(tmp_path, monkeypatch, data: bytes, **options: int) -> pd.DataFrame | None:
+    """The frame both readers give (None when both refuse the log with the same error)."""
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(data)
+    try:
+        fast, fast_stats = read(str(path), True, monkeypatch, **options)
+    except LlmrouteError as exc:
+        with pytest.raises(LlmrouteError) as slow_error:
+            read(str(path), False, monkeypatch, **options)
+        assert str(exc) == str(slow_error.value)
+        return None
+    slow, slow_stats = read(str(path), False, monkeypatch, **options)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert (fast_stats.rows, fast_stats.skipped, fast_stats.errors) == (
+        slow_stats.rows,
+        slow_stats.skipped,
+        slow_stats.errors,
+    )
+    assert fast_stats.shapes == slow_stats.shapes
+    return fast
+
+
+def block(data: bytes) -> Block:
+    return Block.scan(data, len(data))
+
+
+def test_a_plain_chat_block_is_read_as_columns():
+    columns = chat_columns(block(PLAIN * 3))
+    assert columns is not None
+    assert columns["query"].to_pylist() == ["Café 🚀?"] * 3
+    assert columns["context"].to_pylist() == ["Be brief."] * 3
+    assert columns["input_tokens"].tolist() == [20.0] * 3 and columns["timestamp"].tolist() == [1714564800.0] * 3
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"messages":[{"role":"user","content":"hi"}],"usage":{"prompt_tokens":1},"metadata":{"team":"a"}}',
+        b'{"messages":[{"role":"user","content":"hi"}],"usage":{"prompt_tokens":1},"needed":"cheap"}',
+        b'{"messages":[{"role":"user","content":"hi"}],"usage":{"prompt_tokens":1},"timestamp":"2026-01-01T00:00:00"}',
+        b'{"messages":[{"role":"user","content":"hi"}],"usage":{"prompt_tokens":1},"system":"Be brief."}',
+        b'{"messages":[{"role":"user","content":"hi"}],"usage":{"prompt_tokens":1},"query":"other"}',
+        b'{"messages":[{"role":"user","content":"hi"}]}',  # no usage: its messages are kept for counting
+        b'{"messages":[{"role":"user","content":"hi"}],"usage":{"input_tokens":3,"output_tokens":1}}',
+        b'{"messages":[{"role":"user","content":"hi"}],"usage":{"prompt_tokens":1,"completion_tokens":2.0}}',
+        b'{"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}],"usage":{"prompt_tokens":1}}',
+        b'{"messages":[{"role":"assistant","content":"hi"}],"usage":{"prompt_tokens":1}}',
+        b'{"messages":[],"usage":{"prompt_tokens":1}}',
+        b'{"messages":[null],"usage":{"prompt_tokens":1}}',
+        b'{"messages":[{"content":"hi"}],"usage":{"prompt_tokens":1}}',
+        b'{"messages":[{"role":"user","content":"hi"}],"usage":{"prompt_tokens":-1}}',
+        b'{"messages":[{"role":"user","content":"hi"}],"usage":{"prompt_tokens":1000000001}}',
+        b'{"messages":[{"role":"user","content":"hi"}],"usage":{"prompt_tokens":1,"prompt_tokens_details":{"cached_tokens":2}}}',
+        b'{"messages":[{"role":"user","content":"hi"}],"usage":{"prompt_tokens":1,"completion_tokens":1,'
+        b'"completion_tokens_details":{"reasoning_tokens":2}}}',
+        b'{"messages":[{"role":"user","content":"hi"}],"usage":{"prompt_tokens":1},"created":99999999999999999999}',
+        b'{"messages":[{"role":"user","content":"hi"}],"usage":{"prompt_tokens":1},"created":40000000000}',
+        b'{"messages":[{"role":"user","content":"hi"}],"usage":{"prompt_tokens":1},"id":7}',
+        b'{"id":"a","id":"b","messages":[{"role":"user","content":"hi"}],"usage":{"prompt_tokens":1}}',
+        b'{"messages":[{"role":"user","content":"\xff"}],"usage":{"prompt_tokens":1}}',
+        b'{"messages":[{"role":"user","content":"\\ud800"}],"usage":{"prompt_tokens":1}}',
+        b"[1, 2]",
+        b"",
+        b'  {"messages":[{"role":"user","content":"hi"}],"usage":{"prompt_tokens":1}}',
+        b'{"messages":[{"role":"user","content":"hi"}],"usage":{"prompt_tokens":1}}{"messages":[]}',
+    ],
+)
+def test_blocks_the_columns_cannot_read_exactly_are_declined_and_read_record_by_record(tmp_path, monkeypatch, line):
+    data = PLAIN + line + b"\n" + PLAIN
+    assert chat_columns(block(data)) is None
+    same_as_record_reader(tmp_path, monkeypatch, data)
+
+
+def test_a_blank_line_and_two_objects_on_one_line_do_not_cancel_out(tmp_path, monkeypatch):
+    data = PLAIN + b"\n" + PLAIN.rstrip(b"\n") + PLAIN
+    assert chat_columns(block(data)) is None
+    frame = same_as_record_reader(tmp_path, monkeypatch, data)
+    assert frame is not None and frame["line"].tolist() == [1]
+
+
+def test_line_numbers_and_order_survive_a_mix_of_columnar_and_record_blocks(tmp_path, monkeypatch):
+    bad = b'{"messages":"not a list"}\n'
+    data = PLAIN * 5 + bad + PLAIN * 7 + b"\n" + PLAIN * 3
+    frame = same_as_record_reader(tmp_path, monkeypatch, data, block_bytes=3 * len(PLAIN), chunk_rows=4)
+    assert frame is not None and frame["line"].tolist() == [*range(1, 6), *range(7, 14), *range(15, 18)]
+
+
+def test_real_chat_variety_is_read_as_columns_exactly(tmp_path, monkeypatch):
+    import json
+
+    records = [
+        {"id": "a", "object": "chat.completion", "created": 1714564800123, "model": "gpt-4o-mini",
+         "messages": [{"role": "system", "content": ""}, {"role": "user", "content": "Q1", "name": "dana"},
+                      {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function"}]},
+                      {"role": "tool", "tool_call_id": "c1", "content": "18°C"}, {"role": "user", "content": "Q2"},
+                      {"role": "assistant", "content": "after the query"}],
+         "usage": {"prompt_tokens": 90, "completion_tokens": 12, "total_tokens": 102,
+                   "prompt_tokens_details": {"cached_tokens": 64, "audio_tokens": 0},
+                   "completion_tokens_details": {"reasoning_tokens": 4, "audio_tokens": 0}}},
+        {"messages": [{"role": "user", "content": "東京 🚀 only"}], "usage": {"prompt_tokens": 5, "completion_tokens": None},
+         "model": "", "id": None},
+        {"created": 1714564800123456789, "model": None, "messages": [{"role": "user", "content": None}],
+         "usage": {"prompt_tokens": 0, "prompt_tokens_details": None}, "choices": [{"index": 0}]},
+    ]  # fmt: skip
+    data = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records)
+    assert chat_columns(block(data)) is not None
+    frame = same_as_record_reader(tmp_path, monkeypatch, data)
+    assert frame is not None
+    assert frame["query"].tolist() == ["Q2", "東京 🚀 only", ""]
+    assert frame["context"].tolist()[0] == "Q1\n\n18°C\n\nafter the query"
+    assert frame["model"].tolist() == ["gpt-4o-mini", None, None]
+    assert frame["cache_read_tokens"].tolist()[0] == 64 and frame["reasoning_tokens"].tolist()[0] == 4
+
+
+@pytest.mark.parametrize(
+    "stamp", [1714564800, 1714564800123, 1714564800123456, 1714564800123456789, -5, 0, -1714564800123]
+)
+def test_unix_times_in_any_unit_convert_exactly_as_the_record_reader_does(tmp_path, monkeypatch, stamp):
+    line = PLAIN.replace(b"1714564800", str(stamp).encode())
+    frame = same_as_record_reader(tmp_path, monkeypatch, line * 2)
+    assert chat_columns(block(line)) is not None and frame is not None and frame["timestamp"].notna().all()
+
+
+MESSAGE = st.fixed_dictionaries(
+    {
+        "role": st.sampled_from(["system", "user", "assistant", "tool"]),
+        "content": st.one_of(st.none(), st.text(max_size=12)),
+    },
+    optional={"name": st.sampled_from(["dana", "bot"])},
+)
+LAST_USER = st.fixed_dictionaries({"role": st.just("user"), "content": st.text(max_size=12)})
+MESSAGES = st.tuples(st.lists(MESSAGE, max_size=3), st.lists(LAST_USER, max_size=1), st.lists(MESSAGE, max_size=1)).map(
+    lambda parts: parts[0] + parts[1] + parts[2]  # usually a user message, sometimes none, sometimes not last
+)
+USAGE = st.fixed_dictionaries(
+    {"prompt_tokens": st.integers(0, 3000)},
+    optional={
+        "completion_tokens": st.one_of(st.none(), st.integers(0, 500)),
+        "total_tokens": st.integers(0, 4000),
+        "prompt_tokens_details": st.one_of(
+            st.none(), st.fixed_dictionaries({}, optional={"cached_tokens": st.integers(0, 3000)})
+        ),
+        "completion_tokens_details": st.fixed_dictionaries({"reasoning_tokens": st.integers(0, 500)}),
+    },
+)
+RECORD = st.fixed_dictionaries(
+    {"messages": MESSAGES, "usage": st.one_of(USAGE, USAGE, USAGE, st.none())},
+    optional={
+        "id": st.one_of(st.none(), st.text(max_size=6)),
+        "created": st.one_of(st.none(), st.integers(-(10**19), 10**19 - 1), st.integers(10**9, 2 * 10**18)),
+        "model": st.one_of(st.none(), st.sampled_from(["", "gpt-4o", "gpt-4o-mini"])),
+        "object": st.just("chat.completion"),
+    },
+)
+COLUMNAR_BLOCKS: list[bool] = []
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(RECORD, min_size=1, max_size=12), st.integers(200, 2000), st.integers(1, 6))
+def test_any_chat_log_reads_the_same_with_and_without_the_columns(
+    tmp_path, monkeypatch, records, block_bytes, chunk_rows
+):
+    import json
+
+    data = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records)  # ints past 64 bits too
+    same_as_record_reader(tmp_path, monkeypatch, data, block_bytes=block_bytes, chunk_rows=chunk_rows)
+
+
+def test_the_random_logs_above_exercise_both_readers():
+    """Runs after the property test (pytest keeps file order): it must have compared columnar blocks too."""
+    if len(COLUMNAR_BLOCKS) < 100:
+        pytest.skip("the property test did not run in this session")
+    assert 0.1 < sum(COLUMNAR_BLOCKS) / len(COLUMNAR_BLOCKS) < 0.9
