@@ -41,45 +41,42 @@ class OneRequest:
 
 class FrameRequests:
     """Columns of a DataFrame with ``query`` and optional ``context``, ``metadata``, ``input_tokens``,
-    ``query_tokens`` and ``context_tokens``; missing token columns are counted on demand."""
+    ``query_tokens`` and ``context_tokens``; missing token columns are counted on demand.
 
-    def __init__(self, frame: pd.DataFrame, tokenizer: str) -> None:
-        self.frame, self.tokenizer = frame, tokenizer
+    A view of some rows (``take``) reads the whole frame's columns at those rows: texts and
+    character counts are made once for the frame and picked from, not copied per view."""
+
+    def __init__(self, frame: pd.DataFrame, tokenizer: str, rows: np.ndarray | None = None, root: Any = None) -> None:
+        self.frame, self.tokenizer, self.rows = frame, tokenizer, rows
+        self.root: FrameRequests = root if root is not None else self
         self._cache: dict[tuple[str, ...], Any] = {}
 
     def __len__(self) -> int:
-        return len(self.frame)
+        return len(self.frame) if self.rows is None else len(self.rows)
 
     def take(self, rows: np.ndarray) -> FrameRequests:
-        """The requests at positions ``rows``, keeping what was already computed for them."""
-        import pyarrow as pa
+        """The requests at positions ``rows`` of this view."""
+        import numpy as np
 
-        sub = FrameRequests(self.frame.iloc[rows], self.tokenizer)
-        indices = pa.array(rows)
-        for key, value in self._cache.items():
-            sub._cache[key] = value.take(indices) if key[0] == "arrow" else value[rows]
-        return sub
+        picked = np.asarray(rows, dtype=np.int64) if self.rows is None else self.rows[rows]
+        return FrameRequests(self.frame, self.tokenizer, picked, self.root)
 
     def _memo(self, key: tuple[str, ...], make: Any) -> Any:
         if key not in self._cache:
             self._cache[key] = make()
         return self._cache[key]
 
+    def _column(self, name: str) -> pd.Series:
+        """A column of the frame at this view's rows."""
+        values = self.frame[name]
+        return values if self.rows is None else values.iloc[self.rows]
+
     def _arrow(self, column: str) -> pa.ChunkedArray:
         import pyarrow as pa
-        import pyarrow.compute as pc
 
-        def make() -> pa.ChunkedArray:
-            if column not in self.frame:
-                return pa.chunked_array([pa.array([""] * len(self.frame), pa.large_string())])
-            try:
-                arr = pa.chunked_array([pa.array(self.frame[column], from_pandas=True)])
-            except UnicodeEncodeError:
-                cleaned = [None if v is None or v != v else clean_text(str(v)) for v in self.frame[column]]
-                arr = pa.chunked_array([pa.array(cleaned, pa.large_string())])
-            return pc.fill_null(arr.cast(pa.large_string()), "")
-
-        return self._memo(("arrow", column), make)
+        if self.rows is not None:
+            return self._memo(("arrow", column), lambda: self.root._arrow(column).take(pa.array(self.rows)))
+        return self._memo(("arrow", column), lambda: _arrow_column(self.frame, column))
 
     def text(self, name: str) -> tuple[pa.ChunkedArray, ...]:
         if name == "request":
@@ -87,6 +84,8 @@ class FrameRequests:
         return (self._arrow(name),)
 
     def size(self, name: str, unit: str) -> np.ndarray:
+        if unit == "chars" and self.rows is not None:  # counted once for the frame, picked here
+            return self._memo(("size", name, unit), lambda: self.root.size(name, unit)[self.rows])
         return self._memo(("size", name, unit), functools.partial(self._size, name, unit))
 
     def _size(self, name: str, unit: str) -> np.ndarray:
@@ -99,7 +98,7 @@ class FrameRequests:
             return self._request_tokens()
         column = f"{name}_tokens"
         if column in self.frame:
-            return self.frame[column].to_numpy(dtype=np.int64)
+            return self._column(column).to_numpy(dtype=np.int64)
         texts = self._arrow(name).to_pylist()
         counted = functools.lru_cache(maxsize=None)(lambda t: count(t, self.tokenizer))
         return np.fromiter((counted(t) for t in texts), dtype=np.int64, count=len(texts))
@@ -110,8 +109,8 @@ class FrameRequests:
         import pyarrow.compute as pc
 
         if column not in self.frame:
-            return np.zeros(len(self.frame), dtype=np.int64)
-        values = self.frame[column]
+            return np.zeros(len(self), dtype=np.int64)
+        values = self._column(column)
         if values.dtype == object:
             return np.fromiter((len(v) if isinstance(v, str) else 0 for v in values), np.int64, len(values))
         return np.asarray(pc.utf8_length(self._arrow(column)).to_numpy(), dtype=np.int64)
@@ -120,9 +119,9 @@ class FrameRequests:
         import numpy as np
         import pandas as pd
 
-        logged = self.frame.get("input_tokens")
+        logged = self._column("input_tokens") if "input_tokens" in self.frame else None
         queries, contexts = self._arrow("query").to_pylist(), self._arrow("context").to_pylist()
-        out = np.empty(len(self.frame), dtype=np.int64)
+        out = np.empty(len(self), dtype=np.int64)
         for i, (q, c) in enumerate(zip(queries, contexts, strict=True)):
             value = logged.iat[i] if logged is not None else None
             out[i] = (
@@ -134,5 +133,20 @@ class FrameRequests:
 
     def meta(self, path: str) -> list[Any]:
         if "metadata" not in self.frame:
-            return [get_path({}, path)] * len(self.frame)
-        return [get_path(m if isinstance(m, Mapping) else {}, path) for m in self.frame["metadata"]]
+            return [get_path({}, path)] * len(self)
+        return [get_path(m if isinstance(m, Mapping) else {}, path) for m in self._column("metadata")]
+
+
+def _arrow_column(frame: pd.DataFrame, column: str) -> pa.ChunkedArray:
+    """A text column as Arrow large strings, missing values as empty text (lone surrogates cleaned)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if column not in frame:
+        return pa.chunked_array([pa.array([""] * len(frame), pa.large_string())])
+    try:
+        arr = pa.chunked_array([pa.array(frame[column], from_pandas=True)])
+    except UnicodeEncodeError:
+        cleaned = [None if v is None or v != v else clean_text(str(v)) for v in frame[column]]
+        arr = pa.chunked_array([pa.array(cleaned, pa.large_string())])
+    return pc.fill_null(arr.cast(pa.large_string()), "")
