@@ -65,10 +65,8 @@ class Contains:
         import pyarrow.compute as pc
 
         hay = pc.ascii_lower(texts) if self.ignore_case else texts
-        needles = self._needles()
-        if len(needles) == 1:
-            return _to_numpy(pc.match_substring(hay, needles[0]))
-        return _to_numpy(pc.match_substring_regex(hay, _alternation(needles)))
+        # RE2 finds even a single literal several times faster than match_substring.
+        return _to_numpy(pc.match_substring_regex(hay, _alternation(self._needles())))
 
     def found(self, text: str) -> str | None:
         hay = ascii_lower(text) if self.ignore_case else text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -145,23 +146,33 @@ class Router:
 
     def decisions_from_indices(self, idx: np.ndarray, index: Any = None) -> pd.DataFrame:
         """Categorical tier/model/rule columns from rule indices (-1 = default)."""
-        import numpy as np
         import pandas as pd
 
-        rules, policy = self.policy.rules, self.policy
-        by_index = [r.tier for r in rules] + [policy.default]
-        tiers = list(dict.fromkeys(by_index))
-        models = list(dict.fromkeys(policy.tiers[t] for t in tiers))
-        tier_codes = np.array([tiers.index(t) for t in by_index], dtype=np.int32)[idx]
-        model_codes = np.array([models.index(policy.tiers[t]) for t in by_index], dtype=np.int32)[idx]
+        tier_codes, model_codes, (tiers, models, rules) = self._categories
         return pd.DataFrame(
             {
-                "tier": pd.Categorical.from_codes(tier_codes, categories=tiers),
-                "model": pd.Categorical.from_codes(model_codes, categories=models),
-                "rule": pd.Categorical.from_codes(idx, categories=[r.name for r in rules]),
+                "tier": pd.Categorical.from_codes(tier_codes[idx], dtype=tiers),
+                "model": pd.Categorical.from_codes(model_codes[idx], dtype=models),
+                "rule": pd.Categorical.from_codes(idx, dtype=rules),
             },
             index=index,
         )
+
+    @functools.cached_property
+    def _categories(self) -> tuple[np.ndarray, np.ndarray, tuple[pd.CategoricalDtype, ...]]:
+        """Tier and model codes by rule index (the default last, so -1 picks it) and the three dtypes,
+        built once: validating categories cost more than routing a small chunk."""
+        import numpy as np
+        import pandas as pd
+
+        policy = self.policy
+        by_index = [r.tier for r in policy.rules] + [policy.default]
+        tiers = list(dict.fromkeys(by_index))
+        models = list(dict.fromkeys(policy.tiers[t] for t in tiers))
+        tier_codes = np.array([tiers.index(t) for t in by_index], dtype=np.int32)
+        model_codes = np.array([models.index(policy.tiers[t]) for t in by_index], dtype=np.int32)
+        dtypes = tuple(pd.CategoricalDtype(c) for c in (tiers, models, [r.name for r in policy.rules]))
+        return tier_codes, model_codes, dtypes
 
 
 def read_rule_text(path: str | Path) -> str:

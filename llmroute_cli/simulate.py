@@ -65,6 +65,20 @@ class Totals:
     output_by_group: dict[tuple[int, str], list[float]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class LoggedModels:
+    """Each request's logged model as an index into ``names`` (price-table keys); -1 where none was logged."""
+
+    codes: np.ndarray
+    names: list[str]
+
+    def moved(self, rows: np.ndarray, model: str) -> np.ndarray:
+        """Which of ``rows`` logged a model other than ``model``; a request with none logged never moves."""
+        codes = self.codes[rows]
+        own = self.names.index(model) if model in self.names else -1
+        return (codes >= 0) & (codes != own)
+
+
 class Simulation:
     """Feed it chunks of requests (``add``); read the totals when done."""
 
@@ -80,6 +94,9 @@ class Simulation:
             raise LlmrouteError(f"unknown baseline tier '{self.baseline_tier}'; expected one of: {tiers}")
         self.slot_tiers = [r.tier for r in policy.rules] + [policy.default]
         self.slot_models = np.array([self.key(policy.tiers[t]) for t in self.slot_tiers], dtype=object)
+        self.models = list(dict.fromkeys(self.slot_models.tolist()))
+        self.slot_codes = np.array([self.models.index(m) for m in self.slot_models], dtype=np.intp)
+        self.baseline_model = self.key(router.model(self.baseline_tier))
         self.ratios = {self.key(m): r for m, r in options.model_output_ratios.items()}
         slots = len(self.slot_tiers)
         zeros = lambda: np.zeros(slots, dtype=np.int64)  # noqa: E731
@@ -128,10 +145,8 @@ class Simulation:
         idx = self.router.rule_indices(frame)
         slot = np.where(idx < 0, len(self.slot_tiers) - 1, idx)
         logged = self._logged_models(frame)
-        cost, out = self._cost_on(self.slot_models[slot], tokens, logged, count_moves=True)
-        base = self._cost_on(
-            np.full(len(frame), self.key(self.router.model(self.baseline_tier)), dtype=object), tokens, logged
-        )[0]
+        cost, out = self._cost_on(self.models, self.slot_codes[slot], tokens, logged, count_moves=True)
+        base = self._cost_on([self.baseline_model], np.zeros(len(frame), dtype=np.intp), tokens, logged)[0]
         as_logged = self._logged_cost(tokens, logged)
         overhead = self._overhead(frame)
         self._accumulate(slot, tokens.input, out, cost, base, as_logged, overhead)
@@ -184,25 +199,32 @@ class Simulation:
         t.reasoning_tokens += int(tokens.reasoning.sum())
         return frame, tokens, has_out
 
-    def _logged_models(self, frame: pd.DataFrame) -> np.ndarray:
+    def _logged_models(self, frame: pd.DataFrame) -> LoggedModels:
         import numpy as np
+        import pandas as pd
 
         if "model" not in frame:
-            return np.full(len(frame), None, dtype=object)
-        raw = frame["model"].astype(object).where(frame["model"].notna(), None).to_numpy(dtype=object)
-        keys = {m: self.key(str(m)) for m in set(raw.tolist()) if m is not None}
-        return np.array([keys.get(m) if m is not None else None for m in raw], dtype=object)
+            return LoggedModels(np.full(len(frame), -1, dtype=np.intp), [])
+        raw_codes, raw = pd.factorize(frame["model"].to_numpy(dtype=object))  # missing values get -1
+        keys = [self.key(str(m)) for m in raw]
+        names = list(dict.fromkeys(keys))  # aliases of one model share its price key
+        to_name = np.array([names.index(k) for k in keys] + [-1], dtype=np.intp)  # code -1 picks the last
+        return LoggedModels(to_name[raw_codes], names)
 
-    def _cost_on(self, targets: np.ndarray, tokens: Tokens, logged: np.ndarray, count_moves: bool = False) -> Any:
-        """Cost and billed output tokens of each request on its target model."""
+    def _cost_on(
+        self, models: list[str], targets: np.ndarray, tokens: Tokens, logged: LoggedModels, count_moves: bool = False
+    ) -> Any:
+        """Cost and billed output tokens of each request on its target model (``targets`` index ``models``)."""
         import numpy as np
 
         cost = np.zeros(len(targets))
         output = tokens.output.copy()
-        for model in set(targets.tolist()):
-            rows = np.flatnonzero(targets == model)
-            t = tokens.take(rows)
-            moved = np.array([m is not None and m != model for m in logged[rows]], dtype=bool)
+        for code, model in enumerate(models):
+            rows = np.flatnonzero(targets == code)
+            if len(rows) == 0:
+                continue
+            t = tokens if len(rows) == len(targets) else tokens.take(rows)
+            moved = logged.moved(rows, model)
             t = self._moved(t, moved, model)
             cost[rows], output[rows] = request_costs(self.router.policy.prices[model], t), t.output
             if count_moves:
@@ -225,16 +247,17 @@ class Simulation:
             reasoning[moved] = np.minimum(np.rint(reasoning[moved] * ratio).astype(np.int64), out[moved])
         return Tokens(t.input, out, read, write, reasoning, t.batch)
 
-    def _logged_cost(self, tokens: Tokens, logged: np.ndarray) -> np.ndarray:
+    def _logged_cost(self, tokens: Tokens, logged: LoggedModels) -> np.ndarray:
         import numpy as np
 
-        cost = np.zeros(len(logged))
-        for model in {m for m in logged.tolist() if m is not None}:
-            rows = np.flatnonzero(logged == model)
+        codes, t = logged.codes, self.totals
+        cost = np.zeros(len(codes))
+        counts = np.bincount(codes + 1, minlength=len(logged.names) + 1)  # [0] counts rows with no model
+        for code, model in enumerate(logged.names):
+            rows = np.flatnonzero(codes == code)
             cost[rows] = request_costs(self.router.policy.prices[model], tokens.take(rows))
-        self.totals.rows_with_model += int(np.sum(logged != None))  # noqa: E711 - elementwise
-        for model in {m for m in logged.tolist() if m is not None}:
-            self.totals.logged_models[model] = self.totals.logged_models.get(model, 0) + int(np.sum(logged == model))
+            t.logged_models[model] = t.logged_models.get(model, 0) + int(counts[code + 1])
+        t.rows_with_model += len(codes) - int(counts[0])
         return cost
 
     def _overhead(self, frame: pd.DataFrame) -> np.ndarray:
@@ -289,11 +312,11 @@ class Simulation:
         self.replicates += weights @ values
 
     def _observe(
-        self, frame: pd.DataFrame, tokens: Tokens, slot: np.ndarray, logged: np.ndarray, has_out: np.ndarray
+        self, frame: pd.DataFrame, tokens: Tokens, slot: np.ndarray, logged: LoggedModels, has_out: np.ndarray
     ) -> None:
         import numpy as np
 
-        output_stats(self.totals.output_by_group, slot, logged, tokens.output, has_out)
+        output_stats(self.totals.output_by_group, slot, logged.codes, logged.names, tokens.output, has_out)
         if "timestamp" not in frame:
             return
         ts = frame["timestamp"].to_numpy(dtype=float, na_value=np.nan)
@@ -317,7 +340,30 @@ def _texts(frame: pd.DataFrame, column: str) -> list[str]:
 
 
 def _row_ids(frame: pd.DataFrame) -> list[Any]:
-    ids = frame["id"].tolist() if "id" in frame else [None] * len(frame)
-    sources = frame["source"].tolist() if "source" in frame else [""] * len(frame)
-    lines = frame["line"].tolist() if "line" in frame else list(range(1, len(frame) + 1))
-    return [i if isinstance(i, str) and i else f"{s}:{n}" for i, s, n in zip(ids, sources, lines, strict=True)]
+    """Each request's logged id where that is a non-empty string, else ``source:line``."""
+    import numpy as np
+
+    if "id" not in frame:
+        ids: list[Any] = [None] * len(frame)
+        missing = np.arange(len(frame))
+    else:
+        ids, missing = frame["id"].tolist(), np.flatnonzero(~_nonempty_strings(frame["id"]))
+    if len(missing):
+        sources = frame["source"].tolist() if "source" in frame else [""] * len(frame)
+        lines = frame["line"].tolist() if "line" in frame else list(range(1, len(frame) + 1))
+        for r in missing.tolist():
+            ids[r] = f"{sources[r]}:{lines[r]}"
+    return ids
+
+
+def _nonempty_strings(column: pd.Series) -> np.ndarray:
+    """Which values are non-empty strings; vectorised when every present value is a string."""
+    import numpy as np
+    import pandas as pd
+
+    values = column.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) != "string":
+        return np.fromiter((isinstance(v, str) and v != "" for v in values), dtype=bool, count=len(values))
+    keep = pd.notna(values)
+    keep[keep] = values[keep] != ""
+    return keep

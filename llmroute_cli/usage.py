@@ -80,15 +80,28 @@ def output_stats(
     groups: dict[tuple[int, str], list[float]],
     slot: np.ndarray,
     logged: np.ndarray,
+    models: list[str],
     output: np.ndarray,
     has_out: np.ndarray,
 ) -> None:
-    """Sum and count of logged output tokens per (rule slot, logged model), for measured output ratios."""
-    for s, model, out, ok in zip(slot.tolist(), logged.tolist(), output.tolist(), has_out.tolist(), strict=True):
-        if ok and model is not None:
-            entry = groups.setdefault((s, model), [0.0, 0])
-            entry[0] += out
-            entry[1] += 1
+    """Sum and count of logged output tokens per (rule slot, logged model), for measured output ratios.
+
+    ``logged`` indexes ``models`` (-1: none logged). New groups enter ``groups`` in the order of their
+    first request, as a row-by-row pass would add them; the sums are of whole numbers, so exact."""
+    import numpy as np
+
+    ok = has_out & (logged >= 0)
+    if not ok.any():
+        return
+    group = slot[ok].astype(np.int64) * len(models) + logged[ok]
+    keys, first, inverse = np.unique(group, return_index=True, return_inverse=True)
+    sums = np.bincount(inverse, weights=output[ok].astype(np.float64))
+    counts = np.bincount(inverse)
+    for i in np.argsort(first).tolist():
+        s, m = divmod(int(keys[i]), len(models))
+        entry = groups.setdefault((s, models[m]), [0.0, 0])
+        entry[0] += float(sums[i])
+        entry[1] += int(counts[i])
 
 
 def measured_ratios(groups: dict[tuple[int, str], list[float]], models: list[str], min_rows: int = 5) -> dict[str, Any]:

@@ -398,6 +398,13 @@ WORDS_CASES = [
     ("café", "CAFÉ", False),  # only ASCII letters fold
     ("straße", "STRASSE", False),
     ("k", "\u212a", False),
+    # ASCII-only folding: RE2's ignore_case folds the Kelvin sign to k and the long s to s, and so does
+    # RE2 for an alternation of classes like [kK]|[sS] (it merges them into one Unicode-folded class).
+    ("K", "\u212a", False),
+    ("s", "\u017f", False),
+    (["k", "s"], "\u212a \u017f", False),
+    (["kelvin", "s"], "\u212aelvin \u017f", False),
+    (["kelvin", "s"], "KELVIN's", True),
     (["debug", "refactor"], "please REFACTOR it", True),
 ]
 
@@ -416,12 +423,21 @@ CONTAINS_CASES = [
     ("def ", False, "def\n", False),
     (["```", "def "], False, "end```", True),
     ("a.b", False, "axb", False),
+    ("(", False, "a(b", True),  # a single needle is searched as an escaped pattern too
+    ("\x00", False, "a\x00", True),
     (["a.b", "zz"], False, "axb", False),  # the alternation path must escape '.'
     (["(", "["], False, "[", True),
     (["\n", "q"], False, "a\nb", True),
     ("é", True, "É", False),
     ("É", True, "é", False),
     ("k", True, "\u212a", False),
+    ("K", True, "\u212a", False),
+    ("s", True, "\u017f", False),
+    ("S", True, "\u017f", False),
+    (["k", "s"], True, "\u212a \u017f", False),  # the alternation path folds ASCII only too (see WORDS_CASES)
+    (["k", "s"], True, "\u212a S", True),
+    ("ks", True, "\u212a\u017f", False),
+    ("ks", True, "kS", True),
     ("ß", True, "SS", False),
     ("🙂", False, "ok 🙂", True),
 ]

@@ -240,6 +240,32 @@ def test_measured_output_ratio_is_offered():
     }
 
 
+def test_logged_models_aliases_gaps_and_ids():
+    base = {"source": "r.jsonl", "query": "hello", "input_tokens": 1_000}
+    rows = [
+        dict(base, line=1, id="a", output_tokens=100, model="openai/gpt-4o-2024-08-06"),  # moved to gpt-4o-mini
+        dict(base, line=2, id="", output_tokens=200, model="gpt-4o", query="code"),  # stays on gpt-4o
+        dict(base, line=3, id=None, output_tokens=300, model=None),
+        dict(base, line=4, id=7, output_tokens=None, model="gpt-4o-mini"),  # output estimated: 1,000 * 0.25
+        dict(base, line=5, id="e", output_tokens=50, model=float("nan")),
+    ]
+    sim = Simulation(Router.from_text(RULES, "r.yaml"), SimulateOptions(bootstrap=0))
+    decisions = sim.add(frame(rows))
+    assert decisions["id"].tolist() == ["a", "r.jsonl:2", "r.jsonl:3", "r.jsonl:4", "e"]
+    t = sim.totals
+    assert (t.logged_models, t.rows_with_model, t.moved) == ({"gpt-4o": 2, "gpt-4o-mini": 1}, 3, 1)
+    # 1,000*2.50 + 100*10 + 1,000*2.50 + 200*10 + 1,000*0.15 + 250*0.60 per 1M
+    assert t.logged_cost == pytest.approx((3_500 + 4_500 + 300) / 1e6, abs=1e-15)
+    # Slot 0 is the rule 'code', slot 1 the default; groups in the order of their first request.
+    assert list(t.output_by_group.items()) == [((1, "gpt-4o"), [100.0, 1]), ((0, "gpt-4o"), [200.0, 1])]
+    sim.add(frame([dict(rows[3], output_tokens=40), dict(rows[0], output_tokens=60)]))
+    assert list(t.output_by_group.items()) == [
+        ((1, "gpt-4o"), [160.0, 2]),
+        ((0, "gpt-4o"), [200.0, 1]),
+        ((1, "gpt-4o-mini"), [40.0, 1]),
+    ]
+
+
 def test_batch_records_and_flag():
     row = {
         "query": "code",
