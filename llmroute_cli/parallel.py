@@ -22,6 +22,7 @@ class Shard:
     path: str
     start: int
     end: int
+    first_line: int = 1  # the number of the line at ``start``
 
 
 def plan(inputs: list[str], jobs: int) -> list[Shard] | None:
@@ -45,7 +46,7 @@ def plan(inputs: list[str], jobs: int) -> list[Shard] | None:
             if rec is not None and detect(rec) in ("batch", "batch-output"):
                 return None  # Batch inputs join their outputs: read those serially
             parts = max(1, round(jobs * (source.size or 0) / total))
-            shards += _cut(f, source.name, source.size or 0, parts)
+            shards += _numbered(source.path or "", _cut(f, source.name, source.size or 0, parts), jobs)
     return shards
 
 
@@ -59,6 +60,40 @@ def _cut(f: Any, path: str, size: int, parts: int) -> list[Shard]:
     return [Shard(path, a, b) for a, b in itertools.pairwise(cuts) if b > a]
 
 
+def _numbered(path: str, shards: list[Shard], jobs: int) -> list[Shard]:
+    """The shards of one file with the number of each one's first line, counted on ``jobs`` threads.
+
+    Counted here, once, so that no worker first reads every byte before its range.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    if len(shards) < 2:
+        return shards
+    step = 1 << 26
+    pieces = [(i, a, min(a + step, s.end)) for i, s in enumerate(shards[:-1]) for a in range(s.start, s.end, step)]
+    with open(path, "rb") as f, ThreadPoolExecutor(jobs) as pool:
+        counts = list(pool.map(lambda piece: _newlines(f.fileno(), piece[1], piece[2]), pieces))
+    lines = [0] * len(shards)
+    for (i, _, _), n in zip(pieces, counts, strict=True):
+        lines[i] += n
+    firsts = itertools.accumulate(lines[:-1], initial=1)
+    return [dataclasses.replace(s, first_line=first) for s, first in zip(shards, firsts, strict=True)]
+
+
+def _newlines(fd: int, start: int, end: int) -> int:
+    """Newlines in ``[start, end)`` of a file, mapped a window at a time (numpy counts without the GIL)."""
+    import mmap
+
+    import numpy as np
+
+    base = start - start % mmap.ALLOCATIONGRANULARITY
+    with mmap.mmap(fd, end - base, offset=base, access=mmap.ACCESS_READ) as window:
+        view = np.frombuffer(window, dtype=np.uint8)
+        count = int(np.count_nonzero(view[start - base :] == 10))
+        del view  # the window closes only when nothing points into it
+    return count
+
+
 def _init(progress: Any) -> None:
     global _PROGRESS
     _PROGRESS = progress
@@ -67,7 +102,7 @@ def _init(progress: Any) -> None:
 def _run(index: int, shard: Shard, router: Router, options: SimulateOptions, read: ReadOptions) -> Any:
     seeded = dataclasses.replace(options, seed=options.seed + 1_000_003 * index)
     sim, stats = Simulation(router, seeded), ReadStats()
-    opts = dataclasses.replace(read, byte_range=(shard.start, shard.end))
+    opts = dataclasses.replace(read, byte_range=(shard.start, shard.end), first_line=shard.first_line)
 
     def tick(done: int, total: int | None = None) -> None:
         _PROGRESS[index] = min(done, shard.end - shard.start)
@@ -89,8 +124,11 @@ def simulate_sharded(
 ) -> tuple[Simulation, ReadStats]:
     """Run every shard in a pool of ``jobs`` processes and merge them, in shard order, into one simulation."""
     import multiprocessing
+    import sys
 
-    ctx = multiprocessing.get_context("fork")
+    # Forking is fastest (workers inherit the loaded policy) but unsafe once polars may have started its
+    # thread pool in this process (a library caller, a test): then start workers afresh.
+    ctx = multiprocessing.get_context("spawn" if "polars" in sys.modules else "fork")
     done_bytes = ctx.Array("q", len(shards), lock=False)
     total = sum(s.end - s.start for s in shards)
     with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init, initargs=(done_bytes,)) as pool:

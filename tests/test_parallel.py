@@ -91,3 +91,37 @@ def test_shards_start_at_line_starts(tmp_path):
     assert shards[0].start == 0 and shards[-1].end == size
     assert all(data[s.start - 1 : s.start] == b"\n" for s in shards[1:])
     assert all(a.end == b.start for a, b in itertools.pairwise(shards))
+
+
+def test_each_shard_knows_the_number_of_its_first_line(tmp_path, monkeypatch):
+    log = tmp_path / "big.jsonl"
+    write_log(log, n=997)
+    monkeypatch.setattr(parallel, "MIN_SHARD_BYTES", 1_000)
+    data = log.read_bytes()
+    shards = parallel.plan([str(log)], 3)
+    assert len(shards) == 3
+    assert [s.first_line for s in shards] == [data[: s.start].count(b"\n") + 1 for s in shards]
+
+
+def test_the_command_forks_its_workers_before_polars_is_ever_loaded(tmp_path):
+    """Forking after polars started its threads deadlocks the workers; the CLI's parent never loads it."""
+    import subprocess
+    import sys
+
+    log = tmp_path / "big.jsonl"
+    write_log(log)
+    script = (
+        "import sys, multiprocessing\n"
+        "from typer.testing import CliRunner\n"
+        "from llmroute_cli import parallel\n"
+        "from llmroute_cli.cli import app\n"
+        "parallel.MIN_SHARD_BYTES = 1000\n"
+        "seen = []\n"
+        "real = multiprocessing.get_context\n"
+        "multiprocessing.get_context = lambda method=None: seen.append(method) or real(method)\n"
+        f"result = CliRunner().invoke(app, ['simulate', {str(log)!r}, '--jobs', '2', '--format', 'json'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "print(seen, 'polars' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split("\n")[-2] == "['fork'] False"

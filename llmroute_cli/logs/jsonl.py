@@ -155,26 +155,27 @@ class Block:
 def line_blocks(stream: Any, size: int, max_lines: int, end: int | None = None) -> Iterator[Block]:
     """Blocks of whole lines from the stream's position: about ``size`` bytes and at most ``max_lines`` lines each.
 
-    With ``end`` (bytes after the position), only the lines that start before it.
+    With ``end`` (bytes after the position), only the lines that start before it. The blocks share
+    one buffer (fresh memory for every block cost more than parsing it): each is valid until the next.
     """
-    carry, left = b"", end
+    buffer, kept, left = bytearray(size), 0, end  # kept: bytes of an unfinished line at the buffer's start
     while True:
         want = size if left is None else min(size, left)
-        data = bytearray(len(carry) + want)
-        data[: len(carry)] = carry
-        got = stream.readinto(memoryview(data)[len(carry) :]) if want else 0
+        if len(buffer) < kept + want:
+            buffer.extend(bytes(kept + want - len(buffer)))
+        got = stream.readinto(memoryview(buffer)[kept : kept + want]) if want else 0
         if left is not None:
             left -= got
-        filled = len(carry) + got
+        filled = kept + got
         if not got:
-            if carry:
-                if left is not None and not carry.endswith(b"\n"):
-                    carry += stream.readline()  # the last line starts inside the range and ends after it
-                yield from Block.scan(carry, len(carry)).split(max_lines)
+            if kept:
+                last = bytes(buffer[:kept])
+                if left is not None and not last.endswith(b"\n"):
+                    last += stream.readline()  # the last line starts inside the range and ends after it
+                yield from Block.scan(last, len(last)).split(max_lines)
             return
-        cut = data.rfind(b"\n", 0, filled) + 1
-        if cut == 0:
-            carry = bytes(data[:filled])  # a line longer than a block
-            continue
-        yield from Block.scan(data, cut).split(max_lines)
-        carry = bytes(data[cut:filled])
+        cut = buffer.rfind(b"\n", 0, filled) + 1
+        if cut:
+            yield from Block.scan(buffer, cut).split(max_lines)
+            buffer[: filled - cut] = buffer[cut:filled]
+        kept = filled - cut

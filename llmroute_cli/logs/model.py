@@ -49,6 +49,7 @@ class ReadOptions:
     chunk_rows: int = 10_000
     block_bytes: int = 4 << 20  # JSONL is read in blocks of whole lines of about this size
     byte_range: tuple[int, int] | None = None  # read only the lines starting in [start, end) of one JSONL file
+    first_line: int | None = None  # the number of the line at the range's start, when already counted
 
     def __post_init__(self) -> None:
         if self.chunk_rows < 1:
@@ -120,12 +121,12 @@ def columns_frame(sources: list[str], lines: Any, columns: dict[str, Any]) -> pd
 
 
 def _arrow_text(values: Any) -> Any:
-    """Texts as an Arrow large_string array; text that UTF-8 cannot hold (lone surrogates) is cleaned."""
+    """Texts as Arrow large strings (chunked arrays kept); text UTF-8 cannot hold (lone surrogates) is cleaned."""
     import pyarrow as pa
 
     from ..operators import clean_text
 
-    if isinstance(values, pa.Array):
+    if isinstance(values, pa.Array | pa.ChunkedArray):
         return values.cast(pa.large_string())
     try:
         return pa.array(values, pa.large_string())

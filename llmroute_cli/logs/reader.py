@@ -173,7 +173,7 @@ class _Reader:
         if self.opts.byte_range is not None and source.path is not None:
             start, end = self.opts.byte_range
             with open(source.path, "rb") as stream:
-                first = RangeLines(stream, start, end).first_line()
+                first = self.opts.first_line or RangeLines(stream, start, end).first_line()
                 stream.seek(start)
                 yield line_blocks(stream, size, most, end - start), lambda: min(stream.tell(), end) - start, first
             return
