@@ -114,9 +114,11 @@ def _texts(messages: pa.ListArray) -> tuple[pa.Array, pa.Array] | None:
     items = messages.flatten()
     if messages.null_count or items.null_count or "parts" in {f.name for f in items.type}:
         return None
-    role, content = items.field("role"), pc.fill_null(items.field("content"), "")
+    role, content = items.field("role"), items.field("content")
     if role.null_count:
         return None
+    if content.null_count:  # a null content is empty text (filled only when there is one: it copies every text)
+        content = pc.fill_null(content, "")
     parent = np.asarray(pc.list_parent_indices(messages))
     users = np.flatnonzero(np.asarray(pc.equal(role, "user")))
     owner = parent[users]
