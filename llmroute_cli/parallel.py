@@ -112,7 +112,7 @@ def _run(index: int, shard: Shard, router: Router, options: SimulateOptions, rea
         _PROGRESS[index] = min(done, shard.end - shard.start)
 
     for chunk in read_logs([shard.path], opts, stats, progress=tick):
-        sim.add(chunk)
+        sim.tally(chunk)
     _PROGRESS[index] = shard.end - shard.start
     sim.counter = None  # type: ignore[assignment]  # its cache stays in the worker
     return sim, stats

@@ -139,6 +139,16 @@ class Simulation:
 
     def add(self, chunk: pd.DataFrame) -> pd.DataFrame:
         """Route one chunk, add it to the totals, return its per-request decisions."""
+        frame, idx, tokens, out, cost = self._route(chunk)
+        made = self._decisions(frame, idx)
+        made["input_tokens"], made["output_tokens"], made["cost_usd"] = tokens.input, out, cost
+        return made
+
+    def tally(self, chunk: pd.DataFrame) -> None:
+        """Route one chunk and add it to the totals, without building its decisions (cheaper)."""
+        self._route(chunk)
+
+    def _route(self, chunk: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, Tokens, np.ndarray, np.ndarray]:
         import numpy as np
 
         frame, tokens, has_out = self._prepare(chunk)
@@ -151,13 +161,16 @@ class Simulation:
         overhead = self._overhead(frame)
         self._accumulate(slot, tokens.input, out, cost, base, as_logged, overhead)
         self._observe(frame, tokens, slot, logged, has_out)
-        decisions = self.router.decisions_from_indices(idx, frame.index)
-        decisions.insert(0, "id", _row_ids(frame))
-        decisions["input_tokens"], decisions["output_tokens"], decisions["cost_usd"] = tokens.input, out, cost
-        self._judge_quality(chunk, decisions)
-        return decisions
+        self._judge_quality(chunk, frame, idx)
+        return frame, idx, tokens, out, cost
 
-    def _judge_quality(self, chunk: pd.DataFrame, decisions: pd.DataFrame) -> None:
+    def _decisions(self, frame: pd.DataFrame, idx: np.ndarray) -> pd.DataFrame:
+        """Id, tier, model and rule of each request."""
+        made = self.router.decisions_from_indices(idx, frame.index)
+        made.insert(0, "id", _row_ids(frame))
+        return made
+
+    def _judge_quality(self, chunk: pd.DataFrame, frame: pd.DataFrame, idx: np.ndarray) -> None:
         """Count routed tier against needed tier for the requests that carry outcome labels."""
         if "labels" not in chunk:
             return
@@ -166,7 +179,7 @@ class Simulation:
             return
         if self.quality is None:
             self.quality = QualityAccumulator(QualitySpec.from_policy(self.router.policy))
-        labeled = decisions[mask]
+        labeled = self._decisions(frame[mask], idx[mask])
         tiers, labels = labeled["tier"].astype(str).tolist(), chunk["labels"][mask].tolist()
         rules, ids = labeled["rule"].tolist(), labeled["id"].tolist()
         good = [i for i, label in enumerate(labels) if self._usable(label, ids[i])]

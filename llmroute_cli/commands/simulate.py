@@ -95,9 +95,10 @@ def simulate(
         sim, stats = Simulation(router, options), ReadStats()
         with _decision_sink(decisions) as sink, progress_bar(quiet) as progress:
             for chunk in read_logs(logs, read_opts, stats, progress=progress):
-                rows = sim.add(chunk)
-                if sink is not None:
-                    _write_decisions(rows, sink, decisions)
+                if sink is None:
+                    sim.tally(chunk)
+                else:
+                    _write_decisions(sim.add(chunk), sink, decisions)
     report = build_report(sim, period_of(sim, days), sample_rate, _read_summary(stats))
     _emit(report, fmt, output)
 

@@ -175,7 +175,7 @@ def run(
     with progress_bar(quiet) as progress:
         for chunk in read_logs(logs, opts.read_options(), stats, progress=progress):
             for _, sim in runs:
-                sim.add(chunk)
+                sim.tally(chunk)
     if stats.skipped:
         print(f"skipped {stats.skipped} malformed records; first: {stats.errors[0]}", file=sys.stderr)
     totals = runs[0][1].totals
