@@ -98,6 +98,25 @@ def _newlines(fd: int, start: int, end: int) -> int:
     return count
 
 
+def _will_count(router: Router, shard: Shard) -> bool:
+    """Whether the workers will likely count tokens: rules test token sizes, or the log's first request
+    has no logged prompt tokens. A guess that only decides where the encoding is loaded."""
+    from .logs.jsonl import first_record
+    from .logs.model import BadRecord, Ignored
+    from .logs.shapes import SHAPES, detect
+
+    if router.token_fields or router.policy.classifier is not None:
+        return True
+    with open(shard.path, "rb") as f:
+        rec = first_record(f)
+    shape = detect(rec) if rec is not None else None
+    try:
+        row = SHAPES[shape](rec, {}) if rec is not None and shape is not None else None
+    except (BadRecord, Ignored):
+        return False
+    return type(row) is tuple and row[5] is None  # input_tokens
+
+
 def _init(progress: Any) -> None:
     global _PROGRESS
     _PROGRESS = progress
@@ -133,6 +152,10 @@ def simulate_sharded(
     # Forking is fastest (workers inherit the loaded policy) but unsafe once polars may have started its
     # thread pool in this process (a library caller, a test): then start workers afresh.
     ctx = multiprocessing.get_context("spawn" if "polars" in sys.modules else "fork")
+    if ctx.get_start_method() == "fork" and _will_count(router, shards[0]):
+        from .tokens import encoding
+
+        encoding(router.policy.tokenizer)  # loaded once here, its ~85 MB shared by every forked worker
     done_bytes = ctx.Array("q", len(shards), lock=False)
     total = sum(s.end - s.start for s in shards)
     with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init, initargs=(done_bytes,)) as pool:

@@ -207,3 +207,13 @@ def test_the_random_logs_above_exercise_both_readers():
     if len(COLUMNAR_BLOCKS) < 100:
         pytest.skip("the property test did not run in this session")
     assert 0.1 < sum(COLUMNAR_BLOCKS) / len(COLUMNAR_BLOCKS) < 0.9
+
+
+def test_records_read_one_at_a_time_are_also_chunked_by_size(tmp_path):
+    """Without logged usage each request keeps its messages for counting: chunks stop at about chunk_bytes."""
+    line = b'{"messages":[{"role":"user","content":"' + b"x" * 980 + b'"}]}\n'
+    (tmp_path / "log.jsonl").write_bytes(line * 100)
+    stats = ReadStats()
+    options = ReadOptions(chunk_rows=1_000, block_bytes=10 * len(line), chunk_bytes=30 * len(line))
+    sizes = [len(f) for f in read_logs([str(tmp_path / "log.jsonl")], options, stats)]
+    assert sizes == [30, 30, 30, 10] and stats.rows == 100

@@ -48,14 +48,16 @@ class ReadOptions:
     strict: bool = False
     chunk_rows: int = 10_000
     block_bytes: int = 4 << 20  # JSONL is read in blocks of whole lines of about this size
+    chunk_bytes: int = 8 << 20  # and records read one by one are also chunked after about this much JSONL
     byte_range: tuple[int, int] | None = None  # read only the lines starting in [start, end) of one JSONL file
     first_line: int | None = None  # the number of the line at the range's start, when already counted
 
     def __post_init__(self) -> None:
         if self.chunk_rows < 1:
             raise UsageError(f"chunk_rows must be at least 1, not {self.chunk_rows}")
-        if self.block_bytes < 1:
-            raise UsageError(f"block_bytes must be at least 1, not {self.block_bytes}")
+        for name in ("block_bytes", "chunk_bytes"):
+            if getattr(self, name) < 1:
+                raise UsageError(f"{name} must be at least 1, not {getattr(self, name)}")
 
     @property
     def overrides(self) -> bool:

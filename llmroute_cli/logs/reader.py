@@ -31,7 +31,11 @@ def read_logs(
     progress: Progress | None = None,
     stdin: IO[bytes] | None = None,
 ) -> Generator[pd.DataFrame, None, None]:
-    """Requests from files, globs and ``-`` (stdin), in chunks of ``opts.chunk_rows`` rows.
+    """Requests from files, globs and ``-`` (stdin), in chunks of about ``opts.chunk_rows`` rows.
+
+    JSON Lines in the plain chat shape are parsed a block at a time straight into columns; other
+    records one at a time, chunked also after about ``opts.chunk_bytes`` of log (they cost memory
+    by size).
 
     Missing files and empty globs raise UsageError now; bad records are skipped into ``stats``
     (or raise LlmrouteError when ``opts.strict``); ``progress(done, total)`` gets the bytes read
@@ -133,6 +137,7 @@ class _Reader:
         self.sources: list[str] = []
         self.lines: list[int] = []
         self.rows: list[Row] = []
+        self.row_bytes = 0  # bytes of the blocks whose records wait in ``rows``
         self.blocks: list[tuple[str, int, dict[str, Any]]] = []  # (source, first line, columns) read as columns
 
     def run(self, sources: list[Source]) -> Generator[pd.DataFrame, None, None]:
@@ -236,6 +241,9 @@ class _Reader:
                         if self.blocks:
                             yield self._flush_blocks(position())
                         yield from self._take(source, shaper, jsonl_records(block.each_line(), line), position)
+                        self.row_bytes += block.size
+                        if self.rows and self.row_bytes >= self.opts.chunk_bytes:  # records cost memory by size
+                            yield self._flush(position())
                     else:
                         shaper.chose("chat")
                         yield from self._add_columns(source, line, columns, position)
@@ -343,6 +351,7 @@ class _Reader:
     def _flush(self, within: int = 0) -> pd.DataFrame:
         frame = to_frame(self.sources, self.lines, self.rows)
         self.stats.rows += len(self.rows)
+        self.row_bytes = 0
         self.sources.clear()
         self.lines.clear()
         self.rows.clear()
