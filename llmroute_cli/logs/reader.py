@@ -12,7 +12,8 @@ from ..errors import LlmrouteError
 from .chat_columns import chat_columns, concat_columns
 from .jsonl import Bad, Block, RangeLines, first_record, jsonl_records, line_blocks
 from .model import BadRecord, Ignored, ReadOptions, ReadStats, Row, columns_frame, to_frame
-from .shapes import SHAPES, UNKNOWN, Extractor, Joins, batch_result, detect, unknown, with_fields
+from .shaper import Shaper, Tries
+from .shapes import Joins, batch_result, detect
 from .sources import GZIP_ERRORS, Source, corrupt, open_source, resolve
 from .tabular import ParquetRecords, csv_records
 from .values import id_of, kind
@@ -70,62 +71,6 @@ def _gc_paused(chunks: Generator[pd.DataFrame, None, None]) -> Generator[pd.Data
             yield chunk
     finally:
         chunks.close()  # a consumer that stops early still closes the open file
-
-
-class _Shaper:
-    """One file's extractor, picked from its first recognisable record; odd records are detected alone."""
-
-    def __init__(self, opts: ReadOptions, joins: Joins) -> None:
-        self.opts, self.joins = opts, joins
-        self.shape: str | None = None
-        self.extract: Extractor | None = None
-        self.last = "custom"
-
-    def _make(self, shape: str | None) -> Extractor:
-        fn = SHAPES[shape] if shape else unknown
-        return with_fields(fn, self.opts) if self.opts.overrides else fn
-
-    def chose(self, shape: str) -> None:
-        """Take ``shape`` for the file, as if its first record had been detected as it."""
-        if self.extract is None:
-            self.shape, self.extract = shape, self._make(shape)
-
-    def row(self, rec: dict[str, Any]) -> Any:
-        """The record's row (a list of them for an OTLP export); ``last`` names the shape used."""
-        if self.extract is None:
-            shape = detect(rec)
-            if shape is None and not self.opts.overrides:
-                raise BadRecord(UNKNOWN)
-            self.shape, self.extract = shape, self._make(shape)
-        self.last = self.shape or "custom"
-        try:
-            return self.extract(rec, self.joins)
-        except BadRecord:
-            other = detect(rec)
-            if other == self.shape:
-                raise
-            self.last = other or "custom"
-            return self._make(other)(rec, self.joins)
-
-
-class _Tries:
-    """Whether reading a file's next block as columns is worth trying, after how earlier tries went.
-
-    A file whose blocks keep needing the record reader (say, every request carries metadata)
-    stops paying for the columnar attempt after a few failures.
-    """
-
-    def __init__(self) -> None:
-        self.won = self.lost = 0
-
-    def worth_it(self) -> bool:
-        return self.lost < 3 + self.won
-
-    def record(self, won: bool) -> None:
-        if won:
-            self.won += 1
-        else:
-            self.lost += 1
 
 
 class _Reader:
@@ -225,14 +170,14 @@ class _Reader:
             self._advance(source, position)
 
     def _read(self, source: Source) -> Generator[pd.DataFrame, None, None]:
-        shaper = _Shaper(self.opts, self.joins)
+        shaper = Shaper(self.opts, self.joins)
         if source.fmt != "jsonl" or self.opts.overrides:
             with self._records(source) as (records, position):
                 yield from self._take(source, shaper, records, position)
                 self._advance(source, position)
             return
         with self._blocks(source) as (blocks, position, line):
-            tries = _Tries()
+            tries = Tries()
             try:
                 for block in blocks:
                     columns = chat_columns(block) if shaper.shape in (None, "chat") and tries.worth_it() else None
@@ -270,7 +215,7 @@ class _Reader:
         return count
 
     def _take(
-        self, source: Source, shaper: _Shaper, records: Records, position: Callable[[], int]
+        self, source: Source, shaper: Shaper, records: Records, position: Callable[[], int]
     ) -> Generator[pd.DataFrame, None, None]:
         """Rows from records one at a time, yielded as a chunk whenever ``chunk_rows`` are waiting."""
         stats, name, size = self.stats, source.name, self.opts.chunk_rows

@@ -1,0 +1,64 @@
+"""Per file: which shape its records have, and whether its blocks are worth reading as columns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import BadRecord, ReadOptions
+from .shapes import SHAPES, UNKNOWN, Extractor, Joins, detect, unknown, with_fields
+
+
+class Shaper:
+    """One file's extractor, picked from its first recognisable record; odd records are detected alone."""
+
+    def __init__(self, opts: ReadOptions, joins: Joins) -> None:
+        self.opts, self.joins = opts, joins
+        self.shape: str | None = None
+        self.extract: Extractor | None = None
+        self.last = "custom"
+
+    def _make(self, shape: str | None) -> Extractor:
+        fn = SHAPES[shape] if shape else unknown
+        return with_fields(fn, self.opts) if self.opts.overrides else fn
+
+    def chose(self, shape: str) -> None:
+        """Take ``shape`` for the file, as if its first record had been detected as it."""
+        if self.extract is None:
+            self.shape, self.extract = shape, self._make(shape)
+
+    def row(self, rec: dict[str, Any]) -> Any:
+        """The record's row (a list of them for an OTLP export); ``last`` names the shape used."""
+        if self.extract is None:
+            shape = detect(rec)
+            if shape is None and not self.opts.overrides:
+                raise BadRecord(UNKNOWN)
+            self.shape, self.extract = shape, self._make(shape)
+        self.last = self.shape or "custom"
+        try:
+            return self.extract(rec, self.joins)
+        except BadRecord:
+            other = detect(rec)
+            if other == self.shape:
+                raise
+            self.last = other or "custom"
+            return self._make(other)(rec, self.joins)
+
+
+class Tries:
+    """Whether reading a file's next block as columns is worth trying, after how earlier tries went.
+
+    A file whose blocks keep needing the record reader (say, every request carries metadata)
+    stops paying for the columnar attempt after a few failures.
+    """
+
+    def __init__(self) -> None:
+        self.won = self.lost = 0
+
+    def worth_it(self) -> bool:
+        return self.lost < 3 + self.won
+
+    def record(self, won: bool) -> None:
+        if won:
+            self.won += 1
+        else:
+            self.lost += 1
