@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import itertools
 import os
 from collections.abc import Callable
@@ -158,14 +159,18 @@ def simulate_sharded(
         encoding(router.policy.tokenizer)  # loaded once here, its ~85 MB shared by every forked worker
     done_bytes = ctx.Array("q", len(shards), lock=False)
     total = sum(s.end - s.start for s in shards)
-    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init, initargs=(done_bytes,)) as pool:
-        futures = [pool.submit(_run, i, s, router, options, read) for i, s in enumerate(shards)]
-        pending: set[Future[Any]] = set(futures)
-        while pending:
-            _, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-            if progress is not None:
-                progress(sum(done_bytes), total)
-        results = [f.result() for f in futures]
+    gc.freeze()  # a forked worker's collector would otherwise touch, so copy, every inherited object
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init, initargs=(done_bytes,)) as pool:
+            futures = [pool.submit(_run, i, s, router, options, read) for i, s in enumerate(shards)]
+            pending: set[Future[Any]] = set(futures)
+            while pending:
+                _, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+                if progress is not None:
+                    progress(sum(done_bytes), total)
+            results = [f.result() for f in futures]
+    finally:
+        gc.unfreeze()
     return _merge(router, options, results)
 
 
