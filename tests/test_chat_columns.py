@@ -217,3 +217,39 @@ def test_records_read_one_at_a_time_are_also_chunked_by_size(tmp_path):
     options = ReadOptions(chunk_rows=1_000, block_bytes=10 * len(line), chunk_bytes=30 * len(line))
     sizes = [len(f) for f in read_logs([str(tmp_path / "log.jsonl")], options, stats)]
     assert sizes == [30, 30, 30, 10] and stats.rows == 100
+
+
+def test_simulate_reports_the_same_with_and_without_the_columns(tmp_path, monkeypatch, runner, root):
+    import json
+
+    from llmroute_cli.cli import app
+
+    lines = []
+    for i in range(600):
+        query = ("Please debug this class. " * 12) if i % 3 == 0 else f"What is {i} plus {i}? Café ☕"
+        query = ("Tell me about old Rome in detail. " * 9) if i % 3 == 1 else query
+        record = {
+            "id": f"r{i}",
+            "created": 1_767_225_600 + i * 600,
+            "model": "gpt-4o" if i % 2 else "gpt-4o-mini",
+            "messages": [
+                {"role": "system", "content": "Be brief. " * (i * 2 % 1000)},
+                {"role": "user", "content": query},
+            ],
+            "usage": {"prompt_tokens": 100 + i, "completion_tokens": 10 + i % 7},
+        }
+        lines.append(json.dumps(record, ensure_ascii=False))
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["simulate", str(log), "--rules", str(root / "routes.yaml"), "--format", "json", "--bootstrap", "0"]
+    used: list[bool] = []
+    with monkeypatch.context() as patch:
+        patch.setattr(reader_module, "chat_columns", lambda block: used.append(True) or chat_columns(block))
+        fast = runner.invoke(app, args)
+    with monkeypatch.context() as patch:
+        patch.setattr(reader_module, "chat_columns", lambda block: None)
+        slow = runner.invoke(app, args)
+    assert fast.exit_code == slow.exit_code == 0, fast.output + slow.output
+    assert used and json.loads(fast.stdout) == json.loads(slow.stdout)
+    report = json.loads(fast.stdout)
+    assert report["queries"] == 600 and report["rules"]["long-context"]["queries"] > 0
