@@ -114,6 +114,73 @@ def test_a_blank_line_and_two_objects_on_one_line_do_not_cancel_out(tmp_path, mo
     assert frame is not None and frame["line"].tolist() == [1]
 
 
+HI = b'"messages":[{"role":"user","content":"hi"}],"usage":{"prompt_tokens":1}'
+
+
+def nested(levels: int) -> bytes:
+    """A line whose extra field nests ``levels`` deep in all (the line's own object is the first level)."""
+    return b"{" + HI + b',"x":' + b"[" * (levels - 1) + b"]" * (levels - 1) + b"}"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"{" + HI + b',"x":NaN}',  # pyarrow reads what orjson refuses: the record reader names the line
+        b"{" + HI + b',"x":-NaN}',
+        b"{" + HI + b',"x":Infinity}',
+        b"{" + HI + b',"x":[1.5,-Infinity]}',
+        b"{" + HI + b',"x":2e308}',
+        b"{" + HI + b',"x":1' + b"0" * 400 + b"}",
+        b'{"messages":[{"role":"user","content":"hi","x":NaN}],"usage":{"prompt_tokens":1}}',
+        b'{"messages":[{"role":"user","content":"hi"}],"usage":{"prompt_tokens":1,"x":Infinity}}',
+        b'{"messages":[{"role":"user","content":"hi"}],"usage":{"prompt_tokens":1,'
+        b'"prompt_tokens_details":{"cached_tokens":0,"x":NaN}}}',
+        nested(1025),  # over orjson's limit
+        nested(1100),
+        nested(4095),  # parsed by pyarrow, then declined
+        nested(20_000),  # would crash pyarrow's parser: never given to it
+        b"{" + HI + b',"x":' + b"[" * 20_000 + b"}",
+    ],
+)
+def test_values_orjson_refuses_are_declined_however_deep_or_nested(tmp_path, monkeypatch, line):
+    data = PLAIN + line + b"\n" + PLAIN
+    assert chat_columns(block(data)) is None
+    frame = same_as_record_reader(tmp_path, monkeypatch, data)
+    assert frame is not None and frame["line"].tolist() == [1, 3]
+
+
+@pytest.mark.parametrize("levels", [2, 1000])
+def test_ordinary_nesting_and_finite_numbers_are_read_as_columns(tmp_path, monkeypatch, levels):
+    data = PLAIN + nested(levels)[:-1] + b',"y":[1.5,-0.0,1e-400,1.7976931348623157e308]}\n'
+    assert chat_columns(block(data)) is not None
+    frame = same_as_record_reader(tmp_path, monkeypatch, data)
+    assert frame is not None and frame["query"].tolist() == ["Café 🚀?", "hi"]
+
+
+def test_a_cut_line_and_two_objects_on_the_next_do_not_cancel_out(tmp_path, monkeypatch):
+    """pyarrow would read the cut line and the next as one object, and the second object as another."""
+    data = PLAIN + b'{"id":"cut","usage":\n{"prompt_tokens":1},' + HI[: HI.index(b',"usage"')] + b"}" + PLAIN
+    assert chat_columns(block(data)) is None
+    frame = same_as_record_reader(tmp_path, monkeypatch, data)
+    assert frame is not None and frame["line"].tolist() == [1]
+
+
+@pytest.mark.parametrize(
+    ("data", "braced"),
+    [
+        (PLAIN * 2, True),
+        (PLAIN.replace(b"}\n", b"} \t\r\n") * 2, True),
+        (PLAIN + PLAIN.rstrip(b"\n"), True),  # the last line of a file need not end with a newline
+        (PLAIN + b'{"a":\n' + PLAIN, False),
+        (PLAIN + b'{"a":1}x\n', False),
+        (PLAIN + b' {"a":1}\n', False),
+        (PLAIN + b"\n" + PLAIN, False),
+    ],
+)
+def test_a_block_is_braced_when_every_line_starts_and_ends_an_object(data, braced):
+    assert block(data).braced is braced
+
+
 def test_line_numbers_and_order_survive_a_mix_of_columnar_and_record_blocks(tmp_path, monkeypatch):
     bad = b'{"messages":"not a list"}\n'
     data = PLAIN * 5 + bad + PLAIN * 7 + b"\n" + PLAIN * 3

@@ -26,6 +26,8 @@ _SLOW_FIELDS = frozenset(
     | {"timestamp", "metadata", "needed", "scores", "correct", "judge"}
 )
 _UNITS = ((10**17, 10**9), (10**14, 10**6), (10**11, 10**3))  # |unix time| at least → per second
+_DEEPEST = 1000  # nesting levels kept here; orjson refuses more than 1024, pyarrow reads on
+_RECURSION = 4096  # opening brackets in a line that pyarrow's recursive parser may not survive (~17,000 crash it)
 
 
 def _schema() -> pa.Schema:
@@ -58,8 +60,8 @@ def _parse(block: Block) -> pa.Table | None:
     import pyarrow as pa
     import pyarrow.json as pj
 
-    # Every line starts an object: no blank, indented or continued lines whose rows pyarrow would merge or skip.
-    if not block.braced or not _utf8(block.view()):
+    # Every line is braced: no blank, indented or cut-off lines whose rows pyarrow would merge or skip.
+    if not block.braced or not _utf8(block.view()) or _maybe_deep(block):
         return None
     read = pj.ReadOptions(use_threads=False, block_size=max(block.size + 1, 1 << 16))
     parse = pj.ParseOptions(explicit_schema=_schema(), unexpected_field_behavior="infer")
@@ -67,7 +69,42 @@ def _parse(block: Block) -> pa.Table | None:
         table = pj.read_json(pa.BufferReader(block.view()), read_options=read, parse_options=parse)
     except (pa.ArrowException, ValueError):  # invalid JSON or UTF-8, duplicate keys, a type the schema refuses
         return None
-    return table.combine_chunks() if table.num_rows == block.lines else None
+    if table.num_rows != block.lines:
+        return None
+    table = table.combine_chunks()
+    return table if _orjson_reads(table) else None
+
+
+def _maybe_deep(block: Block) -> bool:
+    """Whether a line has enough opening brackets to nest past what pyarrow parses without crashing."""
+    data, start = block.data, 0
+    for end in block.ends:  # only a long line can: counting every line would cost as much as parsing
+        if end - start >= _RECURSION and data.count(b"{", start, end) + data.count(b"[", start, end) >= _RECURSION:
+            return True
+        start = end
+    return False
+
+
+def _orjson_reads(table: pa.Table) -> bool:
+    """Whether orjson takes every value too: pyarrow also reads NaN, Infinity, 1e400 and deeper nesting."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    todo = [(array, 1) for column in table.columns for array in column.chunks]  # 1: inside the line's object
+    while todo:
+        array, level = todo.pop()
+        kind = array.type
+        if pa.types.is_floating(kind) and pc.any(pc.invert(pc.is_finite(array))).as_py():
+            return False
+        if pa.types.is_decimal(kind):
+            return False
+        nested = [array.field(i) for i in range(kind.num_fields)] if pa.types.is_struct(kind) else []
+        if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
+            nested = [array.values]
+        if nested and level >= _DEEPEST:
+            return False
+        todo += [(child, level + 1) for child in nested]
+    return True
 
 
 def _utf8(data: memoryview) -> bool:

@@ -112,14 +112,18 @@ class Block:
 
     def __init__(self, data: bytes | bytearray, ends: list[int], braced: bool) -> None:
         self.data, self.ends = data, ends
-        self.braced = braced  # every line starts with "{"
+        self.braced = braced  # every line starts with "{" and ends with "}" (before any trailing whitespace)
 
     @classmethod
     def scan(cls, data: bytes | bytearray, size: int) -> Block:
         """The block of the lines in ``data[:size]``, found with one pass of ``find``."""
         ends, find, pos, braced = [], data.find, 0, data[:1] == b"{"
         while pos < size:
-            pos = find(b"\n", pos, size) + 1 or size
+            stop = find(b"\n", pos, size)
+            last = stop - 1 if stop >= 0 else size - 1  # the line's last byte before its newline
+            if braced and data[last] != 125:  # "}"
+                braced = data[pos : last + 1].rstrip(b" \t\r").endswith(b"}")
+            pos = stop + 1 if stop >= 0 else size
             ends.append(pos)
             if pos < size and data[pos] != 123:  # "{"
                 braced = False
