@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import string
 from typing import Any
 
@@ -338,6 +339,34 @@ def test_paths_agree_on_a_frame_with_only_queries(data: st.DataObject, rules: li
     out = router.route_frame(pd.DataFrame({"query": queries}))
     vector = [(str(t), None if pd.isna(r) else str(r)) for t, r in zip(out["tier"], out["rule"], strict=True)]
     assert vector == [(d.tier, d.rule) for d in map(router.route, queries)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), rules=rule_lists(text_leaf()), cuts=st.lists(st.integers(0, 10), max_size=3))
+def test_paths_agree_on_texts_in_arrow_chunks(
+    data: st.DataObject, rules: list[dict[str, Any]], cuts: list[int]
+) -> None:
+    """The reader's texts come in one Arrow chunk per block read: rules see them as one column."""
+    import pyarrow as pa
+
+    from llmroute_cli.operators import clean_text
+
+    router = Router.from_text(policy_text(rules))
+    batch = [
+        (clean_text(q), c if c is None else clean_text(c), m)
+        for q, c, m in data.draw(st.lists(requests_for(rules), **BATCH))
+    ]
+    bounds = [0, *sorted(min(cut, len(batch)) for cut in cuts), len(batch)]
+
+    def chunked(values: list[str | None]) -> pd.Series:
+        chunks = [pa.array(values[a:b], pa.large_string()) for a, b in itertools.pairwise(bounds)]
+        return pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array(chunks, pa.large_string())))
+
+    frame = pd.DataFrame({"query": chunked([q for q, _, _ in batch]), "context": chunked([c for _, c, _ in batch])})
+    frame["metadata"] = [m for _, _, m in batch]
+    out = router.route_frame(frame)
+    vector = [(str(t), None if pd.isna(r) else str(r)) for t, r in zip(out["tier"], out["rule"], strict=True)]
+    assert vector == [(d.tier, d.rule) for d in (router.route(*request) for request in batch)]
 
 
 token_leaf = st.builds(
