@@ -46,7 +46,7 @@ def polars_texts(texts: pa.ChunkedArray) -> pl.Series:
     """Arrow strings as a polars Series, without copying the text."""
     import polars as pl
 
-    series = pl.from_arrow(texts, rechunk=False)
+    series = pl.from_arrow(texts)
     assert isinstance(series, pl.Series)
     return series
 

@@ -72,8 +72,10 @@ class FrameRequests:
         return values if self.rows is None else values.iloc[self.rows]
 
     def _arrow(self, column: str) -> pa.ChunkedArray:
+        import pyarrow as pa
+
         if self.rows is not None:
-            return self._memo(("arrow", column), lambda: _take(self.root._arrow(column), self.rows))
+            return self._memo(("arrow", column), lambda: self.root._arrow(column).take(pa.array(self.rows)))
         return self._memo(("arrow", column), lambda: _arrow_column(self.frame, column))
 
     def text(self, name: str) -> tuple[pa.ChunkedArray, ...]:
@@ -132,22 +134,6 @@ class FrameRequests:
         if "metadata" not in self.frame:
             return [get_path({}, path)] * len(self)
         return [get_path(m if isinstance(m, Mapping) else {}, path) for m in self._column("metadata")]
-
-
-def _take(texts: pa.ChunkedArray, rows: np.ndarray) -> pa.ChunkedArray:
-    """``texts.take(rows)`` chunk by chunk (Arrow's own take first copies every chunk into one)."""
-    import numpy as np
-    import pyarrow as pa
-
-    if texts.num_chunks < 2 or (np.diff(rows) < 0).any():
-        return texts.take(pa.array(rows))
-    starts = np.cumsum([0, *(len(chunk) for chunk in texts.chunks)])
-    cuts = np.searchsorted(rows, starts)
-    pieces = [
-        chunk.take(pa.array(rows[a:b] - start))
-        for chunk, start, a, b in zip(texts.chunks, starts[:-1], cuts[:-1], cuts[1:], strict=True)
-    ]
-    return pa.chunked_array(pieces, type=texts.type)
 
 
 def _arrow_column(frame: pd.DataFrame, column: str) -> pa.ChunkedArray:

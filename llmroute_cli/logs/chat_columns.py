@@ -246,7 +246,7 @@ def _columns(
 
 
 def concat_columns(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """The columns of consecutive blocks as one set of columns; texts stay in their blocks' chunks (no copy)."""
+    """The columns of consecutive blocks as one set of columns."""
     import numpy as np
     import pyarrow as pa
 
@@ -255,5 +255,5 @@ def concat_columns(parts: list[dict[str, Any]]) -> dict[str, Any]:
     out = {}
     for name, first in parts[0].items():
         values = [p[name] for p in parts]
-        out[name] = pa.chunked_array(values) if isinstance(first, pa.Array) else np.concatenate(values)
+        out[name] = pa.concat_arrays(values) if isinstance(first, pa.Array) else np.concatenate(values)
     return out
