@@ -25,6 +25,7 @@ class ScalarView(Protocol):
 
 class FrameView(Protocol):
     def text(self, name: str) -> tuple[pa.ChunkedArray, ...]: ...
+    def text_mask(self, name: str, pred: Any) -> np.ndarray: ...
     def size(self, name: str, unit: str) -> np.ndarray: ...
     def meta(self, path: str) -> list[Any]: ...
     def take(self, rows: np.ndarray) -> FrameView: ...
@@ -78,10 +79,9 @@ class Test:
         return self.pred.scalar(value)
 
     def mask(self, view: FrameView) -> np.ndarray:
-        import numpy as np
 
         if self.kind == "text":
-            return np.logical_or.reduce([self.pred.vector(t) for t in view.text(self.field)])
+            return view.text_mask(self.field, self.pred)
         if self.kind == "meta":
             return self.pred.vector(view.meta(self.field.removeprefix("metadata.")))  # type: ignore[arg-type]
         name, unit = self.field.split(".")
