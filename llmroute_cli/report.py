@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import LlmrouteError
+from .money import dollars
 from .simulate import Simulation
 
 DAYS_PER_YEAR = 365
@@ -38,8 +39,11 @@ def period_of(sim: Simulation, days: float | None) -> Period:
     return Period((end - start) / 86_400, "timestamps", start, end)
 
 
-def _money(total: float, per_day: float) -> dict[str, float]:
-    return {"cost_usd": total, "daily_cost_usd": per_day, "yearly_cost_usd": per_day * DAYS_PER_YEAR}
+def _money(total_units: int, per_day: float) -> dict[str, float]:
+    """Cost over the log period, per day and per year, from an exact sum (``per_day``: days⁻¹ / sample rate)."""
+    total = dollars(total_units)
+    daily = total * per_day
+    return {"cost_usd": total, "daily_cost_usd": daily, "yearly_cost_usd": daily * DAYS_PER_YEAR}
 
 
 def _saving(routed_daily: float, base_daily: float) -> dict[str, float | None]:
@@ -62,7 +66,7 @@ def build_report(
     if queries == 0:
         raise LlmrouteError("no requests to simulate: every record was empty or skipped")
     per_day = 1 / period.days / sample_rate
-    routed = float(t.cost.sum()) + t.overhead_cost
+    routed = sum(t.cost_units) + t.overhead_units
     report: dict[str, Any] = {
         "queries": queries,
         "days": period.days,
@@ -72,7 +76,7 @@ def build_report(
         "tokens": _token_sources(sim, queries),
         "tiers": _tiers(sim, queries, per_day),
         "rules": _rules(sim, queries, per_day),
-        "routed": {**_money(routed, routed * per_day), "daily_overhead_usd": t.overhead_cost * per_day},
+        "routed": {**_money(routed, per_day), "daily_overhead_usd": dollars(t.overhead_units) * per_day},
         "baseline": _baselines(sim, queries, per_day),
     }
     if policy.classifier is not None:
@@ -120,14 +124,13 @@ def _tiers(sim: Simulation, queries: int, per_day: float) -> dict[str, Any]:
     for tier, model in policy.tiers.items():
         slots = [i for i, s in enumerate(sim.slot_tiers) if s == tier]
         n = int(t.queries[slots].sum())
-        cost = float(t.cost[slots].sum())
         out[tier] = {
             "model": model,
             "queries": n,
             "share": n / queries,
             "input_tokens": int(t.input_tokens[slots].sum()),
             "output_tokens": int(t.output_tokens[slots].sum()),
-            **_money(cost, cost * per_day),
+            **_money(sum(t.cost_units[i] for i in slots), per_day),
         }
     return out
 
@@ -142,7 +145,7 @@ def _rules(sim: Simulation, queries: int, per_day: float) -> dict[str, Any]:
             "share": int(t.queries[i]) / queries,
             "input_tokens": int(t.input_tokens[i]),
             "output_tokens": int(t.output_tokens[i]),
-            **_money(float(t.cost[i]), float(t.cost[i]) * per_day),
+            **_money(t.cost_units[i], per_day),
         }
         for i, name in enumerate(names)
     }
@@ -155,12 +158,12 @@ def _baselines(sim: Simulation, queries: int, per_day: float) -> dict[str, Any]:
         "all_expensive": {
             "tier": tier,
             "model": sim.router.model(tier),
-            **_money(t.baseline_cost, t.baseline_cost * per_day),
+            **_money(t.baseline_units, per_day),
         }
     }
     complete = t.rows_with_model == queries
     out["as_logged"] = (
-        {"models": dict(sorted(t.logged_models.items())), **_money(t.logged_cost, t.logged_cost * per_day)}
+        {"models": dict(sorted(t.logged_models.items())), **_money(t.logged_units, per_day)}
         if complete
         else None
     )
@@ -201,7 +204,7 @@ def _quality(sim: Simulation, queries: int, report: dict[str, Any]) -> dict[str,
 def _overhead(sim: Simulation, per_day: float) -> dict[str, Any]:
     clf, t = sim.router.policy.classifier, sim.totals
     assert clf is not None
-    return {"model": clf.model, "tokens": t.overhead_tokens, **_money(t.overhead_cost, t.overhead_cost * per_day)}
+    return {"model": clf.model, "tokens": t.overhead_tokens, **_money(t.overhead_units, per_day)}
 
 
 def intervals(sim: Simulation, per_day: float, level: float = 0.95) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .costing import Tokens, long_context_rows, request_costs
 from .counting import TokenCounter
 from .errors import LlmrouteError
+from .money import units
 from .prices import resolve
 from .quality import QualityAccumulator, QualitySpec, outcome
 from .router import Router
@@ -38,15 +39,17 @@ class SimulateOptions:
 
 @dataclass(slots=True)
 class Totals:
-    """Running sums over every chunk; indices follow the policy's rules, the last slot is the default."""
+    """Running sums over every chunk; indices follow the policy's rules, the last slot is the default.
+
+    Costs are exact whole numbers of ``money.UNITS_PER_DOLLAR`` (so shards and chunks sum alike)."""
 
     queries: np.ndarray
     input_tokens: np.ndarray
     output_tokens: np.ndarray
-    cost: np.ndarray
-    baseline_cost: float = 0.0
-    logged_cost: float = 0.0
-    overhead_cost: float = 0.0
+    cost_units: list[int]
+    baseline_units: int = 0
+    logged_units: int = 0
+    overhead_units: int = 0
     overhead_tokens: int = 0
     rows_with_model: int = 0
     moved: int = 0
@@ -100,7 +103,7 @@ class Simulation:
         self.ratios = {self.key(m): r for m, r in options.model_output_ratios.items()}
         slots = len(self.slot_tiers)
         zeros = lambda: np.zeros(slots, dtype=np.int64)  # noqa: E731
-        self.totals = Totals(queries=zeros(), input_tokens=zeros(), output_tokens=zeros(), cost=np.zeros(slots))
+        self.totals = Totals(queries=zeros(), input_tokens=zeros(), output_tokens=zeros(), cost_units=[0] * slots)
         self.quality: QualityAccumulator | None = None
         self.rng = np.random.default_rng(options.seed)
         self.replicates = np.zeros((options.bootstrap, 3))  # routed incl. overhead, baseline, as logged
@@ -116,6 +119,8 @@ class Simulation:
                 setattr(mine, name, max(a, b))
             elif name == "bad_label_example":
                 setattr(mine, name, a or b)
+            elif name == "cost_units":
+                setattr(mine, name, [x + y for x, y in zip(a, b, strict=True)])
             elif name == "logged_models":
                 for model, n in b.items():
                     a[model] = a.get(model, 0) + n
@@ -302,10 +307,10 @@ class Simulation:
         t.queries += np.bincount(slot, minlength=n)
         t.input_tokens += np.bincount(slot, weights=inp, minlength=n).astype(np.int64)
         t.output_tokens += np.bincount(slot, weights=out, minlength=n).astype(np.int64)
-        t.cost += np.bincount(slot, weights=cost, minlength=n)
-        t.baseline_cost += float(base.sum())
-        t.logged_cost += float(as_logged.sum())
-        t.overhead_cost += float(overhead.sum())
+        t.cost_units = [a + b for a, b in zip(t.cost_units, units(cost, slot, n), strict=True)]
+        t.baseline_units += units(base)[0]
+        t.logged_units += units(as_logged)[0]
+        t.overhead_units += units(overhead)[0]
         if self.options.bootstrap:
             self._resample(np.column_stack([cost + overhead, base, as_logged]))
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 
-import pytest
-
 from llmroute_cli import parallel
 from llmroute_cli.cli import app
 
@@ -44,13 +42,9 @@ def test_shards_match_the_serial_run(runner, tmp_path, monkeypatch, root):
     assert len(parallel.plan([str(log)], 2)) == 2
     serial = report(runner, log, "--rules", root / "routes.yaml", "--jobs", "1")
     sharded = report(runner, log, "--rules", root / "routes.yaml", "--jobs", "2")
-    for key in ("queries", "days", "tokens", "period", "quality", "assumptions"):
-        assert sharded[key] == serial[key], key
-    for key in ("tiers", "rules"):
-        for name, row in serial[key].items():
-            assert sharded[key][name] == pytest.approx(row), (key, name)
-    assert sharded["routed"] == pytest.approx(serial["routed"])
-    assert sharded["baseline"]["as_logged"]["cost_usd"] == pytest.approx(serial["baseline"]["as_logged"]["cost_usd"])
+    keys = ("queries", "days", "tokens", "period", "tiers", "rules", "routed", "baseline", "savings", "quality")
+    for key in (*keys, "assumptions"):
+        assert sharded[key] == serial[key], key  # costs too, to the last digit
     assert sharded["input"]["skipped"] == serial["input"]["skipped"] == 2
     assert sharded["input"]["errors"] == serial["input"]["errors"]
     assert serial["input"]["errors"][1].startswith(f"{log}:312: ")

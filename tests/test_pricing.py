@@ -10,6 +10,7 @@ import pytest
 
 from llmroute_cli.costing import Tokens, request_costs
 from llmroute_cli.errors import LlmrouteError
+from llmroute_cli.money import dollars
 from llmroute_cli.price_maps import load_price_map
 from llmroute_cli.prices import BUILTIN_PRICES, Price, base_model, lookup
 from llmroute_cli.report import build_report, period_of
@@ -255,7 +256,7 @@ def test_logged_models_aliases_gaps_and_ids():
     t = sim.totals
     assert (t.logged_models, t.rows_with_model, t.moved) == ({"gpt-4o": 2, "gpt-4o-mini": 1}, 3, 1)
     # 1,000*2.50 + 100*10 + 1,000*2.50 + 200*10 + 1,000*0.15 + 250*0.60 per 1M
-    assert t.logged_cost == pytest.approx((3_500 + 4_500 + 300) / 1e6, abs=1e-15)
+    assert dollars(t.logged_units) == pytest.approx((3_500 + 4_500 + 300) / 1e6, abs=1e-15)
     # Slot 0 is the rule 'code', slot 1 the default; groups in the order of their first request.
     assert list(t.output_by_group.items()) == [((1, "gpt-4o"), [100.0, 1]), ((0, "gpt-4o"), [200.0, 1])]
     sim.add(frame([dict(rows[3], output_tokens=40), dict(rows[0], output_tokens=60)]))
