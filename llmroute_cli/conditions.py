@@ -79,7 +79,6 @@ class Test:
         return self.pred.scalar(value)
 
     def mask(self, view: FrameView) -> np.ndarray:
-
         if self.kind == "text":
             return view.text_mask(self.field, self.pred)
         if self.kind == "meta":
