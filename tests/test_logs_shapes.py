@@ -8,6 +8,7 @@ import orjson
 import pandas as pd
 import pytest
 
+from llmroute_cli.errors import LlmrouteError
 from llmroute_cli.logs import COLUMNS, ReadOptions, ReadStats, read_logs
 
 
@@ -524,3 +525,32 @@ def test_missing_query_field_is_reported(read):
     df, stats = read({"c.jsonl": [{"q": "a"}, {"other": 1}]}, query_field="q")
     assert list(df["query"]) == ["a"]
     assert stats.errors == ["c.jsonl:2: no 'q' field (from --query-field)"]
+
+
+def test_field_paths_pick_list_items_and_attribute_keys_with_dots(read):
+    chat = {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi there"}]}
+    span = {"attributes": {"gen_ai.prompt.0.content": "Span prompt", "app.ts": 1714564800}}
+    df = read({"c.jsonl": [chat]}, query_field="messages.0.content", context_field="messages.-1.content")[0]
+    assert (df.at[0, "query"], df.at[0, "context"]) == ("Be brief.", "Hi there")
+    df = read({"s.jsonl": [span]}, query_field="attributes.gen_ai.prompt.0.content", time_field="attributes.app.ts")[0]
+    assert (df.at[0, "query"], df.at[0, "timestamp"]) == ("Span prompt", 1714564800.0)
+    with pytest.raises(LlmrouteError, match=r"c\.jsonl:1: no 'messages\.2\.content' field \(from --query-field\)"):
+        read({"c.jsonl": [chat]}, query_field="messages.2.content")
+
+
+def test_a_named_context_or_time_field_must_be_in_every_record(read):
+    records = [
+        {"q": "a", "ctx": "kept", "t": 1714564800},
+        {"q": "b", "ctx": None, "t": None},  # null: empty context, no timestamp
+        {"q": "c", "t": 1714564800},
+        {"q": "d", "ctx": "x"},
+        {"q": None, "ctx": "x", "t": 1},
+    ]
+    df, stats = read({"c.jsonl": records}, query_field="q", context_field="ctx", time_field="t")
+    assert list(df["query"]) == ["a", "b"] and list(df["context"]) == ["kept", ""]
+    assert df["timestamp"].isna().tolist() == [False, True]
+    assert stats.errors == [
+        "c.jsonl:3: no 'ctx' field (from --context-field)",
+        "c.jsonl:4: no 't' field (from --time-field)",
+        "c.jsonl:5: 'q' is null (from --query-field)",
+    ]

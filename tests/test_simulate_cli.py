@@ -236,3 +236,17 @@ def test_shipped_sample_runs_with_the_readme_command(runner, root, monkeypatch):
     assert r["quality"]["labeled"] > 1000
     assert sum(t["queries"] for t in r["tiers"].values()) == 2920
     assert sum(v["cost_usd"] for v in r["rules"].values()) == pytest.approx(r["routed"]["cost_usd"])
+
+
+def test_a_mistyped_field_option_is_named_not_ignored(runner, logs):
+    result = run(runner, logs, "--time-field", "timestmp")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {logs}: no usable records (4 skipped; first: {logs}:1: no 'timestmp' field (from --time-field))\n"
+    )
+    r = report(runner, logs, "--context-field", "context")  # records a and b have none
+    assert (r["queries"], r["input"]["skipped"]) == (2, 2)
+    assert r["input"]["errors"] == [
+        f"{logs}:1: no 'context' field (from --context-field)",
+        f"{logs}:2: no 'context' field (from --context-field)",
+    ]

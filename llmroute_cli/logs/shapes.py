@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
+from ..operators import MISSING
 from . import messages as chat_messages
 from . import otel
 from .model import NO_USAGE, BadRecord, Ignored, ReadOptions, Row, Usage
@@ -192,14 +193,22 @@ def with_fields(extract: Extractor, opts: ReadOptions) -> Extractor:
             return row
         query, context, when = row[1], row[2], row[3]
         if qf:
-            value = field(rec, qf)
+            value = _named(rec, qf, "--query-field")
             if value is None:
-                raise BadRecord(f"no '{qf}' field (from --query-field)")
+                raise BadRecord(f"'{qf}' is null (from --query-field)")
             query = text_of(value, f"'{qf}'")
         if cf:
-            context = text_of(field(rec, cf), f"'{cf}'")
+            context = text_of(_named(rec, cf, "--context-field"), f"'{cf}'")
         if tf:
-            when = to_unix(field(rec, tf), tf)
+            when = to_unix(_named(rec, tf, "--time-field"), tf)
         return (row[0], query, context, when, *row[4:])
 
     return run
+
+
+def _named(rec: dict[str, Any], path: str, option: str) -> Any:
+    """The value at a field the user named: every record must have it (null is a value)."""
+    value = field(rec, path)
+    if value is MISSING:
+        raise BadRecord(f"no '{path}' field (from {option})")
+    return value

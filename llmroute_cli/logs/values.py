@@ -9,7 +9,6 @@ from typing import Any
 
 import orjson
 
-from ..conditions import get_path
 from ..operators import MISSING
 from .model import BadRecord
 
@@ -138,11 +137,31 @@ def labels_of(record: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def field(record: Mapping[str, Any], path: str) -> Any:
-    """The value at ``path``: the whole string as a literal key first, then as a dotted path; None when absent."""
-    if path in record:
-        return record[path]
-    value = get_path(record, path)
-    return None if value is MISSING else value
+    """The value at a dotted ``path``, or MISSING when absent (null is a value).
+
+    A key may hold dots itself (``attributes.gen_ai.prompt.0.content`` reaches the attribute
+    ``gen_ai.prompt.0.content``; the longest key wins) and a whole number picks a list item
+    (``messages.-1.content``).
+    """
+    return _at(record, path.split("."))
+
+
+def _at(value: Any, parts: list[str]) -> Any:
+    if not parts:
+        return value
+    if isinstance(value, Mapping):
+        for n in range(len(parts), 0, -1):
+            key = ".".join(parts[:n])
+            if key in value:
+                found = _at(value[key], parts[n:])
+                if found is not MISSING:
+                    return found
+        return MISSING
+    if type(value) is list and parts[0].lstrip("-").isdigit():
+        i = int(parts[0])
+        if -len(value) <= i < len(value):
+            return _at(value[i], parts[1:])
+    return MISSING
 
 
 def first(record: Mapping[str, Any], *keys: str) -> Any:
