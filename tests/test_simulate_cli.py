@@ -131,6 +131,18 @@ def test_counted_and_estimated_tokens(runner, tmp_path):
     assert r["routed"]["cost_usd"] == pytest.approx((tokens * 0.15 + 40 * 0.60) / 1e6, abs=1e-15)
 
 
+def test_logged_output_tokens_count_without_logged_input_tokens(runner, tmp_path):
+    path = tmp_path / "half.jsonl"
+    messages = [{"role": "user", "content": "Name a prime number."}]
+    path.write_text(json.dumps({"messages": messages, "usage": {"completion_tokens": 50}}) + "\n")
+    r = report(runner, path, "--days", "1", "--bootstrap", "0", "--output-tokens", "7")
+    tokens = 3 + 3 + count("user") + count("Name a prime number.")
+    assert r["tokens"]["input"] == {"logged": 0, "counted": 1}
+    assert (r["tokens"]["output"]["logged"], r["tokens"]["output"]["estimated"]) == (1, 0)
+    assert (r["tiers"]["cheap"]["input_tokens"], r["tiers"]["cheap"]["output_tokens"]) == (tokens, 50)
+    assert r["routed"]["cost_usd"] == pytest.approx((tokens * 0.15 + 50 * 0.60) / 1e6, abs=1e-15)
+
+
 def test_short_span_warns_and_no_time_needs_days(runner, tmp_path):
     path = tmp_path / "short.jsonl"
     rows = [

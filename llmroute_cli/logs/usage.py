@@ -43,8 +43,8 @@ def usage_of(usage: Any) -> Usage:
         return NO_USAGE
     if type(usage) is not dict:
         raise BadRecord(f"'usage' is not an object (got {kind(usage)})")
-    if "prompt_tokens" in usage:
-        inp, out = usage["prompt_tokens"], usage.get("completion_tokens")
+    if "prompt_tokens" in usage or "completion_tokens" in usage:
+        inp, out = usage.get("prompt_tokens"), usage.get("completion_tokens")
         if type(inp) is not int or (type(out) is not int and out is not None):  # the common case stays cheap
             inp = to_int(inp, "usage.prompt_tokens")
             out = to_int(out, "usage.completion_tokens")
