@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from .errors import LlmrouteError
-from .money import dollars
+from .money import UNITS_PER_DOLLAR, dollars
 from .simulate import Simulation
 
 DAYS_PER_YEAR = 365
@@ -39,19 +40,29 @@ def period_of(sim: Simulation, days: float | None) -> Period:
     return Period((end - start) / 86_400, "timestamps", start, end)
 
 
-def _money(total_units: int, per_day: float) -> dict[str, float]:
-    """Cost over the log period, per day and per year, from an exact sum (``per_day``: days⁻¹ / sample rate)."""
-    total = dollars(total_units)
-    daily = total * per_day
-    return {"cost_usd": total, "daily_cost_usd": daily, "yearly_cost_usd": daily * DAYS_PER_YEAR}
+def _money(total_units: int, per_day: Fraction) -> dict[str, float]:
+    """Cost over the log period, per day and per year, from an exact sum (``per_day``: days⁻¹ / sample rate).
 
-
-def _saving(routed_daily: float, base_daily: float) -> dict[str, float | None]:
-    daily = base_daily - routed_daily
+    Worked out in exact fractions and rounded once, so $0.105 a day is 38.325 a year, not 38.324999999999996.
+    """
+    daily = _daily(total_units, per_day)
     return {
-        "daily_usd": daily,
-        "yearly_usd": daily * DAYS_PER_YEAR,
-        "percent": daily / base_daily * 100 if base_daily else None,
+        "cost_usd": dollars(total_units),
+        "daily_cost_usd": float(daily),
+        "yearly_cost_usd": float(daily * DAYS_PER_YEAR),
+    }
+
+
+def _daily(total_units: int, per_day: Fraction) -> Fraction:
+    return Fraction(total_units, UNITS_PER_DOLLAR) * per_day
+
+
+def _saving(routed_units: int, base_units: int, per_day: Fraction) -> dict[str, float | None]:
+    daily = _daily(base_units - routed_units, per_day)
+    return {
+        "daily_usd": float(daily),
+        "yearly_usd": float(daily * DAYS_PER_YEAR),
+        "percent": float((base_units - routed_units) * 100 / Fraction(base_units)) if base_units else None,
     }
 
 
@@ -65,7 +76,7 @@ def build_report(
     queries = int(t.queries.sum())
     if queries == 0:
         raise LlmrouteError("no requests to simulate: every record was empty or skipped")
-    per_day = 1 / period.days / sample_rate
+    per_day = 1 / (Fraction(repr(period.days)) * Fraction(repr(sample_rate)))  # as typed: 0.1 is 1/10
     routed = sum(t.cost_units) + t.overhead_units
     report: dict[str, Any] = {
         "queries": queries,
@@ -76,18 +87,17 @@ def build_report(
         "tokens": _token_sources(sim, queries),
         "tiers": _tiers(sim, queries, per_day),
         "rules": _rules(sim, queries, per_day),
-        "routed": {**_money(routed, per_day), "daily_overhead_usd": dollars(t.overhead_units) * per_day},
+        "routed": {**_money(routed, per_day), "daily_overhead_usd": float(_daily(t.overhead_units, per_day))},
         "baseline": _baselines(sim, queries, per_day),
     }
     if policy.classifier is not None:
         report["overhead"] = _overhead(sim, per_day)
+    bases = {"all_expensive": t.baseline_units, "as_logged": t.logged_units}
     report["savings"] = {
-        name: _saving(report["routed"]["daily_cost_usd"], base["daily_cost_usd"])
-        for name, base in report["baseline"].items()
-        if base is not None
+        name: _saving(routed, bases[name], per_day) for name, base in report["baseline"].items() if base is not None
     }
     report["quality"] = _quality(sim, queries, report)
-    report["intervals"] = intervals(sim, per_day)
+    report["intervals"] = intervals(sim, float(per_day))
     report["assumptions"] = assumptions(sim)
     report["warnings"] = _warnings(sim, period, queries)
     if "quality_problem" in report:
@@ -118,7 +128,7 @@ def _token_sources(sim: Simulation, queries: int) -> dict[str, Any]:
     }
 
 
-def _tiers(sim: Simulation, queries: int, per_day: float) -> dict[str, Any]:
+def _tiers(sim: Simulation, queries: int, per_day: Fraction) -> dict[str, Any]:
     t, policy = sim.totals, sim.router.policy
     out: dict[str, Any] = {}
     for tier, model in policy.tiers.items():
@@ -135,7 +145,7 @@ def _tiers(sim: Simulation, queries: int, per_day: float) -> dict[str, Any]:
     return out
 
 
-def _rules(sim: Simulation, queries: int, per_day: float) -> dict[str, Any]:
+def _rules(sim: Simulation, queries: int, per_day: Fraction) -> dict[str, Any]:
     t = sim.totals
     names = [r.name for r in sim.router.policy.rules] + [DEFAULT_RULE]
     return {
@@ -151,7 +161,7 @@ def _rules(sim: Simulation, queries: int, per_day: float) -> dict[str, Any]:
     }
 
 
-def _baselines(sim: Simulation, queries: int, per_day: float) -> dict[str, Any]:
+def _baselines(sim: Simulation, queries: int, per_day: Fraction) -> dict[str, Any]:
     t = sim.totals
     tier = sim.baseline_tier
     out: dict[str, Any] = {
@@ -163,9 +173,7 @@ def _baselines(sim: Simulation, queries: int, per_day: float) -> dict[str, Any]:
     }
     complete = t.rows_with_model == queries
     out["as_logged"] = (
-        {"models": dict(sorted(t.logged_models.items())), **_money(t.logged_units, per_day)}
-        if complete
-        else None
+        {"models": dict(sorted(t.logged_models.items())), **_money(t.logged_units, per_day)} if complete else None
     )
     return out
 
@@ -201,7 +209,7 @@ def _quality(sim: Simulation, queries: int, report: dict[str, Any]) -> dict[str,
     return result
 
 
-def _overhead(sim: Simulation, per_day: float) -> dict[str, Any]:
+def _overhead(sim: Simulation, per_day: Fraction) -> dict[str, Any]:
     clf, t = sim.router.policy.classifier, sim.totals
     assert clf is not None
     return {"model": clf.model, "tokens": t.overhead_tokens, **_money(t.overhead_units, per_day)}

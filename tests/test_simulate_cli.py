@@ -6,6 +6,7 @@ import csv
 import gzip
 import io
 import json
+from fractions import Fraction
 
 import pytest
 
@@ -250,6 +251,16 @@ def test_shipped_sample_runs_with_the_readme_command(runner, root, monkeypatch):
     assert sum(v["cost_usd"] for v in r["rules"].values()) == pytest.approx(r["routed"]["cost_usd"])
 
 
+def test_the_readme_shows_what_the_main_command_prints(runner, root, monkeypatch):
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("COLUMNS", "110")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("```text\n2,920 requests", 1)[1].split("```", 1)[0]
+    result = run(runner, "sample_data/chat_logs.jsonl", "--rules", "routes.yaml")
+    assert result.exit_code == 0
+    assert result.stdout == "2,920 requests" + shown  # regenerate the README block when the report changes
+
+
 def test_a_mistyped_field_option_is_named_not_ignored(runner, logs):
     result = run(runner, logs, "--time-field", "timestmp")
     assert result.exit_code == 1
@@ -262,3 +273,17 @@ def test_a_mistyped_field_option_is_named_not_ignored(runner, logs):
         f"{logs}:1: no 'context' field (from --context-field)",
         f"{logs}:2: no 'context' field (from --context-field)",
     ]
+
+
+def test_daily_yearly_and_savings_are_exact_decimals(runner, tmp_path):
+    path = tmp_path / "one.jsonl"
+    record = {"query": "hi", "model": "gpt-4o", "usage": {"prompt_tokens": 700_000, "completion_tokens": 0}}
+    path.write_text(json.dumps(record) + "\n")
+    r = report(runner, path, "--days", "1", "--bootstrap", "0")
+    # 700k tokens at $0.15 = $0.105 a day routed; at $2.50 = $1.75 a day on the expensive tier
+    assert r["tiers"]["cheap"]["yearly_cost_usd"] == 38.325  # 0.105 x 365, not 38.324999999999996
+    assert r["savings"]["all_expensive"] == {"daily_usd": 1.645, "yearly_usd": 600.425, "percent": 94.0}
+    r = report(runner, path, "--days", "7", "--sample-rate", "0.1", "--bootstrap", "0")
+    daily = Fraction("0.105") / 7 / Fraction("0.1")  # a tenth of the traffic over a week
+    assert r["routed"]["daily_cost_usd"] == float(daily) and r["routed"]["yearly_cost_usd"] == float(daily * 365)
+    assert r["savings"]["all_expensive"]["yearly_usd"] == float((Fraction("1.75") - Fraction("0.105")) / 7 * 10 * 365)
