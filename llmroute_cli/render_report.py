@@ -208,13 +208,17 @@ def _notes(report: dict[str, Any]) -> list[str]:
 
 
 def _render_notes(report: dict[str, Any], emit: Any) -> None:
-    for line in _notes(report):
+    for line in [*_notes(report), *alerts(report)]:
         emit(line, markup=False)
-    for w in report["warnings"]:
-        emit(f"warning: {w}", markup=False)
+
+
+def alerts(report: dict[str, Any]) -> list[str]:
+    """The warnings and skipped records: what a CSV report, having no room for them, prints to stderr."""
+    lines = [f"warning: {w}" for w in report["warnings"]]
     skipped = report.get("input", {}).get("skipped", 0)
     if skipped:
-        emit(f"skipped {count(skipped)} malformed records; first: {'; '.join(report['input']['errors'])}", markup=False)
+        lines.append(f"skipped {count(skipped)} malformed records; first: {'; '.join(report['input']['errors'])}")
+    return lines
 
 
 def render_markdown(report: dict[str, Any]) -> str:
@@ -264,7 +268,7 @@ CSV_HEAD = [
 
 
 def render_csv(report: dict[str, Any]) -> str:
-    """One row per tier, rule, routed total and baseline, with unrounded numbers."""
+    """One row per tier, rule, routed total, baseline and saving against it, with unrounded numbers."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_HEAD)
@@ -305,6 +309,9 @@ def render_csv(report: dict[str, Any]) -> str:
                     base["yearly_cost_usd"],
                 ]
             )
+    for name, saved in report["savings"].items():  # share: of the baseline's spend
+        share = "" if saved["percent"] is None else saved["percent"] / 100
+        w.writerow(["savings", name, "", "", "", share, "", "", "", saved["daily_usd"], saved["yearly_usd"]])
     return buf.getvalue()
 
 

@@ -175,6 +175,23 @@ def test_formats_and_atomic_output(runner, logs, tmp_path):
     assert "Spend per tier" in table and "everything on expensive (gpt-4o)" in table
 
 
+def test_csv_carries_savings_and_tells_of_skips_and_warnings_on_stderr(runner, logs, tmp_path):
+    rows = list(csv.DictReader(io.StringIO(run(runner, logs, "--format", "csv").stdout)))
+    saved = {r["name"]: r for r in rows if r["section"] == "savings"}
+    assert set(saved) == {"all_expensive", "as_logged"}  # per day over the 2-day log
+    assert float(saved["all_expensive"]["daily_cost_usd"]) == pytest.approx((ALL_EXPENSIVE - ROUTED) / 2)
+    assert float(saved["as_logged"]["yearly_cost_usd"]) == pytest.approx((AS_LOGGED - ROUTED) / 2 * 365)
+    assert float(saved["all_expensive"]["share"]) == pytest.approx(1 - ROUTED / ALL_EXPENSIVE)
+    short = tmp_path / "short.jsonl"
+    short.write_text(json.dumps(RECORDS[0]) + "\n{broken\n" + json.dumps(RECORDS[1]) + "\n")
+    result = run(runner, short, "--format", "csv")
+    assert result.exit_code == 0 and result.stdout.startswith("section,name,")
+    assert result.stderr == (
+        "warning: the logs span only 12.0 hours: daily and yearly figures extrapolate from under a day\n"
+        f"skipped 1 malformed records; first: {short}:2: invalid JSON at column 2: unexpected character, expected a string key\n"
+    )
+
+
 def test_decisions_file(runner, logs, tmp_path):
     dec = tmp_path / "decisions.jsonl"
     assert run(runner, logs, "--decisions", dec, "--format", "json").exit_code == 0

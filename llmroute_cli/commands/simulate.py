@@ -205,7 +205,7 @@ def _write_decisions(rows: Any, sink: TextIO, path: Path | None) -> None:
 
 def _emit(report: dict[str, Any], fmt: Format, output: Path | None) -> None:
     from ..atomic import write_atomic
-    from ..render_report import render_csv, render_markdown, render_table
+    from ..render_report import alerts, render_csv, render_markdown, render_table
 
     if fmt is Format.table and output is None:
         render_table(report, stdout_console())
@@ -216,8 +216,12 @@ def _emit(report: dict[str, Any], fmt: Format, output: Path | None) -> None:
         import json
 
         text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    elif fmt is Format.csv:
+        text = render_csv(report)
+        for line in alerts(report):
+            print(line, file=sys.stderr)
     else:
-        text = render_csv(report) if fmt is Format.csv else render_markdown(report)
+        text = render_markdown(report)
     if output is None:
         sys.stdout.write(text)
     else:
