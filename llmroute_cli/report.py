@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -181,7 +182,8 @@ def _baselines(sim: Simulation, queries: int, per_day: Fraction) -> dict[str, An
 def _warnings(sim: Simulation, period: Period, queries: int) -> list[str]:
     t, warnings = sim.totals, []
     if period.source == "timestamps" and period.days < 1:
-        hours = period.days * 24
+        assert period.start is not None and period.end is not None
+        hours = math.floor((period.end - period.start) / 360) / 10  # rounded down: 23:59:59 is not 24.0 hours
         warnings.append(f"the logs span only {hours:.1f} hours: daily and yearly figures extrapolate from under a day")
     if 0 < t.rows_with_model < queries:
         missing = queries - t.rows_with_model

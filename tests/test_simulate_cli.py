@@ -154,6 +154,9 @@ def test_short_span_warns_and_no_time_needs_days(runner, tmp_path):
     r = report(runner, path)
     assert r["days"] == pytest.approx(2 / 24)
     assert r["warnings"] == ["the logs span only 2.0 hours: daily and yearly figures extrapolate from under a day"]
+    rows[-1]["timestamp"] = rows[0]["timestamp"] + 86_399  # 23:59:59
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert report(runner, path)["warnings"][0].startswith("the logs span only 23.9 hours: ")
     path.write_text(json.dumps({"query": "hi"}) + "\n")
     result = run(runner, path)
     assert result.exit_code == 1
