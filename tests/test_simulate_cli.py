@@ -219,6 +219,14 @@ def test_stdin_and_gzip(runner, logs, tmp_path):
     assert report(runner, gz)["routed"]["cost_usd"] == pytest.approx(ROUTED)
 
 
+def test_csv_or_parquet_on_stdin_is_told_to_come_as_a_file(runner):
+    csv_text = "query,timestamp,input_tokens,output_tokens\nWhat is 2+2?,2026-01-01T00:00:00Z,10,2\n"
+    result = run(runner, "-", "--days", "1", stdin=csv_text)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.startswith("error: <stdin>: no usable records (2 skipped; first: <stdin>:1: ")
+    assert result.stderr.endswith("; stdin is read as JSONL only: give a CSV or Parquet log as a file)\n")
+
+
 def test_bad_lines_are_skipped_and_named_or_fatal_with_strict(runner, tmp_path):
     path = tmp_path / "mixed.jsonl"
     good = json.dumps(RECORDS[0])

@@ -306,7 +306,9 @@ class _Reader:
     def _nothing_read(self, sources: list[Source]) -> str:
         names = ", ".join(s.name for s in sources[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
         if self.stats.skipped:
-            return f"{names}: no usable records ({self.stats.skipped} skipped; first: {self.stats.errors[0]})"
+            stdin = any(s.path is None for s in sources)
+            hint = "; stdin is read as JSONL only: give a CSV or Parquet log as a file" if stdin else ""
+            return f"{names}: no usable records ({self.stats.skipped} skipped; first: {self.stats.errors[0]}{hint})"
         if self.stats.ignored:
             found = "; ".join(f"{n} × {reason}" for reason, n in self.stats.ignored.items())
             return f"{names}: no requests, only {found}"
