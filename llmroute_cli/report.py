@@ -105,6 +105,8 @@ def build_report(
         report["warnings"].append(f"no quality figures: {report.pop('quality_problem')}")
     if read is not None:
         report["input"] = read
+        for reason, n in read.get("ignored", {}).items():
+            report["warnings"].append(f"ignored {n:,} records that are not requests: {reason}")
     return report
 
 

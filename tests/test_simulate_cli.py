@@ -315,3 +315,14 @@ def test_daily_yearly_and_savings_are_exact_decimals(runner, tmp_path):
     daily = Fraction("0.105") / 7 / Fraction("0.1")  # a tenth of the traffic over a week
     assert r["routed"]["daily_cost_usd"] == float(daily) and r["routed"]["yearly_cost_usd"] == float(daily * 365)
     assert r["savings"]["all_expensive"]["yearly_usd"] == float((Fraction("1.75") - Fraction("0.105")) / 7 * 10 * 365)
+
+
+def test_records_that_are_not_requests_are_reported_not_dropped_silently(runner, logs, tmp_path):
+    mixed = tmp_path / "mixed.jsonl"
+    output_line = {"custom_id": "x", "response": {"status_code": 200, "body": {"usage": {"prompt_tokens": 5}}}}
+    mixed.write_text(logs.read_text() + json.dumps(output_line) + "\n")
+    r = report(runner, mixed)
+    assert r["queries"] == 4 and r["input"]["ignored"] == {"OpenAI Batch output line (give its input file too)": 1}
+    assert r["warnings"] == [
+        "ignored 1 records that are not requests: OpenAI Batch output line (give its input file too)"
+    ]

@@ -177,7 +177,8 @@ def _check_numbers(
 
 
 def _read_summary(stats: Any) -> dict[str, Any]:
-    return {"files": [str(f) for f in stats.files], "skipped": stats.skipped, "errors": list(stats.errors[:5])}
+    files = [str(f) for f in stats.files]
+    return {"files": files, "skipped": stats.skipped, "errors": list(stats.errors[:5]), "ignored": dict(stats.ignored)}
 
 
 @contextlib.contextmanager
