@@ -224,10 +224,21 @@ class Simulation:
         if "model" not in frame:
             return LoggedModels(np.full(len(frame), -1, dtype=np.intp), [])
         raw_codes, raw = pd.factorize(frame["model"].to_numpy(dtype=object))  # missing values get -1
-        keys = [self.key(str(m)) for m in raw]
+        keys = [self._logged_key(frame, raw_codes, i, str(m)) for i, m in enumerate(raw)]
         names = list(dict.fromkeys(keys))  # aliases of one model share its price key
         to_name = np.array([names.index(k) for k in keys] + [-1], dtype=np.intp)  # code -1 picks the last
         return LoggedModels(to_name[raw_codes], names)
+
+    def _logged_key(self, frame: pd.DataFrame, codes: np.ndarray, code: int, model: str) -> str:
+        """The price key of a logged model; an unknown one is an error naming the first request that logged it."""
+        try:
+            return self.key(model)
+        except LlmrouteError as exc:
+            row = int((codes == code).argmax())
+            where = f"request {row + 1}"
+            if "source" in frame and "line" in frame:
+                where = f"{frame['source'].iat[row]}:{frame['line'].iat[row]}"
+            raise LlmrouteError(f"{where}: {exc}") from None
 
     def _cost_on(
         self, models: list[str], targets: np.ndarray, tokens: Tokens, logged: LoggedModels, count_moves: bool = False

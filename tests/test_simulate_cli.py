@@ -326,3 +326,12 @@ def test_records_that_are_not_requests_are_reported_not_dropped_silently(runner,
     assert r["warnings"] == [
         "ignored 1 records that are not requests: OpenAI Batch output line (give its input file too)"
     ]
+
+
+def test_an_unpriced_logged_model_names_the_request_that_logged_it(runner, logs, tmp_path):
+    path = tmp_path / "unpriced.jsonl"
+    path.write_text(logs.read_text() + json.dumps({**RECORDS[0], "model": "mystery-model"}) + "\n")
+    result = run(runner, path)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {path}:5: no price for model 'mystery-model'")
+    assert "add it under 'prices:' in the rule file or pass --prices FILE" in result.stderr
