@@ -335,3 +335,15 @@ def test_an_unpriced_logged_model_names_the_request_that_logged_it(runner, logs,
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: {path}:5: no price for model 'mystery-model'")
     assert "add it under 'prices:' in the rule file or pass --prices FILE" in result.stderr
+
+
+def test_a_failed_run_leaves_existing_output_files_as_they_were(runner, tmp_path):
+    log = tmp_path / "untimed.jsonl"
+    log.write_text(json.dumps({"query": "hi", "usage": {"prompt_tokens": 3, "completion_tokens": 1}}) + "\n")
+    out, dec = tmp_path / "report.json", tmp_path / "decisions.jsonl"
+    out.write_text("old report")
+    dec.write_text("old decisions")
+    result = run(runner, log, "--output", out, "--decisions", dec, "--format", "json")  # no timestamps, no --days
+    assert result.exit_code == 1 and result.stderr.startswith("error: the logs carry no timestamps")
+    assert (out.read_text(), dec.read_text()) == ("old report", "old decisions")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["decisions.jsonl", "report.json", "untimed.jsonl"]

@@ -89,18 +89,19 @@ def simulate(
     )
     read_opts = ReadOptions(query_field=query_field, context_field=context_field, time_field=time_field, strict=strict)
     shared = _sharded(router, options, read_opts, logs, jobs, quiet) if decisions is None and not strict else None
-    if shared is not None:
-        sim, stats = shared
-    else:
-        sim, stats = Simulation(router, options), ReadStats()
-        with _decision_sink(decisions) as sink, progress_bar(quiet) as progress:
-            for chunk in read_logs(logs, read_opts, stats, progress=progress):
-                if sink is None:
-                    sim.tally(chunk)
-                else:
-                    _write_decisions(sim.add(chunk), sink, decisions)
-    report = build_report(sim, period_of(sim, days), sample_rate, _read_summary(stats))
-    _emit(report, fmt, output)
+    with _decision_sink(decisions) as sink:  # the decisions file appears only with the report
+        if shared is not None:
+            sim, stats = shared
+        else:
+            sim, stats = Simulation(router, options), ReadStats()
+            with progress_bar(quiet) as progress:
+                for chunk in read_logs(logs, read_opts, stats, progress=progress):
+                    if sink is None:
+                        sim.tally(chunk)
+                    else:
+                        _write_decisions(sim.add(chunk), sink, decisions)
+        report = build_report(sim, period_of(sim, days), sample_rate, _read_summary(stats))
+        _emit(report, fmt, output)
 
 
 def _sharded(router: Any, options: Any, read: Any, logs: list[str], jobs: int, quiet: bool) -> Any:
