@@ -347,3 +347,17 @@ def test_a_failed_run_leaves_existing_output_files_as_they_were(runner, tmp_path
     assert result.exit_code == 1 and result.stderr.startswith("error: the logs carry no timestamps")
     assert (out.read_text(), dec.read_text()) == ("old report", "old decisions")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["decisions.jsonl", "report.json", "untimed.jsonl"]
+
+
+def test_bom_crlf_non_utf8_and_a_huge_line_end_to_end(runner, logs, tmp_path):
+    lines = logs.read_bytes().splitlines()
+    path = tmp_path / "windows.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b"\r\n".join(lines) + b"\r\n")
+    r = report(runner, path)
+    assert (r["queries"], r["input"]["skipped"]) == (4, 0) and r["routed"]["cost_usd"] == pytest.approx(ROUTED)
+    huge = json.dumps({**RECORDS[3], "id": "huge", "context": "word " * 2_000_000}).encode()  # a 10 MB line
+    path.write_bytes(b"\n".join([*lines, b'{"query": "caf\xe9"}', huge]) + b"\n")
+    r = report(runner, path)
+    assert (r["queries"], r["input"]["skipped"]) == (5, 1)
+    assert r["input"]["errors"] == [f"{path}:5: not valid UTF-8 (byte 0xe9 at column 15)"]
+    assert r["rules"]["long-context"]["queries"] == 2  # the huge context routes as long context
