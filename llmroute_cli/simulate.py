@@ -11,7 +11,9 @@ from .errors import LlmrouteError
 from .money import units
 from .prices import resolve
 from .quality import QualityAccumulator, QualitySpec, outcome
+from .request_ids import row_ids
 from .router import Router
+from .totals import Totals
 from .usage import output_stats, token_arrays
 
 if TYPE_CHECKING:
@@ -35,37 +37,6 @@ class SimulateOptions:
     batch: bool = False
     bootstrap: int = 200
     seed: int = 0
-
-
-@dataclass(slots=True)
-class Totals:
-    """Running sums over every chunk; indices follow the policy's rules, the last slot is the default.
-
-    Costs are exact whole numbers of ``money.UNITS_PER_DOLLAR`` (so shards and chunks sum alike)."""
-
-    queries: np.ndarray
-    input_tokens: np.ndarray
-    output_tokens: np.ndarray
-    cost_units: list[int]
-    baseline_units: int = 0
-    logged_units: int = 0
-    overhead_units: int = 0
-    overhead_tokens: int = 0
-    rows_with_model: int = 0
-    moved: int = 0
-    input_logged: int = 0
-    output_logged: int = 0
-    cached_rows: int = 0
-    batch_rows: int = 0
-    long_context_rows: int = 0
-    reasoning_tokens: int = 0
-    first_ts: float = float("inf")
-    last_ts: float = float("-inf")
-    rows_with_time: int = 0
-    logged_models: dict[str, int] = field(default_factory=dict)
-    bad_labels: int = 0
-    bad_label_example: str | None = None
-    output_by_group: dict[tuple[int, str], list[float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,26 +81,7 @@ class Simulation:
 
     def merge(self, other: Simulation) -> None:
         """Add another simulation of other requests under the same policy (a shard of the logs)."""
-        mine, theirs = self.totals, other.totals
-        for name in mine.__slots__:
-            a, b = getattr(mine, name), getattr(theirs, name)
-            if name == "first_ts":
-                setattr(mine, name, min(a, b))
-            elif name == "last_ts":
-                setattr(mine, name, max(a, b))
-            elif name == "bad_label_example":
-                setattr(mine, name, a or b)
-            elif name == "cost_units":
-                setattr(mine, name, [x + y for x, y in zip(a, b, strict=True)])
-            elif name == "logged_models":
-                for model, n in b.items():
-                    a[model] = a.get(model, 0) + n
-            elif name == "output_by_group":
-                for group, (total, n) in b.items():
-                    entry = a.setdefault(group, [0.0, 0])
-                    entry[0], entry[1] = entry[0] + total, entry[1] + n
-            else:
-                setattr(mine, name, a + b)
+        self.totals.merge(other.totals)
         self.replicates += other.replicates
         if other.quality is not None:
             if self.quality is None:
@@ -172,7 +124,7 @@ class Simulation:
     def _decisions(self, frame: pd.DataFrame, idx: np.ndarray) -> pd.DataFrame:
         """Id, tier, model and rule of each request."""
         made = self.router.decisions_from_indices(idx, frame.index)
-        made.insert(0, "id", _row_ids(frame))
+        made.insert(0, "id", row_ids(frame))
         return made
 
     def _judge_quality(self, chunk: pd.DataFrame, frame: pd.DataFrame, idx: np.ndarray) -> None:
@@ -366,33 +318,3 @@ def _texts(frame: pd.DataFrame, column: str) -> list[str]:
     if column not in frame:
         return [""] * len(frame)
     return frame[column].fillna("").astype(str).tolist()
-
-
-def _row_ids(frame: pd.DataFrame) -> list[Any]:
-    """Each request's logged id where that is a non-empty string, else ``source:line``."""
-    import numpy as np
-
-    if "id" not in frame:
-        ids: list[Any] = [None] * len(frame)
-        missing = np.arange(len(frame))
-    else:
-        ids, missing = frame["id"].tolist(), np.flatnonzero(~_nonempty_strings(frame["id"]))
-    if len(missing):
-        sources = frame["source"].tolist() if "source" in frame else [""] * len(frame)
-        lines = frame["line"].tolist() if "line" in frame else list(range(1, len(frame) + 1))
-        for r in missing.tolist():
-            ids[r] = f"{sources[r]}:{lines[r]}"
-    return ids
-
-
-def _nonempty_strings(column: pd.Series) -> np.ndarray:
-    """Which values are non-empty strings; vectorised when every present value is a string."""
-    import numpy as np
-    import pandas as pd
-
-    values = column.to_numpy(dtype=object)
-    if pd.api.types.infer_dtype(values, skipna=True) != "string":
-        return np.fromiter((isinstance(v, str) and v != "" for v in values), dtype=bool, count=len(values))
-    keep = pd.notna(values)
-    keep[keep] = values[keep] != ""
-    return keep

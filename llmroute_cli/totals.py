@@ -1,0 +1,62 @@
+"""Running sums of a simulation, and how the sums of two shards of the logs add up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+@dataclass(slots=True)
+class Totals:
+    """Running sums over every chunk; indices follow the policy's rules, the last slot is the default.
+
+    Costs are exact whole numbers of ``money.UNITS_PER_DOLLAR`` (so shards and chunks sum alike)."""
+
+    queries: np.ndarray
+    input_tokens: np.ndarray
+    output_tokens: np.ndarray
+    cost_units: list[int]
+    baseline_units: int = 0
+    logged_units: int = 0
+    overhead_units: int = 0
+    overhead_tokens: int = 0
+    rows_with_model: int = 0
+    moved: int = 0
+    input_logged: int = 0
+    output_logged: int = 0
+    cached_rows: int = 0
+    batch_rows: int = 0
+    long_context_rows: int = 0
+    reasoning_tokens: int = 0
+    first_ts: float = float("inf")
+    last_ts: float = float("-inf")
+    rows_with_time: int = 0
+    logged_models: dict[str, int] = field(default_factory=dict)
+    bad_labels: int = 0
+    bad_label_example: str | None = None
+    output_by_group: dict[tuple[int, str], list[float]] = field(default_factory=dict)
+
+    def merge(self, other: Totals) -> None:
+        """Add the sums of other requests (a shard of the logs)."""
+        for name in self.__slots__:
+            a, b = getattr(self, name), getattr(other, name)
+            if name == "first_ts":
+                setattr(self, name, min(a, b))
+            elif name == "last_ts":
+                setattr(self, name, max(a, b))
+            elif name == "bad_label_example":
+                setattr(self, name, a or b)
+            elif name == "cost_units":
+                setattr(self, name, [x + y for x, y in zip(a, b, strict=True)])
+            elif name == "logged_models":
+                for model, n in b.items():
+                    a[model] = a.get(model, 0) + n
+            elif name == "output_by_group":
+                for group, (total, n) in b.items():
+                    entry = a.setdefault(group, [0.0, 0])
+                    entry[0], entry[1] = entry[0] + total, entry[1] + n
+            else:
+                setattr(self, name, a + b)
