@@ -270,7 +270,7 @@ class Simulation:
         t.queries += np.bincount(slot, minlength=n)
         t.input_tokens += np.bincount(slot, weights=inp, minlength=n).astype(np.int64)
         t.output_tokens += np.bincount(slot, weights=out, minlength=n).astype(np.int64)
-        t.cost_units = [a + b for a, b in zip(t.cost_units, units(cost, slot, n), strict=True)]
+        t.add_costs(units(cost, slot, n))
         t.baseline_units += units(base)[0]
         t.logged_units += units(as_logged)[0]
         t.overhead_units += units(overhead)[0]

@@ -39,6 +39,10 @@ class Totals:
     bad_label_example: str | None = None
     output_by_group: dict[tuple[int, str], list[float]] = field(default_factory=dict)
 
+    def add_costs(self, units: list[int]) -> None:
+        """Add exact costs per slot."""
+        self.cost_units = [a + b for a, b in zip(self.cost_units, units, strict=True)]
+
     def merge(self, other: Totals) -> None:
         """Add the sums of other requests (a shard of the logs)."""
         for name in self.__slots__:
@@ -50,7 +54,7 @@ class Totals:
             elif name == "bad_label_example":
                 setattr(self, name, a or b)
             elif name == "cost_units":
-                setattr(self, name, [x + y for x, y in zip(a, b, strict=True)])
+                self.add_costs(b)
             elif name == "logged_models":
                 for model, n in b.items():
                     a[model] = a.get(model, 0) + n
