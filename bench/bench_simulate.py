@@ -88,7 +88,7 @@ def parse_limit(path: Path) -> float:
 def token_limit(path: Path) -> float:
     """Encode every message text with the fastest method measured here: a pool of threads over slices."""
     sys.path.insert(0, str(ROOT))
-    from llmroute_cli.tokens import encoding
+    from llmroute_cli.tokens.encodings import encoding
 
     enc = encoding("o200k_base")
     texts = [m["content"] for line in path.open("rb") for m in orjson.loads(line)["messages"]]

@@ -1,7 +1,7 @@
 """llmroute: simulate LLM routing policies offline, from your own logs."""
 
-from .errors import ConfigError, LlmrouteError
-from .router import Decision, Router
+from llmroute_cli.engine.router import Decision, Router
+from llmroute_cli.errors import ConfigError, LlmrouteError
 
 __all__ = ["ConfigError", "Decision", "LlmrouteError", "Router"]
 __version__ = "0.1.0"

@@ -1,3 +1,3 @@
-from .cli import app
+from llmroute_cli.cli import app
 
 app(prog_name="llmroute")

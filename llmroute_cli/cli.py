@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .commands import check, diff, golden, judge, judge_report, prices, route, schema, simulate, sweep
+from llmroute_cli.commands import check, diff, judge_report, prices, route, sample, schema, simulate, sweep, test
 
 app = typer.Typer(
     name="llmroute",
@@ -17,11 +17,11 @@ app = typer.Typer(
 app.command("simulate")(simulate.simulate)
 app.command("route")(route.route)
 app.command("check")(check.check)
-app.command("test")(golden.test)
+app.command("test")(test.test)
 app.command("diff")(diff.diff)
 app.command("prices")(prices.prices)
 app.command("schema")(schema.schema)
-app.command("sample")(judge.sample)
+app.command("sample")(sample.sample)
 app.command("judge-report")(judge_report.report)
 app.command("sweep")(sweep.sweep)
 app.command("calibrate")(sweep.calibrate)

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from llmroute_cli.tokens import chat_tokens, count
+from llmroute_cli.tokens.encodings import chat_tokens, count
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE = ROOT.parent / "shared" / "data" / "routellm"

@@ -167,7 +167,7 @@ def test_replaced_output_keeps_its_permissions(runner, tmp_path):
 
 
 def test_markdown_cells_are_escaped():
-    from llmroute_cli.render_diff import md_cell
+    from llmroute_cli.render.diff import md_cell
 
     assert md_cell("a|b <details>\nx") == "a\\|b &lt;details&gt; x"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from llmroute_cli.curve import (
+from llmroute_cli.quality.curve import (
     CurveMetrics,
     CurvePoint,
     curve_metrics,

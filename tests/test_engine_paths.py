@@ -12,7 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from llmroute_cli.router import Router
+from llmroute_cli.engine.router import Router
 
 TIERS = {"cheap": "gpt-4o-mini", "mid": "claude-3-5-sonnet", "expensive": "gpt-4o"}
 
@@ -349,7 +349,7 @@ def test_paths_agree_on_texts_in_arrow_chunks(
     """The reader's texts come in one Arrow chunk per block read: rules see them as one column."""
     import pyarrow as pa
 
-    from llmroute_cli.operators import clean_text
+    from llmroute_cli.engine.operators import clean_text
 
     router = Router.from_text(policy_text(rules))
     batch = [

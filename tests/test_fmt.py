@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from llmroute_cli.fmt import money
+from llmroute_cli.render.fmt import money
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ import jsonschema
 import pytest
 import yaml
 
-from llmroute_cli import cases, policy
 from llmroute_cli.cli import app
-from llmroute_cli.schema import rule_file_schema
+from llmroute_cli.rules import cases, policy
+from llmroute_cli.rules.schema import rule_file_schema
 
 HEAD = "tiers: {cheap: gpt-4o-mini, expensive: gpt-4o}\ndefault: cheap\nrules:\n  - name: code\n    when: {query: {words: [debug]}}\n    route: expensive\n"
 
@@ -104,6 +104,6 @@ def test_schema_names_every_key_the_validator_knows():
     assert set(schema["properties"]) == set(policy.TOP_KEYS)
     assert set(schema["properties"]["rules"]["items"]["properties"]) == set(policy.RULE_KEYS)
     assert set(schema["$defs"]["case"]["properties"]) == set(cases.CASE_KEYS)
-    from llmroute_cli.operators import META_OPS
+    from llmroute_cli.engine.operators import META_OPS
 
     assert set(schema["$defs"]["meta"]["oneOf"][2]["properties"]) == set(META_OPS)

@@ -12,8 +12,8 @@ from statistics import NormalDist
 import pytest
 
 from llmroute_cli.cli import app
-from llmroute_cli.fmt import money
-from llmroute_cli.tokens import chat_tokens
+from llmroute_cli.render.fmt import money
+from llmroute_cli.tokens.encodings import chat_tokens
 
 RULES = """\
 version: 1

@@ -9,7 +9,8 @@ from statistics import NormalDist
 import pytest
 
 from llmroute_cli.errors import LlmrouteError, UsageError
-from llmroute_cli.judging import (
+from llmroute_cli.pricing.prices import Price
+from llmroute_cli.quality.judging import (
     DEFAULT_TEMPLATE,
     Z95,
     JudgeFailure,
@@ -25,8 +26,7 @@ from llmroute_cli.judging import (
     sample_size,
     wilson,
 )
-from llmroute_cli.prices import Price
-from llmroute_cli.tokens import chat_tokens
+from llmroute_cli.tokens.encodings import chat_tokens
 
 # --- sampling -----------------------------------------------------------------------------------
 

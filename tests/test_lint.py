@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from llmroute_cli.cli import app
-from llmroute_cli.implication import implies
-from llmroute_cli.lint import inner_matches
-from llmroute_cli.policy import load_policy
+from llmroute_cli.rules.implication import implies
+from llmroute_cli.rules.lint import inner_matches
+from llmroute_cli.rules.policy import load_policy
 
 HEAD = "tiers: {cheap: gpt-4o-mini, expensive: gpt-4o}\ndefault: cheap\nrules:\n"
 

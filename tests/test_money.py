@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from llmroute_cli.money import UNITS_PER_DOLLAR, dollars, units
+from llmroute_cli.pricing.money import UNITS_PER_DOLLAR, dollars, units
 
 costs = st.lists(st.floats(min_value=0, max_value=5_000, allow_nan=False), min_size=1, max_size=200)
 

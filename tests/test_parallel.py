@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 
-from llmroute_cli import parallel
 from llmroute_cli.cli import app
+from llmroute_cli.simulate import parallel
 
 
 def write_log(path, n=400, bad_at=()):
@@ -107,7 +107,7 @@ def test_the_command_forks_its_workers_before_polars_is_ever_loaded(tmp_path):
     script = (
         "import sys, multiprocessing\n"
         "from typer.testing import CliRunner\n"
-        "from llmroute_cli import parallel\n"
+        "from llmroute_cli.simulate import parallel\n"
         "from llmroute_cli.cli import app\n"
         "parallel.MIN_SHARD_BYTES = 1000\n"
         "seen = []\n"

@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmroute_cli.costing import Tokens, request_costs
+from llmroute_cli.engine.router import Router
 from llmroute_cli.errors import LlmrouteError
-from llmroute_cli.money import dollars
-from llmroute_cli.price_maps import load_price_map
-from llmroute_cli.prices import BUILTIN_PRICES, Price, base_model, lookup
-from llmroute_cli.report import build_report, period_of
-from llmroute_cli.router import Router
-from llmroute_cli.simulate import SimulateOptions, Simulation
+from llmroute_cli.pricing.costing import Tokens, request_costs
+from llmroute_cli.pricing.maps import load_price_map
+from llmroute_cli.pricing.money import dollars
+from llmroute_cli.pricing.prices import BUILTIN_PRICES, LongContext, Price, base_model, lookup
+from llmroute_cli.reports.simulate import build_report, period_of
+from llmroute_cli.simulate.simulation import SimulateOptions, Simulation
 
 
 def toks(inp, out, read=0, write=0, reasoning=0, batch=False):
@@ -55,7 +55,7 @@ def test_model_without_batch_price_is_billed_at_list_price():
 
 
 LONG = Price(
-    1.25, 10.0, 0.125, long_context=(__import__("llmroute_cli.prices").prices.LongContext(200_000, 2.5, 15.0, 0.25),)
+    1.25, 10.0, 0.125, long_context=(LongContext(200_000, 2.5, 15.0, 0.25),)
 )
 
 

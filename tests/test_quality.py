@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from llmroute_cli.engine.router import Router
 from llmroute_cli.errors import LlmrouteError
-from llmroute_cli.quality import Outcome, QualityAccumulator, QualitySpec, outcome, verdict
-from llmroute_cli.router import Router
+from llmroute_cli.quality.metrics import Outcome, QualityAccumulator, QualitySpec, outcome, verdict
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "routellm"
 GPT4 = "gpt-4-1106-preview"

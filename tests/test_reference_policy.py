@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from llmroute_cli.router import Router
+from llmroute_cli.engine.router import Router
 
 ROUTES = Path(__file__).resolve().parents[1] / "routes.yaml"
 

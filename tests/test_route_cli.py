@@ -7,7 +7,7 @@ import json
 import pytest
 
 from llmroute_cli.cli import app
-from llmroute_cli.tokens import count
+from llmroute_cli.tokens.encodings import count
 
 LONG = "Please look at this design and tell me what you think about it in detail. " * 4  # 296 chars
 

@@ -11,7 +11,7 @@ from fractions import Fraction
 import pytest
 
 from llmroute_cli.cli import app
-from llmroute_cli.tokens import count
+from llmroute_cli.tokens.encodings import count
 
 LONG = "Please write a thorough comparison of the two designs described, weighing cost, latency and risk. " * 3
 RECORDS = [

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from llmroute_cli.engine.operators import Compare, MetaTest
+from llmroute_cli.engine.router import Router
 from llmroute_cli.errors import LlmrouteError, UsageError
-from llmroute_cli.operators import Compare, MetaTest
-from llmroute_cli.router import Router
-from llmroute_cli.sweep import (
+from llmroute_cli.reports.sweep import (
     SweepParam,
     SweepPoint,
     calibrate,

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from conftest import SHARED
 
-from llmroute_cli import tokens
+from llmroute_cli.tokens import encodings as tokens
 
 URLS = {
     "o200k_base": "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",

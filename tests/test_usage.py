@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llmroute_cli.usage import output_stats
+from llmroute_cli.simulate.usage import output_stats
 
 MODELS = ["gpt-4o", "gpt-4o-mini", "claude-3-5-haiku"]
 row = st.tuples(st.integers(0, 3), st.integers(-1, len(MODELS) - 1), st.integers(0, 10**6), st.booleans())

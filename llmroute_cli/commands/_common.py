@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from ..errors import ConfigError, LlmrouteError, UsageError
+from llmroute_cli.errors import ConfigError, LlmrouteError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_RULES = Path("routes.yaml")
@@ -36,18 +36,18 @@ def handle_errors(func: F) -> F:
 
 def price_table(prices_file: Path | None) -> Any:
     """The built-in prices, overridden by a LiteLLM-format price map when given."""
-    from ..prices import BUILTIN_PRICES
+    from llmroute_cli.pricing.prices import BUILTIN_PRICES
 
     if prices_file is None:
         return BUILTIN_PRICES
-    from ..price_maps import load_price_map
+    from llmroute_cli.pricing.maps import load_price_map
 
     return {**BUILTIN_PRICES, **load_price_map(prices_file)}
 
 
 def load_router(rules: Path | None, prices_file: Path | None = None) -> Any:
     """The router for ``--rules``, else ./routes.yaml when present, else the built-in policy."""
-    from ..router import Router
+    from llmroute_cli.engine.router import Router
 
     prices = price_table(prices_file)
     if rules is not None:

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ..errors import ConfigError, Problem, UsageError
-from ._common import DEFAULT_RULES, handle_errors
+from llmroute_cli.commands._common import DEFAULT_RULES, handle_errors
+from llmroute_cli.errors import ConfigError, Problem, UsageError
 
 
 @handle_errors
@@ -37,9 +37,9 @@ def check(
 
 def _problems(path: Path, logs: list[str] | None) -> tuple[list[Problem], str | None]:
     """Every problem of one rule file, and the 'ok' summary line when none is an error."""
-    from ..lint import lint, never_fired
-    from ..policy import load_policy
-    from ..router import read_rule_text
+    from llmroute_cli.engine.router import read_rule_text
+    from llmroute_cli.rules.lint import lint, never_fired
+    from llmroute_cli.rules.policy import load_policy
 
     if path.is_dir():
         raise UsageError(f"{path}: is a directory; give the rule file")
@@ -62,8 +62,8 @@ def _hits(policy: object, logs: list[str]) -> tuple[list[int], int]:
     """How many logged requests each rule decides, and how many requests there were."""
     import numpy as np
 
-    from ..logs import ReadOptions, ReadStats, read_logs
-    from ..router import Router
+    from llmroute_cli.engine.router import Router
+    from llmroute_cli.logs import ReadOptions, ReadStats, read_logs
 
     router = Router(policy)  # type: ignore[arg-type]
     hits = np.zeros(len(router.policy.rules) + 1, dtype=np.int64)

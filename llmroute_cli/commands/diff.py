@@ -11,9 +11,9 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import UsageError
-from ._common import handle_errors, price_table, progress_bar, refuse_overwrite
-from .simulate import Format
+from llmroute_cli.commands._common import handle_errors, price_table, progress_bar, refuse_overwrite
+from llmroute_cli.commands.simulate import Format
+from llmroute_cli.errors import UsageError
 
 
 @handle_errors
@@ -39,11 +39,11 @@ def diff(
 
     Example: llmroute diff origin/main:routes.yaml routes.yaml --logs sample_data/chat_logs.jsonl --format markdown
     """
-    from ..compare import Comparison, Gates, comparison_report, failed_gates
-    from ..gitrev import read_spec
-    from ..logs import ReadOptions, ReadStats, read_logs
-    from ..router import Router
-    from ..simulate import SimulateOptions
+    from llmroute_cli.engine.router import Router
+    from llmroute_cli.logs import ReadOptions, ReadStats, read_logs
+    from llmroute_cli.reports.diff import Comparison, Gates, comparison_report, failed_gates
+    from llmroute_cli.rules.files import read_spec
+    from llmroute_cli.simulate.simulation import SimulateOptions
 
     for name, gate in (
         ("--max-cost-increase", max_cost_increase),
@@ -73,8 +73,8 @@ def diff(
 
 
 def _emit(report: dict[str, Any], fmt: Any, output: Path | None, old: str, new: str, failures: list[str]) -> None:
-    from ..atomic import write_atomic
-    from ..render_diff import render_markdown, render_text
+    from llmroute_cli.commands.output import write_atomic
+    from llmroute_cli.render.diff import render_markdown, render_text
 
     if fmt.value == "json":
         text = json.dumps({**report, "gates_failed": failures}, indent=2, ensure_ascii=False) + "\n"

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import LlmrouteError, UsageError
-from ..fmt import count, percent
-from ._common import handle_errors, stdout_console
+from llmroute_cli.commands._common import handle_errors, stdout_console
+from llmroute_cli.errors import LlmrouteError, UsageError
+from llmroute_cli.render.fmt import count, percent
 
 if TYPE_CHECKING:
-    from ..judging import JudgeReport, JudgeShare
+    from llmroute_cli.quality.judging import JudgeReport, JudgeShare
 
 DEFAULT_RULE = "(default)"
 
@@ -35,7 +35,7 @@ def report(
     """
     import json
 
-    from ..judging import judge_report, parse_judge_results
+    from llmroute_cli.quality.judging import judge_report, parse_judge_results
 
     result = judge_report(parse_judge_results(_result_lines(results)))
     if fmt is ReportFormat.json:

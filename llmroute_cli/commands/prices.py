@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ._common import handle_errors, load_router, stdout_console
+from llmroute_cli.commands._common import handle_errors, load_router, stdout_console
 
 COLUMNS = [
     "input",
@@ -35,7 +35,7 @@ def prices(
 
     Example: llmroute prices gpt-4o openai/gpt-4o-2024-08-06 --prices model_prices_and_context_window.json
     """
-    from ..prices import BUILTIN_PRICES, resolve
+    from llmroute_cli.pricing.prices import BUILTIN_PRICES, resolve
 
     router = load_router(rules, prices_file)
     policy = router.policy

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import UsageError
-from ._common import handle_errors, load_router, stdout_console
+from llmroute_cli.commands._common import handle_errors, load_router, stdout_console
+from llmroute_cli.errors import UsageError
 
 
 @handle_errors
@@ -32,7 +32,7 @@ def route(
 
     Example: llmroute route "Summarise this paragraph in one line" --rules routes.yaml
     """
-    from ..quote import quote
+    from llmroute_cli.reports.quote import quote
 
     text = sys.stdin.read() if query == "-" else query
     ctx = _context(context, context_file)
@@ -91,8 +91,8 @@ def _payload(router: Any, explanation: Any, quotes: list[Any]) -> dict[str, Any]
 
 
 def _render(payload: dict[str, Any], explanation: Any) -> None:
-    from ..fmt import money
-    from ..render_trace import trace_lines
+    from llmroute_cli.render.fmt import money
+    from llmroute_cli.render.trace import trace_lines
 
     out = stdout_console()
     rule = payload["rule"] or "(no rule matched: default tier)"

@@ -10,6 +10,6 @@ def schema() -> None:
 
     Example: llmroute schema > routes.schema.json
     """
-    from ..schema import rule_file_schema
+    from llmroute_cli.rules.schema import rule_file_schema
 
     print(json.dumps(rule_file_schema(), indent=2))

@@ -12,8 +12,8 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from ..errors import UsageError
-from ._common import handle_errors, load_router, progress_bar, refuse_overwrite, stdout_console
+from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, refuse_overwrite, stdout_console
+from llmroute_cli.errors import UsageError
 
 
 class Format(StrEnum):
@@ -67,9 +67,9 @@ def simulate(
 
     Example: llmroute simulate sample_data/chat_logs.jsonl --rules routes.yaml
     """
-    from ..logs import ReadOptions, ReadStats, read_logs
-    from ..report import build_report, period_of
-    from ..simulate import DEFAULT_OUTPUT_RATIO, SimulateOptions, Simulation
+    from llmroute_cli.logs import ReadOptions, ReadStats, read_logs
+    from llmroute_cli.reports.simulate import build_report, period_of
+    from llmroute_cli.simulate.simulation import DEFAULT_OUTPUT_RATIO, SimulateOptions, Simulation
 
     refuse_overwrite({"--output": output, "--decisions": decisions}, [*logs, rules, prices])
     ratio, per_model = parse_output_ratios(output_ratio or [])
@@ -106,7 +106,7 @@ def simulate(
 
 def _sharded(router: Any, options: Any, read: Any, logs: list[str], jobs: int, quiet: bool) -> Any:
     """Large plain JSONL logs run in one process per core; None when they should be read serially."""
-    from ..parallel import default_jobs, plan, simulate_sharded
+    from llmroute_cli.simulate.parallel import default_jobs, plan, simulate_sharded
 
     jobs = jobs or default_jobs()
     shards = plan(logs, jobs)
@@ -119,7 +119,7 @@ def _sharded(router: Any, options: Any, read: Any, logs: list[str], jobs: int, q
 
 def _check_names(router: Any, baseline_tier: str | None, per_model: dict[str, float]) -> None:
     """Options that name a tier or a model must name a known one."""
-    from ..errors import LlmrouteError
+    from llmroute_cli.errors import LlmrouteError
 
     tiers = router.policy.tiers
     if baseline_tier is not None and baseline_tier not in tiers:
@@ -187,7 +187,7 @@ def _decision_sink(path: Path | None) -> Iterator[TextIO | None]:
     if path is None:
         yield None
         return
-    from ..atomic import atomic_writer
+    from llmroute_cli.commands.output import atomic_writer
 
     with atomic_writer(path) as stream:
         yield stream
@@ -206,8 +206,8 @@ def _write_decisions(rows: Any, sink: TextIO, path: Path | None) -> None:
 
 
 def _emit(report: dict[str, Any], fmt: Format, output: Path | None) -> None:
-    from ..atomic import write_atomic
-    from ..render_report import alerts, render_csv, render_markdown, render_table
+    from llmroute_cli.commands.output import write_atomic
+    from llmroute_cli.render.report import alerts, render_csv, render_markdown, render_table
 
     if fmt is Format.table and output is None:
         render_table(report, stdout_console())
@@ -235,7 +235,7 @@ def _table_text(report: dict[str, Any]) -> str:
 
     from rich.console import Console
 
-    from ..render_report import render_table
+    from llmroute_cli.render.report import render_table
 
     buf = io.StringIO()
     render_table(report, Console(file=buf, width=120, highlight=False, color_system=None))

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..errors import LlmrouteError, UsageError
-from ..fmt import percent
-from ..render_sweep import (
+from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, refuse_overwrite
+from llmroute_cli.errors import LlmrouteError, UsageError
+from llmroute_cli.render.fmt import percent
+from llmroute_cli.render.sweep import (
     Result,
     Row,
     SweepFormat,
@@ -31,12 +32,11 @@ from ..render_sweep import (
     table_rows,
     write_html,
 )
-from ._common import handle_errors, load_router, progress_bar, refuse_overwrite
 
 if TYPE_CHECKING:
-    from ..conditions import Test
-    from ..policy import Policy
-    from ..sweep import SweepParam
+    from llmroute_cli.engine.conditions import Test
+    from llmroute_cli.reports.sweep import SweepParam
+    from llmroute_cli.rules.policy import Policy
 
 PARAM_HELP = "RULE.FIELD=START:STOP:STEP, e.g. short-no-code.query.chars=100:400:50."
 
@@ -74,8 +74,8 @@ class RunOptions:
     time_field: str | None = None
 
     def simulate_options(self) -> Any:
-        from ..simulate import DEFAULT_OUTPUT_RATIO, SimulateOptions
-        from .simulate import _check_numbers, parse_output_ratios
+        from llmroute_cli.commands.simulate import _check_numbers, parse_output_ratios
+        from llmroute_cli.simulate.simulation import DEFAULT_OUTPUT_RATIO, SimulateOptions
 
         ratio, per_model = parse_output_ratios(list(self.output_ratio))
         _check_numbers(None, ratio, self.sample_rate, bootstrap=0, days=None, seed=0)
@@ -89,7 +89,7 @@ class RunOptions:
         )
 
     def read_options(self) -> Any:
-        from ..logs import ReadOptions
+        from llmroute_cli.logs import ReadOptions
 
         return ReadOptions(query_field=self.query_field, context_field=self.context_field, time_field=self.time_field)
 
@@ -129,7 +129,7 @@ def sweep(
     png = png_bytes(result) if result.quality is not None and (chart or html) else None
     emit(result, fmt)
     if chart and png is not None:
-        from ..chart import write_bytes
+        from llmroute_cli.render.chart import write_bytes
 
         write_bytes(chart, png)
         print(f"wrote {chart}", file=sys.stderr)
@@ -150,12 +150,12 @@ def run(
     """Read the logs once through one router per swept value (and the current policy); collect each value's row.
 
     Each value's Simulation also scores its routing against the outcome labels, as ``simulate`` does."""
-    from ..counting import TokenCounter
-    from ..logs import ReadStats, read_logs
-    from ..quality import QualitySpec
-    from ..router import Router
-    from ..simulate import Simulation
-    from ..sweep import sweep_values, with_threshold
+    from llmroute_cli.engine.router import Router
+    from llmroute_cli.logs import ReadStats, read_logs
+    from llmroute_cli.quality.metrics import QualitySpec
+    from llmroute_cli.reports.sweep import sweep_values, with_threshold
+    from llmroute_cli.simulate.simulation import Simulation
+    from llmroute_cli.tokens.counter import TokenCounter
 
     opts = opts or RunOptions()
     router = load_router(rules, prices)
@@ -190,9 +190,9 @@ def run(
 def _result(
     param: SweepParam, policy: Policy, current: float, runs: list[Any], expensive: str, days: Any, sample_rate: float
 ) -> Result:
-    from ..quality import NO_LABELS
-    from ..report import build_report, period_of
-    from ..sweep import SweepPoint, sweep_metrics
+    from llmroute_cli.quality.metrics import NO_LABELS
+    from llmroute_cli.reports.simulate import build_report, period_of
+    from llmroute_cli.reports.sweep import SweepPoint, sweep_metrics
 
     rows, means, note = [], [], None
     for value, sim in runs:
@@ -223,7 +223,7 @@ def _result(
 
 def swept_test(policy: Policy, param: SweepParam) -> Test:
     """The comparison the sweep rewrites (``sweep_values`` has checked there is exactly one)."""
-    from ..sweep import numeric_tests
+    from llmroute_cli.reports.sweep import numeric_tests
 
     rule = next(r for r in policy.rules if r.name == param.rule)
     tests = [t for t in numeric_tests(rule.when) if t.field == param.field]
@@ -274,7 +274,7 @@ def calibrate(
 
     Example: llmroute calibrate sample_data/chat_logs.jsonl --param short-no-code.query.chars=50:600:50 --target-expensive-share 0.1
     """  # noqa: E501 - the example is one command line
-    from ..sweep import calibrate as choose
+    from llmroute_cli.reports.sweep import calibrate as choose
 
     _check_target(target_expensive_share, max_under_routing)
     opts = RunOptions(sample_rate, cold_cache, batch, tuple(output_ratio or ()), query_field, context_field, time_field)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import COLUMNS, ReadOptions, ReadStats
-from .reader import read_logs
+from llmroute_cli.logs.model import COLUMNS, ReadOptions, ReadStats
+from llmroute_cli.logs.reader import read_logs
 
 __all__ = ["COLUMNS", "ReadOptions", "ReadStats", "read_logs"]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .jsonl import Block
-from .model import ROW_FIELDS
-from .usage import MAX_TOKENS
-from .values import LATEST
+from llmroute_cli.logs.jsonl import Block
+from llmroute_cli.logs.model import ROW_FIELDS
+from llmroute_cli.logs.usage import MAX_TOKENS
+from llmroute_cli.logs.values import LATEST
 
 if TYPE_CHECKING:
     import numpy as np

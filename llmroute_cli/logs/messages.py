@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import BadRecord
-from .values import json_text, kind, text_of
+from llmroute_cli.logs.model import BadRecord
+from llmroute_cli.logs.values import json_text, kind, text_of
 
 Messages = list[dict[str, str]]
 

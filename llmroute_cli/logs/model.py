@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import LlmrouteError, UsageError
+from llmroute_cli.errors import LlmrouteError, UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -126,7 +126,7 @@ def _arrow_text(values: Any) -> Any:
     """Texts as Arrow large strings (chunked arrays kept); text UTF-8 cannot hold (lone surrogates) is cleaned."""
     import pyarrow as pa
 
-    from ..operators import clean_text
+    from llmroute_cli.engine.operators import clean_text
 
     if isinstance(values, pa.Array | pa.ChunkedArray):
         return values.cast(pa.large_string())

@@ -7,10 +7,10 @@ from typing import Any
 
 import orjson
 
-from .messages import chat
-from .model import BadRecord, Ignored, Row
-from .usage import span_usage
-from .values import first, id_of, json_text, kind, labels_of, model_of, to_unix
+from llmroute_cli.logs.messages import chat
+from llmroute_cli.logs.model import BadRecord, Ignored, Row
+from llmroute_cli.logs.usage import span_usage
+from llmroute_cli.logs.values import first, id_of, json_text, kind, labels_of, model_of, to_unix
 
 
 def _value(value: Any) -> Any:

@@ -8,15 +8,15 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any
 
-from ..errors import LlmrouteError
-from .chat_columns import chat_columns, concat_columns
-from .jsonl import Bad, Block, RangeLines, first_record, jsonl_records, line_blocks
-from .model import BadRecord, Ignored, ReadOptions, ReadStats, Row, columns_frame, to_frame
-from .shaper import Shaper, Tries
-from .shapes import Joins, batch_result, detect
-from .sources import GZIP_ERRORS, Source, corrupt, open_source, resolve
-from .tabular import ParquetRecords, csv_records
-from .values import id_of, kind
+from llmroute_cli.errors import LlmrouteError
+from llmroute_cli.logs.chat_columns import chat_columns, concat_columns
+from llmroute_cli.logs.jsonl import Bad, Block, RangeLines, first_record, jsonl_records, line_blocks
+from llmroute_cli.logs.model import BadRecord, Ignored, ReadOptions, ReadStats, Row, columns_frame, to_frame
+from llmroute_cli.logs.shaper import Shaper, Tries
+from llmroute_cli.logs.shapes import Joins, batch_result, detect
+from llmroute_cli.logs.sources import GZIP_ERRORS, Source, corrupt, open_source, resolve
+from llmroute_cli.logs.tabular import ParquetRecords, csv_records
+from llmroute_cli.logs.values import id_of, kind
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import BadRecord, ReadOptions
-from .shapes import SHAPES, UNKNOWN, Extractor, Joins, detect, unknown, with_fields
+from llmroute_cli.logs.model import BadRecord, ReadOptions
+from llmroute_cli.logs.shapes import SHAPES, UNKNOWN, Extractor, Joins, detect, unknown, with_fields
 
 
 class Shaper:

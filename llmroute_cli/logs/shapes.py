@@ -5,12 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
-from ..operators import MISSING
-from . import messages as chat_messages
-from . import otel
-from .model import NO_USAGE, BadRecord, Ignored, ReadOptions, Row, Usage
-from .usage import flat_usage, usage_of
-from .values import NAN, field, first, id_of, json_text, kind, labels_of, meta_of, model_of, text_of, to_unix
+from llmroute_cli.engine.operators import MISSING
+from llmroute_cli.logs import messages as chat_messages
+from llmroute_cli.logs import otel
+from llmroute_cli.logs.model import NO_USAGE, BadRecord, Ignored, ReadOptions, Row, Usage
+from llmroute_cli.logs.usage import flat_usage, usage_of
+from llmroute_cli.logs.values import (
+    NAN,
+    field,
+    first,
+    id_of,
+    json_text,
+    kind,
+    labels_of,
+    meta_of,
+    model_of,
+    text_of,
+    to_unix,
+)
 
 BatchResult = tuple[Usage, Any, float]  # usage, model, created
 Joins = MutableMapping[str, BatchResult]  # custom_id → result, popped as input lines claim them

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
-from ..errors import LlmrouteError, UsageError
+from llmroute_cli.errors import LlmrouteError, UsageError
 
 STDIN = "<stdin>"
 GZIP_MAGIC = b"\x1f\x8b"

@@ -11,9 +11,9 @@ from typing import Any
 
 import orjson
 
-from ..errors import LlmrouteError
-from .jsonl import Bad
-from .values import LABEL_KEYS
+from llmroute_cli.errors import LlmrouteError
+from llmroute_cli.logs.jsonl import Bad
+from llmroute_cli.logs.values import LABEL_KEYS
 
 # Columns whose cells may hold JSON (exports of LiteLLM, chat logs, labels); others stay strings.
 JSON_COLUMNS = frozenset({"messages", "metadata", "usage", "request", "response", "body", "attributes",

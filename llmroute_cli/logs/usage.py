@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .model import NO_USAGE, BadRecord, Usage
-from .values import kind, to_int
+from llmroute_cli.logs.model import NO_USAGE, BadRecord, Usage
+from llmroute_cli.logs.values import kind, to_int
 
 MAX_TOKENS = 10**9  # per request; more is a logging fault, not traffic
 

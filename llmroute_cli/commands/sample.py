@@ -1,0 +1,258 @@
+"""``llmroute sample``: the near end of the offline judge loop (``judge_report`` is the far end).
+
+``sample`` routes the logs, draws a reproducible sample of one tier's requests and writes OpenAI
+Batch API lines asking a judge model to compare the cheap and the expensive answer. The reader keeps
+no answers, so ``sample`` re-reads each sampled record's raw JSON by file and line: the logs must be
+JSON Lines files (gzipped or not).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, refuse_overwrite
+from llmroute_cli.errors import LlmrouteError, UsageError
+from llmroute_cli.render.fmt import count, money, percent
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from llmroute_cli.logs.sources import Source
+    from llmroute_cli.quality.judging import JudgeCost, JudgeItem
+    from llmroute_cli.rules.policy import Policy
+
+DEFAULT_RULE = "(default)"
+
+
+@handle_errors
+def sample(
+    logs: Annotated[list[str], typer.Argument(help="JSONL log files (.jsonl, .jsonl.gz) or globs.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Write the Batch API input lines here.")],
+    rules: Annotated[Path | None, typer.Option(help="Rule file [default: ./routes.yaml, else built-in].")] = None,
+    prices: Annotated[Path | None, typer.Option(help="LiteLLM-format price map.")] = None,
+    tier: Annotated[str | None, typer.Option(help="Sample requests routed here [default: the cheapest tier].")] = None,
+    rate: Annotated[float, typer.Option(help="Share of that tier's requests to judge.")] = 0.05,
+    seed: Annotated[int, typer.Option(help="Seed of the sample and of the answer order.")] = 0,
+    stratify: Annotated[bool, typer.Option(help="Sample each rule's requests at the same rate.")] = False,
+    judge_model: Annotated[str, typer.Option(help="The model that judges.")] = "gpt-4o",
+    template: Annotated[
+        Path | None, typer.Option(help="Judge prompt with {question}, {answer_a}, {answer_b} [default: built-in].")
+    ] = None,
+    max_tokens: Annotated[int, typer.Option(help="max_tokens of each judge reply.")] = 1024,
+    skip_unanswered: Annotated[
+        bool, typer.Option(help="Leave out sampled requests missing an answer (counted) instead of failing.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Sample routed requests and write Batch API lines asking a judge to compare the two answers.
+
+    Example: llmroute sample sample_data/mtbench_judge_log.jsonl --rate 0.1 --seed 1 -o batch.jsonl
+    """
+    from llmroute_cli.commands.output import write_atomic
+    from llmroute_cli.quality.judging import judge_batch_lines, judge_cost, sample_requests
+    from llmroute_cli.quality.metrics import QualitySpec
+
+    refuse_overwrite({"--output": output}, [*logs, rules, prices, template])
+    _check_options(rate, max_tokens, output)
+    sources = _jsonl_sources(logs)
+    prompt = _template(template)
+    router = load_router(rules, prices)
+    policy = router.policy
+    price = policy.price(judge_model)
+    spec = QualitySpec.from_policy(policy)
+    tier = tier or spec.cheap_tier
+    if tier not in policy.tiers:
+        raise UsageError(f"--tier: unknown tier '{tier}'; expected one of: {', '.join(policy.tiers)}")
+    routed = _route(logs, router, quiet)
+    ids, tiers, rules_hit = routed["id"].tolist(), routed["tier"].tolist(), routed["rule"].tolist()
+    picked = sample_requests(tiers, rules_hit, tier=tier, rate=rate, seed=seed, stratify=stratify, keys=ids)
+    items, skipped = _items(routed.iloc[picked], sources, policy, spec, skip_unanswered)
+    lines = judge_batch_lines(items, judge_model, prompt, seed=seed, max_tokens=max_tokens)
+    cost = judge_cost(lines, price)
+    write_atomic(output, "".join(line + "\n" for line in lines))
+    summary = _summary(routed, tier, len(picked), items, rate, seed, stratify)
+    print("\n".join([*summary, *_closing(output, judge_model, lines, cost, max_tokens)]))
+    for problem in skipped[:5]:
+        print(f"skipped: {problem}", file=sys.stderr)
+
+
+def _check_options(rate: float, max_tokens: int, output: Path) -> None:
+    if not 0 < rate <= 1:
+        raise UsageError(f"--rate must be above 0 and at most 1, got {rate:g}")
+    if max_tokens < 1:
+        raise UsageError(f"--max-tokens must be at least 1, got {max_tokens}")
+    if not (output.parent if str(output.parent) else Path(".")).is_dir():
+        raise UsageError(f"{output}: no such directory for --output")
+
+
+def _jsonl_sources(logs: list[str]) -> dict[str, Source]:
+    """The log files by name; sampling re-reads records by line, so only JSON Lines files will do."""
+    from llmroute_cli.logs.sources import resolve
+
+    sources = resolve(logs)
+    for s in sources:
+        if s.path is None:
+            raise UsageError("sample cannot read stdin: it re-reads the sampled records for their answers; pass files")
+        if s.fmt != "jsonl":
+            raise UsageError(
+                f"{s.name}: sample needs JSON Lines logs (it re-reads each sampled record for its answers); "
+                f"this file reads as {s.fmt.upper()}"
+            )
+    return {s.name: s for s in sources}
+
+
+def _template(path: Path | None) -> str:
+    from llmroute_cli.quality.judging import DEFAULT_TEMPLATE, check_template
+
+    if path is None:
+        return DEFAULT_TEMPLATE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read the judge template ({getattr(exc, 'strerror', None) or exc})") from None
+    try:
+        check_template(text)
+    except LlmrouteError as exc:
+        raise LlmrouteError(f"{path}: {exc}") from None
+    return text
+
+
+def _route(logs: list[str], router: Any, quiet: bool) -> pd.DataFrame:
+    """Every request's id, tier and rule, with the file and line it came from."""
+    import pandas as pd
+
+    from llmroute_cli.logs import ReadOptions, ReadStats, read_logs
+    from llmroute_cli.simulate.simulation import SimulateOptions, Simulation
+
+    sim, stats, parts = Simulation(router, SimulateOptions(bootstrap=0)), ReadStats(), []
+    with progress_bar(quiet) as progress:
+        for chunk in read_logs(logs, ReadOptions(), stats, progress=progress):
+            d = sim.add(chunk)
+            columns = {"id": d["id"], "tier": d["tier"].astype(str), "rule": d["rule"].astype(object)}
+            parts.append(pd.DataFrame({**columns, "source": chunk["source"], "line": chunk["line"]}))
+    if stats.skipped:
+        print(f"skipped {stats.skipped} malformed records; first: {stats.errors[0]}", file=sys.stderr)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _items(
+    chosen: pd.DataFrame, sources: dict[str, Source], policy: Policy, spec: Any, skip: bool
+) -> tuple[list[JudgeItem], list[str]]:
+    """Judge items for the chosen requests, from the reader's query and context and the raw record's answers."""
+    from llmroute_cli.quality.judging import judge_item
+
+    where = [(str(name), int(line)) for name, line in zip(chosen["source"], chosen["line"], strict=True)]
+    requests = _requests(sorted(set(chosen["source"])), set(where))
+    raw = {(name, n): rec for name in set(chosen["source"]) for n, rec in _raw(sources[name], chosen).items()}
+    items, skipped = [], []
+    for (name, line), rid, tier, rule in zip(where, chosen["id"], chosen["tier"], chosen["rule"], strict=True):
+        record = {**requests[name, line], "id": rid, "tier": tier, "rule": rule, **_answers(raw[name, line])}
+        try:
+            items.append(judge_item(record, policy.tiers, spec.cheap_tier, spec.expensive_tier))
+        except LlmrouteError as exc:
+            if not skip:
+                raise LlmrouteError(f"{name}:{line}: {exc} (or pass --skip-unanswered)") from None
+            skipped.append(f"{name}:{line}: {exc}")
+    if not items:
+        raise LlmrouteError(f"none of the {len(where)} sampled requests has both answers; first: {skipped[0]}")
+    return items, skipped
+
+
+def _requests(names: list[str], wanted: set[tuple[str, int]]) -> dict[tuple[str, int], dict[str, Any]]:
+    """Query, context and model of the wanted (file, line) records, as the log reader reads them."""
+    from llmroute_cli.logs import ReadOptions, ReadStats, read_logs
+
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    for chunk in read_logs(names, ReadOptions(), ReadStats()):
+        for name, line, query, context, model in zip(
+            chunk["source"], chunk["line"], chunk["query"], chunk["context"], chunk["model"], strict=True
+        ):
+            key = (str(name), int(line))
+            if key in wanted:
+                out.setdefault(key, {"query": query, "context": context, "model": model})
+    return out
+
+
+def _raw(source: Source, chosen: pd.DataFrame) -> dict[int, Any]:
+    """The raw JSON record on each chosen line of one file."""
+    import orjson
+
+    from llmroute_cli.logs.sources import open_source
+
+    lines = {int(n) for n in chosen.loc[chosen["source"] == source.name, "line"]}
+    out: dict[int, Any] = {}
+    with open_source(source, None) as opened:
+        for number, text in enumerate(opened.stream, 1):
+            if number in lines:
+                out[number] = orjson.loads(text.removeprefix(b"\xef\xbb\xbf") if number == 1 else text)
+                if len(out) == len(lines):
+                    break
+    return out
+
+
+def _answers(raw: Any) -> dict[str, Any]:
+    """What judging reads for answers: ``answers`` as logged and the response text, if any."""
+    if not isinstance(raw, dict):
+        return {}
+    found: dict[str, Any] = {"answers": raw.get("answers")}
+    text = _response_text(raw)
+    if text is not None:
+        found["response"] = text
+    return found
+
+
+def _response_text(raw: dict[str, Any]) -> str | None:
+    """The answer a logged record holds: ``response`` as text, or a Chat Completions, Anthropic or Responses reply."""
+    response = raw.get("response")
+    if isinstance(response, str):
+        return response
+    body = response if isinstance(response, dict) else raw
+    choices = body.get("choices")
+    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+        message = choices[0].get("message")
+        content = message.get("content") if isinstance(message, dict) else None
+        return content if isinstance(content, str) else None
+    if isinstance(body.get("output_text"), str):
+        return str(body["output_text"])
+    blocks = body.get("content") if body is response else None
+    if isinstance(blocks, list):
+        texts = [b["text"] for b in blocks if isinstance(b, dict) and isinstance(b.get("text"), str)]
+        return "".join(texts) if texts else None
+    return None
+
+
+def _summary(
+    routed: pd.DataFrame, tier: str, picked: int, items: list[JudgeItem], rate: float, seed: int, stratify: bool
+) -> list[str]:
+    from llmroute_cli.quality.metrics import rule_name
+
+    tiers = Counter(routed["tier"])
+    shares = ", ".join(f"{t} {count(n)} ({percent(n / len(routed))})" for t, n in tiers.items())
+    by_rule = Counter(rule_name(i.rule) or DEFAULT_RULE for i in items)
+    how = "stratified by rule" if stratify else "simple random sample"
+    left_out = f"; {picked - len(items)} left out, missing an answer" if picked > len(items) else ""
+    return [
+        f"Routed {count(len(routed))} requests: {shares}.",
+        f"Sampled {count(picked)} of {count(tiers[tier])} requests routed to {tier} "
+        f"(rate {percent(rate)}, seed {seed}, {how}){left_out}.",
+        "Per rule: " + ", ".join(f"{r} {n}" for r, n in by_rule.most_common()) + ".",
+    ]
+
+
+def _closing(output: Path, judge_model: str, lines: list[str], cost: JudgeCost, max_tokens: int) -> list[str]:
+    import json
+
+    first = sum(json.loads(line)["custom_id"].endswith(":A=expensive") for line in lines)
+    return [
+        f"Wrote {count(len(lines))} judge requests to {output} (judge {judge_model}; "
+        f"the expensive answer is shown first in {first}, to cancel position bias).",
+        f"Judge cost at most {money(cost.total_usd)} at Batch API prices: {count(cost.prompt_tokens)} prompt tokens "
+        f"({money(cost.input_usd)}) and at most {count(cost.max_output_tokens)} output tokens "
+        f"({money(cost.output_usd)}, every reply at --max-tokens {max_tokens}).",
+        f"Next: run {output} with the OpenAI Batch API, then: llmroute judge-report RESULTS.jsonl",
+    ]

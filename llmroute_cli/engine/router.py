@@ -1,0 +1,191 @@
+"""The compiled router: one policy, applied to a single request or to a DataFrame of many."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from llmroute_cli.engine.conditions import Trace
+from llmroute_cli.engine.views import FrameRequests, OneRequest
+from llmroute_cli.errors import UsageError
+from llmroute_cli.pricing.prices import Price
+from llmroute_cli.rules.policy import Policy, load_policy
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+BUILTIN_SOURCE = "<built-in reference policy>"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Where one request goes and which rule sent it there (``rule`` is None for the default)."""
+
+    tier: str
+    model: str
+    rule: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTrace:
+    name: str
+    tier: str
+    matched: bool
+    condition: Trace
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """The decision plus every rule tried up to and including the one that matched."""
+
+    decision: Decision
+    tried: tuple[RuleTrace, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rules": [
+                {"name": t.name, "tier": t.tier, "matched": t.matched, "condition": t.condition.to_dict()}
+                for t in self.tried
+            ],
+            "default": self.decision.rule is None,
+        }
+
+
+class Router:
+    """Routes requests with a compiled policy; first matching rule wins, else the default tier."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.fields = set().union(*(r.when.fields() for r in policy.rules)) if policy.rules else set()
+
+    @classmethod
+    def from_text(cls, text: str, source: str = "routes.yaml", prices: Mapping[str, Price] | None = None) -> Router:
+        return cls(load_policy(text, source, prices))
+
+    @classmethod
+    def from_file(cls, path: str | Path, prices: Mapping[str, Price] | None = None) -> Router:
+        return cls.from_text(read_rule_text(path), str(path), prices)
+
+    @classmethod
+    def builtin(cls, prices: Mapping[str, Price] | None = None) -> Router:
+        text = resources.files("llmroute_cli").joinpath("data", "routes.yaml").read_text("utf-8")
+        return cls.from_text(text, BUILTIN_SOURCE, prices)
+
+    @property
+    def token_fields(self) -> set[str]:
+        """Which of query/context/request a rule measures in tokens."""
+        return {f.split(".")[0] for f in self.fields if f.endswith(".tokens")}
+
+    def model(self, tier: str) -> str:
+        return self.policy.tiers[tier]
+
+    def _decision(self, index: int) -> Decision:
+        if index < 0:
+            return Decision(self.policy.default, self.model(self.policy.default), None)
+        rule = self.policy.rules[index]
+        return Decision(rule.tier, self.model(rule.tier), rule.name)
+
+    def route(
+        self,
+        query: str,
+        context: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        input_tokens: int | None = None,
+    ) -> Decision:
+        """Decide one request."""
+        view = OneRequest(query, context or "", metadata or {}, input_tokens, self.policy.tokenizer)
+        for i, rule in enumerate(self.policy.rules):
+            if rule.when.test(view):
+                return self._decision(i)
+        return self._decision(-1)
+
+    def explain(
+        self,
+        query: str,
+        context: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        input_tokens: int | None = None,
+    ) -> Explanation:
+        """Decide one request and say why: each rule tried, each condition with its value."""
+        view = OneRequest(query, context or "", metadata or {}, input_tokens, self.policy.tokenizer)
+        tried: list[RuleTrace] = []
+        for i, rule in enumerate(self.policy.rules):
+            trace = rule.when.trace(view)
+            tried.append(RuleTrace(rule.name, rule.tier, trace.result, trace))
+            if trace.result:
+                return Explanation(self._decision(i), tuple(tried))
+        return Explanation(self._decision(-1), tuple(tried))
+
+    def rule_indices(self, frame: pd.DataFrame) -> np.ndarray:
+        """Vectorised: the index of the deciding rule for every row, -1 for the default."""
+        import numpy as np
+
+        view = FrameRequests(frame, self.policy.tokenizer)
+        out = np.full(len(frame), -1, dtype=np.int32)
+        undecided = np.arange(len(frame))
+        for i, rule in enumerate(self.policy.rules):
+            if len(undecided) == 0:
+                break
+            # Later rules only see the requests earlier ones left undecided.
+            sub = view if len(undecided) == len(frame) else view.take(undecided)
+            matched = rule.when.mask(sub)
+            out[undecided[matched]] = i
+            undecided = undecided[~matched]
+        return out
+
+    def route_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Vectorised: categorical ``tier``, ``model`` and ``rule`` columns for every row of ``frame``."""
+
+        idx = self.rule_indices(frame)
+        return self.decisions_from_indices(idx, frame.index)
+
+    def decisions_from_indices(self, idx: np.ndarray, index: Any = None) -> pd.DataFrame:
+        """Categorical tier/model/rule columns from rule indices (-1 = default)."""
+        import pandas as pd
+
+        tier_codes, model_codes, (tiers, models, rules) = self._categories
+        return pd.DataFrame(
+            {
+                "tier": pd.Categorical.from_codes(tier_codes[idx], dtype=tiers),
+                "model": pd.Categorical.from_codes(model_codes[idx], dtype=models),
+                "rule": pd.Categorical.from_codes(idx, dtype=rules),
+            },
+            index=index,
+        )
+
+    @functools.cached_property
+    def _categories(self) -> tuple[np.ndarray, np.ndarray, tuple[pd.CategoricalDtype, ...]]:
+        """Tier and model codes by rule index (the default last, so -1 picks it) and the three dtypes,
+        built once: validating categories cost more than routing a small chunk."""
+        import numpy as np
+        import pandas as pd
+
+        policy = self.policy
+        by_index = [r.tier for r in policy.rules] + [policy.default]
+        tiers = list(dict.fromkeys(by_index))
+        models = list(dict.fromkeys(policy.tiers[t] for t in tiers))
+        tier_codes = np.array([tiers.index(t) for t in by_index], dtype=np.int32)
+        model_codes = np.array([models.index(policy.tiers[t]) for t in by_index], dtype=np.int32)
+        dtypes = tuple(pd.CategoricalDtype(c) for c in (tiers, models, [r.name for r in policy.rules]))
+        return tier_codes, model_codes, dtypes
+
+
+def read_rule_text(path: str | Path) -> str:
+    """Read a rule file as UTF-8 text; a missing or unreadable file is a usage error."""
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"{path}: no such rule file; pass --rules PATH or create routes.yaml")
+    data = p.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        from llmroute_cli.errors import ConfigError, Problem
+
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError([Problem(str(path), line, col, "not UTF-8 text; save the rule file as UTF-8")]) from None

@@ -1,0 +1,166 @@
+"""What conditions read from: one request, or columns of a frame of requests."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from llmroute_cli.engine.conditions import get_path
+from llmroute_cli.engine.operators import clean_text, polars_texts
+from llmroute_cli.tokens.encodings import chat_tokens, count, request_messages
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+
+class OneRequest:
+    """A single request: query, context, metadata and (when logged) its input tokens."""
+
+    def __init__(self, query: str, context: str, metadata: dict[str, Any], input_tokens: int | None, tokenizer: str):
+        self.query, self.context, self.metadata = clean_text(query), clean_text(context), metadata
+        self.input_tokens, self.tokenizer = input_tokens, tokenizer
+
+    def text(self, name: str) -> tuple[str, ...]:
+        return {"query": (self.query,), "context": (self.context,), "request": (self.query, self.context)}[name]
+
+    def size(self, name: str, unit: str) -> int:
+        if unit == "chars":
+            return sum(len(t) for t in self.text(name))
+        if name == "request":
+            if self.input_tokens is not None:
+                return self.input_tokens
+            return chat_tokens(request_messages(self.query, self.context), self.tokenizer)
+        return count(self.text(name)[0], self.tokenizer)
+
+    def meta(self, path: str) -> Any:
+        return get_path(self.metadata, path)
+
+
+class FrameRequests:
+    """Columns of a DataFrame with ``query`` and optional ``context``, ``metadata``, ``input_tokens``,
+    ``query_tokens`` and ``context_tokens``; missing token columns are counted on demand.
+
+    A view of some rows (``take``) reads the whole frame's columns at those rows: texts and
+    character counts are made once for the frame and picked from, not copied per view."""
+
+    def __init__(self, frame: pd.DataFrame, tokenizer: str, rows: np.ndarray | None = None, root: Any = None) -> None:
+        self.frame, self.tokenizer, self.rows = frame, tokenizer, rows
+        self.root: FrameRequests = root if root is not None else self
+        self._cache: dict[tuple[Any, ...], Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.frame) if self.rows is None else len(self.rows)
+
+    def take(self, rows: np.ndarray) -> FrameRequests:
+        """The requests at positions ``rows`` of this view."""
+        import numpy as np
+
+        picked = np.asarray(rows, dtype=np.int64) if self.rows is None else self.rows[rows]
+        return FrameRequests(self.frame, self.tokenizer, picked, self.root)
+
+    def _memo(self, key: tuple[Any, ...], make: Any) -> Any:
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def _column(self, name: str) -> pd.Series:
+        """A column of the frame at this view's rows."""
+        values = self.frame[name]
+        return values if self.rows is None else values.iloc[self.rows]
+
+    def _arrow(self, column: str) -> pa.ChunkedArray:
+        import pyarrow as pa
+
+        if self.rows is not None:
+            return self._memo(("arrow", column), lambda: self.root._arrow(column).take(pa.array(self.rows)))
+        return self._memo(("arrow", column), lambda: _arrow_column(self.frame, column))
+
+    def text(self, name: str) -> tuple[pa.ChunkedArray, ...]:
+        if name == "request":
+            return (self._arrow("query"), self._arrow("context"))
+        return (self._arrow(name),)
+
+    def text_mask(self, name: str, pred: Any) -> np.ndarray:
+        """Where ``pred`` holds on any of the texts of ``name``.
+
+        A view of at least half the frame tests the whole frame's texts once and picks its rows:
+        at most twice the matching, instead of copying most of the texts (which cost more here).
+        """
+        import numpy as np
+
+        if self.rows is not None and 2 * len(self.rows) >= len(self.root):
+            return self.root.text_mask(name, pred)[self.rows]
+        return self._memo(("mask", name, pred), lambda: np.logical_or.reduce([pred.vector(t) for t in self.text(name)]))
+
+    def size(self, name: str, unit: str) -> np.ndarray:
+        if unit == "chars" and self.rows is not None:  # counted once for the frame, picked here
+            return self._memo(("size", name, unit), lambda: self.root.size(name, unit)[self.rows])
+        return self._memo(("size", name, unit), functools.partial(self._size, name, unit))
+
+    def _size(self, name: str, unit: str) -> np.ndarray:
+        import numpy as np
+
+        if unit == "chars":
+            columns = ("query", "context") if name == "request" else (name,)
+            return np.sum([self._lengths(c) for c in columns], axis=0)
+        if name == "request":
+            return self._request_tokens()
+        column = f"{name}_tokens"
+        if column in self.frame:
+            return self._column(column).to_numpy(dtype=np.int64)
+        texts = self._arrow(name).to_pylist()
+        counted = functools.lru_cache(maxsize=None)(lambda t: count(t, self.tokenizer))
+        return np.fromiter((counted(t) for t in texts), dtype=np.int64, count=len(texts))
+
+    def _lengths(self, column: str) -> np.ndarray:
+        """Characters (code points) per row; Python's len on str columns, polars' on Arrow ones (5x Arrow's)."""
+        import numpy as np
+
+        if column not in self.frame:
+            return np.zeros(len(self), dtype=np.int64)
+        values = self._column(column)
+        if values.dtype == object:
+            return np.fromiter((len(v) if isinstance(v, str) else 0 for v in values), np.int64, len(values))
+        return np.asarray(polars_texts(self._arrow(column)).str.len_chars().to_numpy(), dtype=np.int64)
+
+    def _request_tokens(self) -> np.ndarray:
+        import numpy as np
+        import pandas as pd
+
+        logged = self._column("input_tokens") if "input_tokens" in self.frame else None
+        queries, contexts = self._arrow("query").to_pylist(), self._arrow("context").to_pylist()
+        out = np.empty(len(self), dtype=np.int64)
+        for i, (q, c) in enumerate(zip(queries, contexts, strict=True)):
+            value = logged.iat[i] if logged is not None else None
+            out[i] = (
+                int(value)
+                if value is not None and not pd.isna(value)
+                else chat_tokens(request_messages(q, c), self.tokenizer)
+            )
+        return out
+
+    def meta(self, path: str) -> list[Any]:
+        if "metadata" not in self.frame:
+            return [get_path({}, path)] * len(self)
+        return [get_path(m if isinstance(m, Mapping) else {}, path) for m in self._column("metadata")]
+
+
+def _arrow_column(frame: pd.DataFrame, column: str) -> pa.ChunkedArray:
+    """A text column as Arrow large strings, missing values as empty text (lone surrogates cleaned)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if column not in frame:
+        return pa.chunked_array([pa.array([""] * len(frame), pa.large_string())])
+    if isinstance(frame[column].dtype, pd.ArrowDtype):  # the reader's texts: Arrow already, maybe in chunks
+        return pc.fill_null(frame[column].array.__arrow_array__().cast(pa.large_string()), "")
+    try:
+        arr = pa.chunked_array([pa.array(frame[column], from_pandas=True)])
+    except UnicodeEncodeError:
+        cleaned = [None if v is None or v != v else clean_text(str(v)) for v in frame[column]]
+        arr = pa.chunked_array([pa.array(cleaned, pa.large_string())])
+    return pc.fill_null(arr.cast(pa.large_string()), "")

@@ -1,0 +1,94 @@
+"""Model prices in USD per 1M tokens: the built-in table, aliases and lookup."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from llmroute_cli.errors import LlmrouteError
+
+
+@dataclass(frozen=True, slots=True)
+class LongContext:
+    """Prices that replace the base ones for a request whose input exceeds ``above`` tokens."""
+
+    above: int
+    input: float
+    output: float
+    cached_input: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """USD per 1M tokens. ``cached_input`` is a cache read, ``cache_write`` a cache creation."""
+
+    input: float
+    output: float
+    cached_input: float | None = None
+    cache_write: float | None = None
+    batch_input: float | None = None
+    batch_output: float | None = None
+    batch_cached_input: float | None = None
+    reasoning_output: float | None = None
+    long_context: tuple[LongContext, ...] = ()
+    source: str = "built-in"
+
+    def input_cost(self, tokens: float) -> float:
+        return tokens * self.input / 1_000_000
+
+    def output_cost(self, tokens: float) -> float:
+        return tokens * self.output / 1_000_000
+
+
+# Published list prices (May 2026), USD per 1M tokens; they agree with LiteLLM's price map.
+# Claude cache writes are the 5-minute cache price (1.25x input).
+BUILTIN_PRICES: dict[str, Price] = {
+    "gpt-4o": Price(2.50, 10.00, 1.25, batch_input=1.25, batch_output=5.00),
+    "gpt-4o-mini": Price(0.15, 0.60, 0.075, batch_input=0.075, batch_output=0.30),
+    "gpt-4.1": Price(2.00, 8.00, 0.50, batch_input=1.00, batch_output=4.00),
+    "gpt-4.1-mini": Price(0.40, 1.60, 0.10, batch_input=0.20, batch_output=0.80),
+    "gpt-4.1-nano": Price(0.10, 0.40, 0.025, batch_input=0.05, batch_output=0.20),
+    "o3-mini": Price(1.10, 4.40, 0.55, batch_input=0.55, batch_output=2.20),
+    "gpt-4-turbo": Price(10.00, 30.00),
+    "gpt-3.5-turbo": Price(0.50, 1.50),
+    "claude-3-5-sonnet": Price(3.00, 15.00, 0.30, 3.75, batch_input=1.50, batch_output=7.50, batch_cached_input=0.15),
+    "claude-3-5-haiku": Price(0.80, 4.00, 0.08, 1.00, batch_input=0.40, batch_output=2.00, batch_cached_input=0.04),
+}
+
+_DATE_SUFFIX = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{8}|latest|v\d+(?::\d+)?)$")
+
+
+def base_model(name: str) -> str:
+    """Strip a provider prefix and a dated or ``-latest`` suffix: ``openai/gpt-4o-2024-08-06`` → ``gpt-4o``."""
+    name = name.strip().rsplit("/", 1)[-1]
+    while True:
+        stripped = _DATE_SUFFIX.sub("", name)
+        if stripped == name:
+            return name
+        name = stripped
+
+
+def lookup(model: str, table: Mapping[str, Price]) -> Price:
+    """The price of ``model`` or of its base model; an unknown model is an error, never a default."""
+    key = resolve(model, table)
+    if key is None:
+        raise LlmrouteError(unknown_model_message(model, table))
+    return table[key]
+
+
+def resolve(model: str, table: Mapping[str, Price]) -> str | None:
+    """The table key that prices ``model``: itself, its base model, or a key with the same base."""
+    if model in table:
+        return model
+    base = base_model(model)
+    if base in table:
+        return base
+    return next((key for key in table if base_model(key) == base), None)
+
+
+def unknown_model_message(model: str, table: Mapping[str, Price]) -> str:
+    close = difflib.get_close_matches(base_model(model), list(table), n=3, cutoff=0.5)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    return f"no price for model '{model}'{hint}; add it under 'prices:' in the rule file or pass --prices FILE"

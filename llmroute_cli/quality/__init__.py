@@ -1,0 +1,1 @@
+"""Routing quality from outcome labels, RouteLLM's curve metrics, and the offline judge loop."""

@@ -1,0 +1,1 @@
+"""Reports as text: rich tables, Markdown, CSV, traces, charts and HTML."""

@@ -1,0 +1,320 @@
+"""The simulate report as rich tables, Markdown (PR comments) or CSV; all read the same report dict."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from llmroute_cli.render.fmt import count, money, percent
+
+BASELINE_NAMES = {"all_expensive": "everything on {tier} ({model})", "as_logged": "as logged"}
+
+
+def _headline(report: dict[str, Any]) -> list[str]:
+    p = report["period"]
+    span = f"{p['start']} to {p['end']}" if p["start"] else "no timestamps"
+    days = f"{report['days']:.2f} days ({'from timestamps' if p['source'] == 'timestamps' else 'from --days'})"
+    lines = [f"{count(report['queries'])} requests over {days}; {span}"]
+    if report["sample_rate"] != 1:
+        lines.append(f"scaled up from a {percent(report['sample_rate'])} sample of the traffic")
+    tok = report["tokens"]
+    lines.append(
+        f"input tokens from the logs for {count(tok['input']['logged'])} requests, counted "
+        f"({tok['tokenizer']}) for {count(tok['input']['counted'])}; output tokens from the logs for "
+        f"{count(tok['output']['logged'])}, estimated for {count(tok['output']['estimated'])} "
+        f"at {tok['output']['estimate']}"
+    )
+    return lines
+
+
+def _baseline_label(name: str, base: dict[str, Any]) -> str:
+    return BASELINE_NAMES[name].format(tier=base.get("tier"), model=base.get("model"))
+
+
+def _rows(report: dict[str, Any]) -> dict[str, list[list[str]]]:
+    tiers = [
+        [
+            t,
+            v["model"],
+            count(v["queries"]),
+            percent(v["share"]),
+            count(v["input_tokens"]),
+            count(v["output_tokens"]),
+            money(v["cost_usd"]),
+            money(v["daily_cost_usd"]),
+            money(v["yearly_cost_usd"]),
+        ]
+        for t, v in report["tiers"].items()
+    ]
+    rules = [
+        [r, v["tier"], count(v["queries"]), percent(v["share"]), money(v["cost_usd"]), money(v["daily_cost_usd"])]
+        for r, v in report["rules"].items()
+    ]
+    compare = [
+        [
+            "routed by the rules",
+            money(report["routed"]["daily_cost_usd"]),
+            money(report["routed"]["yearly_cost_usd"]),
+            "",
+            "",
+        ]
+    ]
+    for name, base in report["baseline"].items():
+        if base is None:
+            continue
+        s = report["savings"][name]
+        pct = "n/a" if s["percent"] is None else f"{s['percent']:.1f}%"
+        compare.append(
+            [
+                _baseline_label(name, base),
+                money(base["daily_cost_usd"]),
+                money(base["yearly_cost_usd"]),
+                money(s["yearly_usd"]),
+                pct,
+            ]
+        )
+    return {"tiers": tiers, "rules": rules, "compare": compare}
+
+
+TIER_HEAD = ["tier", "model", "queries", "share", "input tokens", "output tokens", "cost", "per day", "per year"]
+RULE_HEAD = ["rule", "tier", "hits", "share", "cost", "per day"]
+TEXT_COLUMNS = ("tier", "model", "rule", "policy")
+COMPARE_HEAD = ["policy", "per day", "per year", "saved per year", "saved"]
+
+
+def render_table(report: dict[str, Any], console: Any) -> None:
+    """Rich tables for a terminal."""
+    from rich.table import Table
+
+    for line in _headline(report):
+        console.print(line, markup=False)
+    rows = _rows(report)
+    for title, head, body in (
+        ("Spend per tier", TIER_HEAD, rows["tiers"]),
+        ("Per rule", RULE_HEAD, rows["rules"]),
+        ("Against the baselines", COMPARE_HEAD, rows["compare"]),
+    ):
+        table = Table(title=title, title_justify="left")
+        for h in head:
+            table.add_column(h, justify="left" if h in TEXT_COLUMNS else "right")
+        for row in body:
+            table.add_row(*row)
+        console.print(table)
+    q = report.get("quality")
+    if q:
+        _quality_tables(q, console)
+    _render_notes(report, console.print)
+
+
+def _quality_tables(q: dict[str, Any], console: Any) -> None:
+    from rich.table import Table
+
+    console.print("Routing quality", style="bold")
+    for line in quality_lines(q):
+        console.print(line, markup=False)
+    for title, head, body in (
+        (
+            "Routed tier (rows) against needed tier (columns)",
+            ["routed", "needed cheap", "needed expensive"],
+            confusion_rows(q),
+        ),
+        ("Quality per rule", QUALITY_HEAD, quality_rows(q)),
+    ):
+        table = Table(title=title, title_justify="left")
+        for h in head:
+            table.add_column(h, justify="left" if h in (*TEXT_COLUMNS, "routed", "verdict") else "right")
+        for row in body:
+            table.add_row(*row)
+        console.print(table)
+
+
+QUALITY_HEAD = ["rule", "tier", "labeled", "needed expensive", "under-routed", "under-routing", "verdict"]
+SCALE_NAMES = {"scores": "judge score", "correct": "accuracy"}
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else percent(x)
+
+
+def quality_lines(q: dict[str, Any]) -> list[str]:
+    """The quality verdict in a few lines: the brief's under-routing metric first."""
+    c, e = q["cheap_tier"], q["expensive_tier"]
+    lines = [
+        f"{count(q['labeled'])} of {count(q['requests'])} requests carry outcome labels "
+        f"({count(q['needed_expensive'])} needed '{e}').",
+        f"under-routing: {_pct(q['under_routing_rate'])} of labeled requests sent to '{c}' needed '{e}' "
+        f"({count(q['under_routed'])} of {count(q['cheap_routed'])}) — {q['verdict'] or 'n/a'} "
+        "(under 10% the routing works, over 20% tighten the rules)",
+        f"over-routing: {_pct(q['over_routing_rate'])} of labeled requests sent to '{e}' did not need it "
+        f"({count(q['over_routed'])} of {count(q['expensive_routed'])}): spend with no quality gain",
+    ]
+    for scale, m in q["quality"].items():
+        gap = "n/a" if m["gap_recovered"] is None else percent(m["gap_recovered"])
+        lines.append(
+            f"mean {SCALE_NAMES.get(scale, scale)} over {count(m['requests'])} requests: routed {m['routed']:.3f}, "
+            f"all '{c}' {m['all_cheap']:.3f}, all '{e}' {m['all_expensive']:.3f}; {gap} of the gap recovered "
+            f"with {percent(m['expensive_share'])} sent to '{e}'"
+        )
+    return lines
+
+
+def quality_rows(q: dict[str, Any]) -> list[list[str]]:
+    return [
+        [
+            r["rule"] or "(default)",
+            r["tier"],
+            count(r["labeled"]),
+            count(r["needed_expensive"]),
+            count(r["under_routed"]),
+            _pct(r["under_routing_rate"]),
+            r["verdict"] or "-",
+        ]
+        for r in q["rules"]
+    ]
+
+
+def confusion_rows(q: dict[str, Any]) -> list[list[str]]:
+    return [[routed, count(n.get("cheap", 0)), count(n.get("expensive", 0))] for routed, n in q["confusion"].items()]
+
+
+def _notes(report: dict[str, Any]) -> list[str]:
+    """Intervals and assumptions, one line each."""
+    lines = []
+    iv = report.get("intervals")
+    if iv:
+        lo, hi = iv["routed_daily_usd"]
+        slo, shi = iv["savings_daily_usd"]["all_expensive"]
+        lines.append(
+            f"95% interval ({iv['method']}): spend per day {money(lo)} to {money(hi)}; "
+            f"saved per day against everything-expensive {money(slo)} to {money(shi)}"
+        )
+    if "overhead" in report:
+        o = report["overhead"]
+        lines.append(
+            f"router overhead: {o['model']} classifier, {money(o['daily_cost_usd'])} per day "
+            "(included in the routed spend)"
+        )
+    a = report.get("assumptions")
+    if a:
+        lines.append(f"assumed: {a['cache']}; {a['output_length']}")
+        for pair, m in a["measured_output_ratios"].items():
+            model = pair.split("/")[0]
+            lines.append(
+                f"measured: {pair} output length {m['ratio']:.2f}x over {m['requests']:,} requests in "
+                f"{m['rule_groups']} rule groups (use it with --output-ratio {model}={m['ratio']:.2f})"
+            )
+    return lines
+
+
+def _render_notes(report: dict[str, Any], emit: Any) -> None:
+    for line in [*_notes(report), *alerts(report)]:
+        emit(line, markup=False)
+
+
+def alerts(report: dict[str, Any]) -> list[str]:
+    """The warnings and skipped records: what a CSV report, having no room for them, prints to stderr."""
+    lines = [f"warning: {w}" for w in report["warnings"]]
+    skipped = report.get("input", {}).get("skipped", 0)
+    if skipped:
+        lines.append(f"skipped {count(skipped)} malformed records; first: {'; '.join(report['input']['errors'])}")
+    return lines
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    """A compact GitHub-flavoured Markdown report."""
+    rows = _rows(report)
+    parts = ["## llmroute simulate", "", *(f"{line}  " for line in _headline(report)), ""]
+    for title, head, body in (
+        ("Spend per tier", TIER_HEAD, rows["tiers"]),
+        ("Per rule", RULE_HEAD, rows["rules"]),
+        ("Against the baselines", COMPARE_HEAD, rows["compare"]),
+    ):
+        parts += [f"### {title}", "", _md_table(head, body), ""]
+    q = report.get("quality")
+    if q:
+        parts += ["### Routing quality", "", *(f"{line}  " for line in quality_lines(q)), ""]
+        parts += [_md_table(["routed \\ needed", "cheap", "expensive"], confusion_rows(q)), ""]
+        parts += [_md_table(QUALITY_HEAD, quality_rows(q)), ""]
+    notes: list[str] = []
+    _render_notes(report, lambda text, markup=False: notes.append(f"> {text}"))
+    return "\n".join(parts + notes).rstrip() + "\n"
+
+
+def _md_table(head: list[str], body: list[list[str]]) -> str:
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+    align = [
+        "---" if i == 0 else "---:" if any(c[:1] in "$0123456789" for c in (r[i] for r in body)) else "---"
+        for i in range(len(head))
+    ]
+    return "\n".join([line(head), line(align), *(line(r) for r in body)])
+
+
+CSV_HEAD = [
+    "section",
+    "name",
+    "tier",
+    "model",
+    "queries",
+    "share",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "daily_cost_usd",
+    "yearly_cost_usd",
+]
+
+
+def render_csv(report: dict[str, Any]) -> str:
+    """One row per tier, rule, routed total, baseline and saving against it, with unrounded numbers."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_HEAD)
+    for t, v in report["tiers"].items():
+        w.writerow(_csv_row("tier", t, t, v["model"], v))
+    for r, v in report["rules"].items():
+        w.writerow(_csv_row("rule", r, v["tier"], report["tiers"][v["tier"]]["model"], v))
+    routed = report["routed"]
+    w.writerow(
+        [
+            "routed",
+            "rules",
+            "",
+            "",
+            report["queries"],
+            1.0,
+            "",
+            "",
+            routed["cost_usd"],
+            routed["daily_cost_usd"],
+            routed["yearly_cost_usd"],
+        ]
+    )
+    for name, base in report["baseline"].items():
+        if base is not None:
+            w.writerow(
+                [
+                    "baseline",
+                    name,
+                    base.get("tier", ""),
+                    base.get("model", ""),
+                    report["queries"],
+                    1.0,
+                    "",
+                    "",
+                    base["cost_usd"],
+                    base["daily_cost_usd"],
+                    base["yearly_cost_usd"],
+                ]
+            )
+    for name, saved in report["savings"].items():  # share: of the baseline's spend
+        share = "" if saved["percent"] is None else saved["percent"] / 100
+        w.writerow(["savings", name, "", "", "", share, "", "", "", saved["daily_usd"], saved["yearly_usd"]])
+    return buf.getvalue()
+
+
+def _csv_row(section: str, name: str, tier: str, model: str, v: dict[str, Any]) -> list[Any]:
+    numbers = ("queries", "share", "input_tokens", "output_tokens", "cost_usd", "daily_cost_usd", "yearly_cost_usd")
+    return [section, name, tier, model, *(v[k] for k in numbers)]

@@ -1,0 +1,28 @@
+"""What one request would cost on each tier's model: tokens counted per model, input price applied."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from llmroute_cli.rules.policy import Policy
+from llmroute_cli.tokens.encodings import chat_tokens, encoding_name_for_model, request_messages
+
+
+@dataclass(frozen=True, slots=True)
+class TierQuote:
+    tier: str
+    model: str
+    encoding: str
+    input_tokens: int
+    input_cost_usd: float
+
+
+def quote(policy: Policy, query: str, context: str | None) -> list[TierQuote]:
+    """Input tokens (chat format, each model's tokenizer) and input cost of the request on every tier."""
+    messages = request_messages(query, context)
+    quotes = []
+    for tier, model in policy.tiers.items():
+        enc = encoding_name_for_model(model)
+        tokens = chat_tokens(messages, enc)
+        quotes.append(TierQuote(tier, model, enc, tokens, policy.price(model).input_cost(tokens)))
+    return quotes

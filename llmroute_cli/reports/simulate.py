@@ -1,0 +1,273 @@
+"""Turn simulation totals into the report: period, per-tier and per-rule spend, baselines, savings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from llmroute_cli.errors import LlmrouteError
+from llmroute_cli.pricing.money import UNITS_PER_DOLLAR, dollars
+from llmroute_cli.simulate.simulation import Simulation
+
+DAYS_PER_YEAR = 365
+DEFAULT_RULE = "(default)"
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """How many days of traffic the logs stand for, and how that was decided."""
+
+    days: float
+    source: str  # "timestamps" or "--days"
+    start: float | None = None
+    end: float | None = None
+
+
+def period_of(sim: Simulation, days: float | None) -> Period:
+    """The log period: ``--days`` when given, else first to last timestamp."""
+    t = sim.totals
+    start, end = (t.first_ts, t.last_ts) if t.rows_with_time else (None, None)
+    if days is not None:
+        if not 0 < days < float("inf"):
+            raise LlmrouteError(f"--days must be a finite number more than 0, got {days}")
+        return Period(days, "--days", start, end)
+    if start is None or end is None:
+        raise LlmrouteError("the logs carry no timestamps; pass --days N to say how many days they cover")
+    if end <= start:
+        raise LlmrouteError("all timestamps are the same instant; pass --days N to say how many days the logs cover")
+    return Period((end - start) / 86_400, "timestamps", start, end)
+
+
+def _money(total_units: int, per_day: Fraction) -> dict[str, float]:
+    """Cost over the log period, per day and per year, from an exact sum (``per_day``: days⁻¹ / sample rate).
+
+    Worked out in exact fractions and rounded once, so $0.105 a day is 38.325 a year, not 38.324999999999996.
+    """
+    daily = _daily(total_units, per_day)
+    return {
+        "cost_usd": dollars(total_units),
+        "daily_cost_usd": float(daily),
+        "yearly_cost_usd": float(daily * DAYS_PER_YEAR),
+    }
+
+
+def _daily(total_units: int, per_day: Fraction) -> Fraction:
+    return Fraction(total_units, UNITS_PER_DOLLAR) * per_day
+
+
+def _saving(routed_units: int, base_units: int, per_day: Fraction) -> dict[str, float | None]:
+    daily = _daily(base_units - routed_units, per_day)
+    return {
+        "daily_usd": float(daily),
+        "yearly_usd": float(daily * DAYS_PER_YEAR),
+        "percent": float((base_units - routed_units) * 100 / Fraction(base_units)) if base_units else None,
+    }
+
+
+def build_report(
+    sim: Simulation, period: Period, sample_rate: float = 1.0, read: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The whole report as plain data: what ``--format json`` prints and every renderer reads."""
+    if not 0 < sample_rate <= 1:
+        raise LlmrouteError(f"--sample-rate must be in (0, 1], got {sample_rate}")
+    t, policy = sim.totals, sim.router.policy
+    queries = int(t.queries.sum())
+    if queries == 0:
+        raise LlmrouteError("no requests to simulate: every record was empty or skipped")
+    per_day = 1 / (Fraction(repr(period.days)) * Fraction(repr(sample_rate)))  # as typed: 0.1 is 1/10
+    routed = sum(t.cost_units) + t.overhead_units
+    report: dict[str, Any] = {
+        "queries": queries,
+        "days": period.days,
+        "period": _period_dict(period),
+        "sample_rate": sample_rate,
+        "rules_file": policy.source,
+        "tokens": _token_sources(sim, queries),
+        "tiers": _tiers(sim, queries, per_day),
+        "rules": _rules(sim, queries, per_day),
+        "routed": {**_money(routed, per_day), "daily_overhead_usd": float(_daily(t.overhead_units, per_day))},
+        "baseline": _baselines(sim, queries, per_day),
+    }
+    if policy.classifier is not None:
+        report["overhead"] = _overhead(sim, per_day)
+    bases = {"all_expensive": t.baseline_units, "as_logged": t.logged_units}
+    report["savings"] = {
+        name: _saving(routed, bases[name], per_day) for name, base in report["baseline"].items() if base is not None
+    }
+    report["quality"] = _quality(sim, queries, report)
+    report["intervals"] = intervals(sim, float(per_day))
+    report["assumptions"] = assumptions(sim)
+    report["warnings"] = _warnings(sim, period, queries)
+    if "quality_problem" in report:
+        report["warnings"].append(f"no quality figures: {report.pop('quality_problem')}")
+    if read is not None:
+        report["input"] = read
+        for reason, n in read.get("ignored", {}).items():
+            report["warnings"].append(f"ignored {n:,} records that are not requests: {reason}")
+    return report
+
+
+def _period_dict(period: Period) -> dict[str, Any]:
+    def iso(ts: float | None) -> str | None:
+        return None if ts is None else dt.datetime.fromtimestamp(ts, dt.UTC).isoformat().replace("+00:00", "Z")
+
+    return {"source": period.source, "start": iso(period.start), "end": iso(period.end)}
+
+
+def _token_sources(sim: Simulation, queries: int) -> dict[str, Any]:
+    t, opts = sim.totals, sim.options
+    if opts.output_tokens is not None:
+        estimate = f"{opts.output_tokens} tokens per request (--output-tokens)"
+    else:
+        given = "--output-ratio" if opts.output_ratio_given else "default; set --output-ratio or --output-tokens"
+        estimate = f"{opts.output_ratio:g} x input tokens ({given})"
+    return {
+        "tokenizer": sim.counter.encoding_name,
+        "input": {"logged": t.input_logged, "counted": queries - t.input_logged},
+        "output": {"logged": t.output_logged, "estimated": queries - t.output_logged, "estimate": estimate},
+    }
+
+
+def _tiers(sim: Simulation, queries: int, per_day: Fraction) -> dict[str, Any]:
+    t, policy = sim.totals, sim.router.policy
+    out: dict[str, Any] = {}
+    for tier, model in policy.tiers.items():
+        slots = [i for i, s in enumerate(sim.slot_tiers) if s == tier]
+        n = int(t.queries[slots].sum())
+        out[tier] = {
+            "model": model,
+            "queries": n,
+            "share": n / queries,
+            "input_tokens": int(t.input_tokens[slots].sum()),
+            "output_tokens": int(t.output_tokens[slots].sum()),
+            **_money(sum(t.cost_units[i] for i in slots), per_day),
+        }
+    return out
+
+
+def _rules(sim: Simulation, queries: int, per_day: Fraction) -> dict[str, Any]:
+    t = sim.totals
+    names = [r.name for r in sim.router.policy.rules] + [DEFAULT_RULE]
+    return {
+        name: {
+            "tier": sim.slot_tiers[i],
+            "queries": int(t.queries[i]),
+            "share": int(t.queries[i]) / queries,
+            "input_tokens": int(t.input_tokens[i]),
+            "output_tokens": int(t.output_tokens[i]),
+            **_money(t.cost_units[i], per_day),
+        }
+        for i, name in enumerate(names)
+    }
+
+
+def _baselines(sim: Simulation, queries: int, per_day: Fraction) -> dict[str, Any]:
+    t = sim.totals
+    tier = sim.baseline_tier
+    out: dict[str, Any] = {
+        "all_expensive": {
+            "tier": tier,
+            "model": sim.router.model(tier),
+            **_money(t.baseline_units, per_day),
+        }
+    }
+    complete = t.rows_with_model == queries
+    out["as_logged"] = (
+        {"models": dict(sorted(t.logged_models.items())), **_money(t.logged_units, per_day)} if complete else None
+    )
+    return out
+
+
+def _warnings(sim: Simulation, period: Period, queries: int) -> list[str]:
+    t, warnings = sim.totals, []
+    if period.source == "timestamps" and period.days < 1:
+        assert period.start is not None and period.end is not None
+        hours = math.floor((period.end - period.start) / 360) / 10  # rounded down: 23:59:59 is not 24.0 hours
+        warnings.append(f"the logs span only {hours:.1f} hours: daily and yearly figures extrapolate from under a day")
+    if 0 < t.rows_with_model < queries:
+        missing = queries - t.rows_with_model
+        warnings.append(f"{missing:,} of {queries:,} requests name no model: no as-logged baseline")
+    if t.bad_labels:
+        warnings.append(
+            f"{t.bad_labels:,} requests have malformed outcome labels, left out of the quality figures; "
+            f"first: {t.bad_label_example}"
+        )
+    if period.source == "timestamps" and t.rows_with_time < queries:
+        warnings.append(f"{queries - t.rows_with_time:,} requests have no timestamp; the period comes from the others")
+    return warnings
+
+
+def _quality(sim: Simulation, queries: int, report: dict[str, Any]) -> dict[str, Any] | None:
+    """Routing quality over the requests that carry labels; None (with a warning) when none do."""
+    if sim.quality is None:
+        return None
+    try:
+        result = sim.quality.result().to_dict()
+    except LlmrouteError as exc:
+        report.setdefault("quality_problem", str(exc))
+        return None
+    result["requests"], result["unlabeled"] = queries, queries - result["labeled"]
+    return result
+
+
+def _overhead(sim: Simulation, per_day: Fraction) -> dict[str, Any]:
+    clf, t = sim.router.policy.classifier, sim.totals
+    assert clf is not None
+    return {"model": clf.model, "tokens": t.overhead_tokens, **_money(t.overhead_units, per_day)}
+
+
+def intervals(sim: Simulation, per_day: float, level: float = 0.95) -> dict[str, Any] | None:
+    """Bootstrap (Poisson, over requests) intervals of daily spend and daily savings."""
+    import numpy as np
+
+    reps = sim.replicates
+    if len(reps) == 0:
+        return None
+    lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
+    daily = reps * per_day
+
+    def band(values: np.ndarray) -> list[float]:
+        return [float(np.percentile(values, lo)), float(np.percentile(values, hi))]
+
+    out: dict[str, Any] = {
+        "method": f"Poisson bootstrap over requests (in blocks when chunks are large), {len(reps)} resamples",
+        "level": level,
+        "routed_daily_usd": band(daily[:, 0]),
+        "savings_daily_usd": {"all_expensive": band(daily[:, 1] - daily[:, 0])},
+    }
+    if sim.totals.rows_with_model == int(sim.totals.queries.sum()):
+        out["savings_daily_usd"]["as_logged"] = band(daily[:, 2] - daily[:, 0])
+    return out
+
+
+def assumptions(sim: Simulation) -> dict[str, Any]:
+    """What the figures assume, in words, with the counts they apply to."""
+    from llmroute_cli.simulate.usage import measured_ratios
+
+    t, opts = sim.totals, sim.options
+    models = list(dict.fromkeys(sim.slot_models.tolist()))
+    ratios = measured_ratios(t.output_by_group, models)
+    if opts.model_output_ratios:
+        used = ", ".join(f"{m}={r:g}" for m, r in opts.model_output_ratios.items())
+        output = f"output of moved requests rescaled by --output-ratio {used}"
+    else:
+        output = "moved requests keep their logged output length (pass --output-ratio MODEL=R to rescale)"
+    cache = (
+        "moved requests priced without cache (--cold-cache)"
+        if opts.cold_cache
+        else "moved requests keep their cached share of input (pass --cold-cache to price them uncached)"
+    )
+    return {
+        "cache": cache,
+        "cached_requests": t.cached_rows,
+        "moved_requests": t.moved,
+        "batch_requests": t.batch_rows,
+        "batch": "batch prices where the model publishes them; cache reads never discounted twice",
+        "long_context_requests": t.long_context_rows,
+        "reasoning_tokens": t.reasoning_tokens,
+        "output_length": output,
+        "measured_output_ratios": ratios,
+    }

@@ -1,0 +1,27 @@
+"""Read a rule file from disk or, as REV:PATH, from git (``origin/main:routes.yaml``)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from llmroute_cli.engine.router import read_rule_text
+from llmroute_cli.errors import UsageError
+
+
+def read_spec(spec: str) -> tuple[str, str]:
+    """The text of a rule file named by a path or ``REV:PATH``, and a display name."""
+    if Path(spec).is_file() or ":" not in spec:
+        return read_rule_text(spec), spec
+    rev, path = spec.split(":", 1)
+    try:
+        done = subprocess.run(["git", "show", f"{rev}:{path}"], capture_output=True, check=False)
+    except FileNotFoundError:
+        raise UsageError(f"{spec}: git is not installed, so REV:PATH cannot be read") from None
+    if done.returncode != 0:
+        why = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"{spec}: git could not read it ({why[-1] if why else 'unknown error'})")
+    try:
+        return done.stdout.decode("utf-8-sig"), spec
+    except UnicodeDecodeError:
+        raise UsageError(f"{spec}: not UTF-8 text") from None

@@ -1,0 +1,112 @@
+"""Checks beyond validity: problems a rule file can have while still loading."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from importlib import resources
+
+from llmroute_cli.engine.conditions import All, Any_, Condition, Not, Test
+from llmroute_cli.engine.operators import Contains
+from llmroute_cli.errors import Problem
+from llmroute_cli.rules.implication import implies
+from llmroute_cli.rules.policy import Policy, Rule
+
+INFLECTIONS = ("s", "es", "ed", "d", "ing", "er", "ers")
+EXAMPLES = 3
+
+
+def _tests(cond: Condition) -> Iterator[Test]:
+    if isinstance(cond, Test):
+        yield cond
+    elif isinstance(cond, (All, Any_)):
+        for item in cond.items:
+            yield from _tests(item)
+    elif isinstance(cond, Not):
+        yield from _tests(cond.item)
+
+
+def _at(policy: Policy, rule: Rule, message: str, severity: str = "error", test: Test | None = None) -> Problem:
+    line, column = test.at if test is not None and test.at != (0, 0) else (rule.line, rule.column)
+    return Problem(policy.source, line, column, message, severity)
+
+
+def shadowed_rules(policy: Policy) -> list[Problem]:
+    """Rules that can never match because an earlier rule matches everything they would."""
+    problems = []
+    for i, later in enumerate(policy.rules):
+        for earlier in policy.rules[:i]:
+            if earlier.when.always():
+                why = "always matches"
+            elif implies(later.when, earlier.when):
+                why = f"matches every request '{later.name}' would"
+            else:
+                continue
+            message = f"rule '{later.name}' can never match: rule '{earlier.name}' (line {earlier.line}) {why}"
+            problems.append(_at(policy, later, message))
+            break
+    return problems
+
+
+@functools.cache
+def common_words() -> tuple[str, ...]:
+    text = resources.files("llmroute_cli").joinpath("data", "common_words.txt").read_text("utf-8")
+    return tuple(text.split())
+
+
+def inner_matches(keyword: str) -> list[str]:
+    """Common words that contain ``keyword`` without being it or a simple inflection of it."""
+    k = keyword.lower()
+    own = {k + suffix for suffix in INFLECTIONS}
+    return [w for w in common_words() if k in w and w != k and w not in own]
+
+
+def substring_traps(policy: Policy) -> list[Problem]:
+    """Substring keywords that also match inside common words ("class" in "classic")."""
+    problems = []
+    for rule in policy.rules:
+        for test in _tests(rule.when):
+            if not isinstance(test.pred, Contains):
+                continue
+            for needle in test.pred.needles:
+                if not needle.isalpha():
+                    continue
+                inside = inner_matches(needle)
+                if inside:
+                    shown = ", ".join(inside[:EXAMPLES]) + (", …" if len(inside) > EXAMPLES else "")
+                    message = (
+                        f"rule '{rule.name}': keyword '{needle}' also matches inside {len(inside)} common "
+                        f"word{'s' * (len(inside) != 1)} "
+                        f"({shown}); use 'words' for whole-word matching"
+                    )
+                    problems.append(_at(policy, rule, message, "warning", test))
+    return problems
+
+
+def single_tier(policy: Policy) -> list[Problem]:
+    tiers = {r.tier for r in policy.rules} | {policy.default}
+    if len(tiers) > 1:
+        return []
+    message = f"every rule and the default route to tier '{policy.default}': the policy sends everything to one tier"
+    return [Problem(policy.source, 1, 1, message, "warning")]
+
+
+def never_fired(policy: Policy, hits: tuple[list[int], int]) -> list[Problem]:
+    """Rules that decided none of the logged requests (warnings), and a log routed to one tier."""
+    counts, total = hits
+    problems = [
+        _at(policy, rule, f"rule '{rule.name}' never fired on {total:,} logged requests", "warning")
+        for rule, n in zip(policy.rules, counts, strict=False)
+        if n == 0
+    ]
+    tiers = {t for t, n in zip([r.tier for r in policy.rules] + [policy.default], counts, strict=True) if n}
+    if total and len(tiers) == 1:
+        message = f"all {total:,} logged requests route to tier '{tiers.pop()}'"
+        problems.append(Problem(policy.source, 1, 1, message, "warning"))
+    return problems
+
+
+def lint(policy: Policy) -> list[Problem]:
+    """Every lint problem of a loaded policy, in file order."""
+    found = shadowed_rules(policy) + substring_traps(policy) + single_tier(policy)
+    return sorted(found, key=lambda p: (p.line, p.column, p.message))

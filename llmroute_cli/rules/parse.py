@@ -1,0 +1,192 @@
+"""Turn the ``when:`` part of a rule into a compiled condition, reporting every problem found."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from typing import Any
+
+from llmroute_cli.engine.conditions import SIZE_UNITS, TEXT_FIELDS, All, Any_, Condition, Not, Test
+from llmroute_cli.engine.operators import (
+    META_OPS,
+    SIZE_OPS,
+    TEXT_MODIFIERS,
+    TEXT_OPS,
+    Compare,
+    Contains,
+    MetaTest,
+    Regex,
+    Words,
+    is_number,
+)
+from llmroute_cli.rules.yamlpos import Path
+
+COMBINATORS = ("all", "any", "not")
+SIZE_FIELDS = tuple(f"{f}.{u}" for f in TEXT_FIELDS for u in SIZE_UNITS)
+FIELD_NAMES = (*COMBINATORS, *TEXT_FIELDS, *SIZE_FIELDS, "metadata.")
+MAX_DEPTH = 32
+
+Report = Callable[[Path, str, bool], None]
+
+
+def suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    """' (did you mean X?)' for the closest valid name, or ''."""
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class ConditionParser:
+    """Parses one rule's condition; problems go to ``report(path, message, at_key)``."""
+
+    def __init__(self, rule: str, report: Report, where: Callable[[Path], tuple[int, int]] | None = None) -> None:
+        self.rule = rule
+        self.report = report
+        self.where = where or (lambda path: (0, 0))
+
+    def fail(self, path: Path, message: str, *, key: bool = False) -> None:
+        self.report(path, f"rule '{self.rule}': {message}", key)
+
+    def parse(self, node: Any, path: Path, depth: int = 0) -> Condition | None:
+        if depth > MAX_DEPTH:
+            self.fail(path, f"conditions nested deeper than {MAX_DEPTH} levels")
+            return None
+        if not isinstance(node, dict):
+            self.fail(path, f"expected a mapping of conditions, got {kind_of(node)}")
+            return None
+        parts = [self._entry(str(k), v, path + (k,), depth) for k, v in node.items()]
+        if any(p is None for p in parts):
+            return None
+        conds = tuple(p for p in parts if p is not None)
+        return conds[0] if len(conds) == 1 else All(conds)
+
+    def _entry(self, key: str, value: Any, path: Path, depth: int) -> Condition | None:
+        if key in ("all", "any"):
+            return self._combine(key, value, path, depth)
+        if key == "not":
+            inner = self.parse(value, path, depth + 1)
+            return Not(inner) if inner is not None else None
+        if key in TEXT_FIELDS:
+            return self._ops(key, value, path, TEXT_OPS + TEXT_MODIFIERS, self._text)
+        if key in SIZE_FIELDS:
+            return self._ops(key, value, path, SIZE_OPS, self._size)
+        if key.startswith("metadata.") and len(key) > len("metadata."):
+            return self._metadata(key, value, path)
+        self.fail(path, f"unknown field '{key}'{suggest(key, FIELD_NAMES)}", key=True)
+        return None
+
+    def _combine(self, key: str, value: Any, path: Path, depth: int) -> Condition | None:
+        if not isinstance(value, list):
+            self.fail(path, f"'{key}' takes a list of conditions, got {kind_of(value)}")
+            return None
+        items = [self.parse(v, path + (i,), depth + 1) for i, v in enumerate(value)]
+        if any(i is None for i in items):
+            return None
+        conds = tuple(i for i in items if i is not None)
+        return All(conds) if key == "all" else Any_(conds)
+
+    def _ops(self, field: str, value: Any, path: Path, allowed: tuple[str, ...], build: Any) -> Condition | None:
+        if not isinstance(value, dict) or not value:
+            example = "{contains: [...]}" if field in TEXT_FIELDS else "{lt: 200}"
+            self.fail(path, f"'{field}' takes a mapping of operators like {example}, got {kind_of(value)}")
+            return None
+        bad = [k for k in value if k not in allowed]
+        for k in bad:
+            self.fail(path + (k,), f"unknown operator '{k}' for '{field}'{suggest(str(k), allowed)}", key=True)
+        if bad:
+            return None
+        return build(field, value, path)
+
+    def _text(self, field: str, ops: dict[str, Any], path: Path) -> Condition | None:
+        ignore_case = ops.get("ignore_case", False)
+        if not isinstance(ignore_case, bool):
+            self.fail(path + ("ignore_case",), f"'ignore_case' must be true or false, got {kind_of(ignore_case)}")
+            return None
+        if "ignore_case" in ops and not ({"contains", "regex"} & ops.keys()):
+            self.fail(
+                path + ("ignore_case",),
+                "'ignore_case' applies to 'contains' and 'regex' ('words' always ignore case)",
+                key=True,
+            )
+            return None
+        tests: list[Condition] = []
+        for op in ("contains", "words", "regex"):
+            if op in ops:
+                pred = self._text_pred(field, op, ops[op], ignore_case, path + (op,))
+                if pred is None:
+                    return None
+                tests.append(Test(field, pred, self.where(path + (op,))))
+        return tests[0] if len(tests) == 1 else All(tuple(tests))
+
+    def _text_pred(self, field: str, op: str, arg: Any, ignore_case: bool, path: Path) -> Any:
+        if op == "regex":
+            if not isinstance(arg, str):
+                self.fail(path, f"'regex' takes a string, got {kind_of(arg)}")
+                return None
+            try:
+                re.compile(arg, re.IGNORECASE if ignore_case else 0)
+            except re.error as exc:
+                self.fail(path, f"regex {arg!r} does not compile: {exc}")
+                return None
+            return Regex(arg, ignore_case)
+        items = [arg] if isinstance(arg, str) else arg
+        if not isinstance(items, list) or not items or not all(isinstance(s, str) for s in items):
+            self.fail(path, f"'{op}' takes a string or a non-empty list of strings, got {kind_of(arg)}")
+            return None
+        if "" in items:  # an empty keyword matches every request
+            self.fail(path, f"empty keyword '' in '{field}' matches every request; remove it")
+            return None
+        return Contains(tuple(items), ignore_case) if op == "contains" else Words(tuple(items))
+
+    def _size(self, field: str, ops: dict[str, Any], path: Path) -> Condition | None:
+        tests: list[Condition] = []
+        for op, arg in ops.items():
+            if not is_number(arg):
+                self.fail(path + (op,), f"'{field}' {op} takes a number, got {kind_of(arg)}")
+                return None
+            tests.append(Test(field, Compare(op, arg), self.where(path + (op,))))
+        return tests[0] if len(tests) == 1 else All(tuple(tests))
+
+    def _metadata(self, field: str, value: Any, path: Path) -> Condition | None:
+        if not isinstance(value, dict):
+            op = "in" if isinstance(value, list) else "eq"
+            value = {op: value}
+        elif not value:
+            self.fail(path, f"'{field}' takes a value or a mapping of operators like {{in: [a, b]}}")
+            return None
+        tests: list[Condition] = []
+        for op, arg in value.items():
+            if op not in META_OPS:
+                self.fail(path + (op,), f"unknown operator '{op}' for '{field}'{suggest(str(op), META_OPS)}", key=True)
+                return None
+            problem = _meta_arg_problem(op, arg)
+            if problem:
+                self.fail(path + (op,), f"'{field}' {op} {problem}")
+                return None
+            tests.append(Test(field, MetaTest(op, tuple(arg) if isinstance(arg, list) else arg), self.where(path)))
+        return tests[0] if len(tests) == 1 else All(tuple(tests))
+
+
+def _meta_arg_problem(op: str, arg: Any) -> str | None:
+    scalar = (str, int, float, bool, type(None))
+    if op in ("in", "nin"):
+        ok = isinstance(arg, list) and all(isinstance(a, scalar) for a in arg)
+        return None if ok else f"takes a list of values, got {kind_of(arg)}"
+    if op == "exists":
+        return None if isinstance(arg, bool) else f"takes true or false, got {kind_of(arg)}"
+    if op in ("eq", "ne"):
+        return None if isinstance(arg, scalar) else f"takes a single value, got {kind_of(arg)}"
+    return None if is_number(arg) else f"takes a number, got {kind_of(arg)}"
+
+
+def kind_of(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, float) and value != value:
+        return "NaN"
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a mapping"}
+    return (
+        f"{names.get(type(value), type(value).__name__)} ({value!r})"
+        if not isinstance(value, (list, dict))
+        else names[type(value)]
+    )

@@ -1,0 +1,237 @@
+"""The rule file: tiers, prices, a default tier and ordered rules, validated into a Policy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from llmroute_cli.engine.conditions import All, Condition
+from llmroute_cli.errors import ConfigError, LlmrouteError, Problem
+from llmroute_cli.pricing.prices import BUILTIN_PRICES, Price, lookup
+from llmroute_cli.rules.cases import Case, parse_cases
+from llmroute_cli.rules.parse import ConditionParser, kind_of, suggest
+from llmroute_cli.rules.yamlpos import Located, Path, load_located
+from llmroute_cli.tokens.encodings import ENCODINGS
+
+TOP_KEYS = ("version", "tokenizer", "tiers", "default", "prices", "classifier", "rules", "cases")
+CLASSIFIER_KEYS = ("model", "prompt_tokens", "include_query", "output_tokens")
+RULE_KEYS = ("name", "description", "when", "route")
+PRICE_KEYS = ("input", "output", "cached_input", "cache_write", "batch_input", "batch_output", "batch_cached_input")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One named rule: when its condition holds, the request goes to ``tier``."""
+
+    name: str
+    tier: str
+    when: Condition
+    line: int = 0
+    column: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Classifier:
+    """An LLM call the router makes before routing: billed on every request."""
+
+    model: str
+    prompt_tokens: int
+    include_query: bool
+    output_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A validated rule file."""
+
+    source: str
+    tiers: dict[str, str]
+    default: str
+    rules: tuple[Rule, ...]
+    prices: dict[str, Price] = field(default_factory=dict)
+    tokenizer: str = "o200k_base"
+    cases: tuple[Case, ...] = ()
+    classifier: Classifier | None = None
+
+    def price(self, model: str) -> Price:
+        return lookup(model, self.prices)
+
+
+def load_policy(text: str, source: str, base_prices: Mapping[str, Price] | None = None) -> Policy:
+    """Parse and validate a rule file's text; raise ConfigError listing every problem.
+
+    ``base_prices`` (default: the built-in table) are overridden by the file's own ``prices``.
+    """
+    return _Builder(load_located(text, source), base_prices or BUILTIN_PRICES).build()
+
+
+class _Builder:
+    def __init__(self, doc: Located, base_prices: Mapping[str, Price]) -> None:
+        self.doc = doc
+        self.base_prices = base_prices
+        self.problems: list[Problem] = []
+
+    def fail(self, path: Path, message: str, key: bool = False) -> None:
+        self.problems.append(self.doc.problem(path, message, key=key))
+
+    def build(self) -> Policy:
+        data = self.doc.data
+        if not isinstance(data, dict):
+            what = "an empty file" if data is None else kind_of(data)
+            raise ConfigError(
+                [self.doc.problem((), f"expected a mapping with 'tiers', 'default' and 'rules', got {what}")]
+            )
+        self._unknown_keys(data, (), TOP_KEYS, "top-level key")
+        self._version(data)
+        prices = self._prices(data.get("prices", {}))
+        tiers = self._tiers(data.get("tiers"), prices)
+        default = self._default(data.get("default"), tiers)
+        rules = self._rules(data.get("rules", []), tiers)
+        tokenizer = self._tokenizer(data.get("tokenizer", "o200k_base"))
+        classifier = self._classifier(data["classifier"], prices) if "classifier" in data else None
+        names = [r.name for r in rules]
+        cases = parse_cases(self.doc, data["cases"], tiers, names, self.problems) if "cases" in data else []
+        if self.problems:
+            raise ConfigError(sorted(self.problems, key=lambda p: (p.source != self.doc.source, p.line, p.column)))
+        return Policy(self.doc.source, tiers, default, tuple(rules), prices, tokenizer, tuple(cases), classifier)
+
+    def _unknown_keys(self, mapping: dict[Any, Any], path: Path, allowed: tuple[str, ...], what: str) -> None:
+        for key in mapping:
+            if key not in allowed:
+                self.fail(path + (key,), f"unknown {what} '{key}'{suggest(str(key), allowed)}", key=True)
+
+    def _version(self, data: dict[str, Any]) -> None:
+        if "version" in data and data["version"] != 1:
+            self.fail(("version",), f"unsupported version {data['version']!r}; this llmroute reads version 1")
+
+    def _tokenizer(self, name: Any) -> str:
+        if name not in ENCODINGS:
+            self.fail(("tokenizer",), f"unknown tokenizer {name!r}; expected one of: {', '.join(ENCODINGS)}")
+            return "o200k_base"
+        return str(name)
+
+    def _prices(self, node: Any) -> dict[str, Price]:
+        table = dict(self.base_prices)
+        if not isinstance(node, dict):
+            self.fail(("prices",), "'prices' must map model names to {input: ..., output: ...}")
+            return table
+        for model, entry in node.items():
+            price = self._price(str(model), entry, ("prices", model))
+            if price is not None:
+                table[str(model)] = price
+        return table
+
+    def _price(self, model: str, entry: Any, path: Path) -> Price | None:
+        if not isinstance(entry, dict):
+            self.fail(path, f"price of '{model}' must be a mapping like {{input: 2.5, output: 10}} (USD per 1M tokens)")
+            return None
+        self._unknown_keys(entry, path, PRICE_KEYS, f"price field of '{model}'")
+        values: dict[str, float] = {}
+        for key in PRICE_KEYS:
+            if key not in entry:
+                if key in ("input", "output"):
+                    self.fail(path, f"price of '{model}' needs '{key}' (USD per 1M tokens)")
+                continue
+            value = entry[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+                self.fail(path + (key,), f"price '{key}' of '{model}' must be a finite number >= 0, got {value!r}")
+                continue
+            values[key] = float(value)
+        if "input" not in values or "output" not in values:
+            return None
+        return Price(**values, source="rule file")  # type: ignore[arg-type]
+
+    def _classifier(self, node: Any, prices: dict[str, Price]) -> Classifier | None:
+        path = ("classifier",)
+        if not isinstance(node, dict):
+            self.fail(path, "'classifier' must be a mapping like {model: gpt-4o-mini, prompt_tokens: 150}")
+            return None
+        self._unknown_keys(node, path, CLASSIFIER_KEYS, "classifier key")
+        model = node.get("model")
+        if not isinstance(model, str):
+            self.fail(path, "'classifier' needs 'model': the model the router calls before routing")
+            return None
+        try:
+            lookup(model, prices)
+        except LlmrouteError as exc:
+            self.fail(path + ("model",), f"classifier: {exc}")
+        counts = {}
+        for key, default in (("prompt_tokens", 0), ("output_tokens", 0)):
+            value = node.get(key, default)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                self.fail(path + (key,), f"classifier '{key}' must be a whole number >= 0, got {value!r}")
+                value = 0
+            counts[key] = value
+        include = node.get("include_query", True)
+        if not isinstance(include, bool):
+            self.fail(path + ("include_query",), f"classifier 'include_query' must be true or false, got {include!r}")
+        return Classifier(model, counts["prompt_tokens"], bool(include), counts["output_tokens"])
+
+    def _tiers(self, node: Any, prices: dict[str, Price]) -> dict[str, str]:
+        if not isinstance(node, dict) or not node:
+            self.fail(("tiers",), "'tiers' must map tier names to models, like {cheap: gpt-4o-mini, expensive: gpt-4o}")
+            return {}
+        tiers: dict[str, str] = {}
+        for name, model in node.items():
+            if not isinstance(name, str) or not name.strip():
+                self.fail(("tiers", name), f"tier names must be non-empty strings, got {name!r}", True)
+                continue
+            if not isinstance(model, str) or not model.strip():
+                self.fail(("tiers", name), f"tier '{name}' must name a model, got {model!r}")
+                continue
+            tiers[str(name)] = model
+            try:
+                lookup(model, prices)
+            except Exception as exc:
+                self.fail(("tiers", name), f"tier '{name}': {exc}")
+        return tiers
+
+    def _default(self, node: Any, tiers: dict[str, str]) -> str:
+        if node is None:
+            self.fail((), "missing 'default': the tier for requests no rule matches")
+            return ""
+        if tiers and node not in tiers:
+            self.fail(("default",), f"unknown default tier {node!r}; expected one of: {', '.join(tiers)}")
+        return str(node)
+
+    def _rules(self, node: Any, tiers: dict[str, str]) -> list[Rule]:
+        if not isinstance(node, list):
+            self.fail(("rules",), "'rules' must be a list of rules")
+            return []
+        rules: list[Rule] = []
+        seen: dict[str, int] = {}
+        for i, entry in enumerate(node):
+            rule = self._rule(entry, ("rules", i), tiers, seen)
+            if rule is not None:
+                rules.append(rule)
+        return rules
+
+    def _rule(self, entry: Any, path: Path, tiers: dict[str, str], seen: dict[str, int]) -> Rule | None:
+        if not isinstance(entry, dict):
+            self.fail(path, "each rule must be a mapping with 'name', 'when' and 'route'")
+            return None
+        name = entry.get("name")
+        if not isinstance(name, str) or not name.strip():
+            number = int(path[-1]) + 1
+            self.fail(path, f"rule #{number} needs a 'name' (a non-empty string)")
+            name = f"#{number}"
+        elif name in seen:
+            self.fail(path + ("name",), f"duplicate rule name '{name}' (first at line {seen[name]})")
+        else:
+            seen[name] = self.doc.where(path + ("name",))[0]
+        self._unknown_keys(entry, path, RULE_KEYS, f"key in rule '{name}'")
+        tier = entry.get("route")
+        if tier is None:
+            self.fail(path, f"rule '{name}' needs 'route': the tier it sends requests to")
+        elif tiers and tier not in tiers:
+            self.fail(path + ("route",), f"rule '{name}': unknown tier {tier!r}; expected one of: {', '.join(tiers)}")
+        if "description" in entry and not isinstance(entry["description"], str):
+            self.fail(path + ("description",), f"rule '{name}': 'description' must be a string")
+        when: Condition | None = All(())
+        if "when" in entry:
+            parser = ConditionParser(name, self.fail, self.doc.where)
+            when = parser.parse(entry["when"], path + ("when",))
+        if when is None:
+            return None
+        return Rule(name, str(tier), when, *self.doc.where(path))

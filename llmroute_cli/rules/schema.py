@@ -1,0 +1,141 @@
+"""The JSON Schema of the rule file, built from the same operator registry the validator uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llmroute_cli.engine.conditions import TEXT_FIELDS
+from llmroute_cli.engine.operators import COMPARISONS
+from llmroute_cli.rules.parse import SIZE_FIELDS
+from llmroute_cli.rules.policy import PRICE_KEYS
+from llmroute_cli.tokens.encodings import ENCODINGS
+
+SCHEMA_ID = "urn:llmroute:rule-file:v1"
+
+
+def _strings() -> dict[str, Any]:
+    return {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]}
+
+
+def _defs() -> dict[str, Any]:
+    number = {"type": "number"}
+    scalar = {"type": ["string", "number", "boolean", "null"]}
+    meta_ops = {op: number for op in COMPARISONS} | {
+        "eq": scalar,
+        "ne": scalar,
+        "in": {"type": "array", "items": scalar},
+        "nin": {"type": "array", "items": scalar},
+        "exists": {"type": "boolean"},
+    }
+    text = {
+        "contains": _strings(),
+        "words": _strings(),
+        "regex": {"type": "string"},
+        "ignore_case": {"type": "boolean"},
+    }
+    long_text = {
+        "oneOf": [
+            {"type": "string"},
+            {
+                "type": "object",
+                "required": ["repeat", "times"],
+                "properties": {"repeat": {"type": "string"}, "times": {"type": "integer", "minimum": 0}},
+                "additionalProperties": False,
+            },
+        ]
+    }
+    return {
+        "condition": {
+            "type": "object",
+            "description": "All entries must hold (implicit AND).",
+            "properties": {
+                "all": {"type": "array", "items": {"$ref": "#/$defs/condition"}},
+                "any": {"type": "array", "items": {"$ref": "#/$defs/condition"}},
+                "not": {"$ref": "#/$defs/condition"},
+                **{f: {"$ref": "#/$defs/text"} for f in TEXT_FIELDS},
+                **{f: {"$ref": "#/$defs/size"} for f in SIZE_FIELDS},
+            },
+            "patternProperties": {r"^metadata\..+$": {"$ref": "#/$defs/meta"}},
+            "additionalProperties": False,
+        },
+        "text": {"type": "object", "properties": text, "additionalProperties": False, "minProperties": 1},
+        "size": {
+            "type": "object",
+            "properties": {op: number for op in COMPARISONS},
+            "additionalProperties": False,
+            "minProperties": 1,
+        },
+        "meta": {
+            "oneOf": [
+                scalar,
+                {"type": "array", "items": scalar},
+                {"type": "object", "properties": meta_ops, "additionalProperties": False, "minProperties": 1},
+            ]
+        },
+        "price": {
+            "type": "object",
+            "required": ["input", "output"],
+            "additionalProperties": False,
+            "properties": {k: {"type": "number", "minimum": 0} for k in PRICE_KEYS},
+        },
+        "case": {
+            "type": "object",
+            "required": ["query", "tier"],
+            "additionalProperties": False,
+            "properties": {
+                "name": {"type": "string"},
+                "query": long_text,
+                "context": long_text,
+                "metadata": {"type": "object"},
+                "input_tokens": {"type": "integer", "minimum": 0},
+                "tier": {"type": "string"},
+                "rule": {"type": ["string", "null"]},
+            },
+        },
+    }
+
+
+def rule_file_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of routes.yaml, for editors and CI."""
+    defs = _defs()
+    rule = {
+        "type": "object",
+        "required": ["name", "route"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string", "minLength": 1},
+            "description": {"type": "string"},
+            "when": {"$ref": "#/$defs/condition"},
+            "route": {"type": "string"},
+        },
+    }
+    properties = {
+        "version": {"const": 1},
+        "tokenizer": {"enum": list(ENCODINGS)},
+        "tiers": {"type": "object", "minProperties": 1, "additionalProperties": {"type": "string"}},
+        "default": {"type": "string"},
+        "prices": {"type": "object", "additionalProperties": {"$ref": "#/$defs/price"}},
+        "classifier": {
+            "type": "object",
+            "required": ["model"],
+            "additionalProperties": False,
+            "properties": {
+                "model": {"type": "string"},
+                "prompt_tokens": {"type": "integer", "minimum": 0},
+                "include_query": {"type": "boolean"},
+                "output_tokens": {"type": "integer", "minimum": 0},
+            },
+        },
+        "rules": {"type": "array", "items": rule},
+        "cases": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"$ref": "#/$defs/case"}}]},
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "llmroute rule file",
+        "type": "object",
+        "required": ["tiers", "default"],
+        "additionalProperties": False,
+        "properties": properties,
+        "$defs": defs,
+    }

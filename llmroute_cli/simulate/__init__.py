@@ -1,0 +1,1 @@
+"""The one read-and-route loop over logs, and the running totals it keeps."""

@@ -1,0 +1,320 @@
+"""Route logged requests chunk by chunk and total what each tier and rule would cost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from llmroute_cli.engine.router import Router
+from llmroute_cli.errors import LlmrouteError
+from llmroute_cli.logs.ids import row_ids
+from llmroute_cli.pricing.costing import Tokens, long_context_rows, request_costs
+from llmroute_cli.pricing.money import units
+from llmroute_cli.pricing.prices import resolve
+from llmroute_cli.quality.metrics import QualityAccumulator, QualitySpec, outcome
+from llmroute_cli.simulate.totals import Totals
+from llmroute_cli.simulate.usage import output_stats, token_arrays
+from llmroute_cli.tokens.counter import TokenCounter
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+DEFAULT_OUTPUT_RATIO = 0.25
+BOOTSTRAP_BLOCKS = 1_000
+
+
+@dataclass(frozen=True, slots=True)
+class SimulateOptions:
+    """How to fill gaps in the logs, price moved requests, and measure uncertainty."""
+
+    output_tokens: int | None = None
+    output_ratio: float = DEFAULT_OUTPUT_RATIO
+    output_ratio_given: bool = False
+    model_output_ratios: dict[str, float] = field(default_factory=dict)
+    baseline_tier: str | None = None
+    cold_cache: bool = False
+    batch: bool = False
+    bootstrap: int = 200
+    seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedModels:
+    """Each request's logged model as an index into ``names`` (price-table keys); -1 where none was logged."""
+
+    codes: np.ndarray
+    names: list[str]
+
+    def moved(self, rows: np.ndarray, model: str) -> np.ndarray:
+        """Which of ``rows`` logged a model other than ``model``; a request with none logged never moves."""
+        codes = self.codes[rows]
+        own = self.names.index(model) if model in self.names else -1
+        return (codes >= 0) & (codes != own)
+
+
+class Simulation:
+    """Feed it chunks of requests (``add``); read the totals when done."""
+
+    def __init__(self, router: Router, options: SimulateOptions, counter: TokenCounter | None = None) -> None:
+        import numpy as np
+
+        self.router, self.options = router, options
+        self.counter = counter or TokenCounter(router.policy.tokenizer)
+        policy = router.policy
+        self.baseline_tier = options.baseline_tier or most_expensive_tier(router)
+        if self.baseline_tier not in policy.tiers:
+            tiers = ", ".join(policy.tiers)
+            raise LlmrouteError(f"unknown baseline tier '{self.baseline_tier}'; expected one of: {tiers}")
+        self.slot_tiers = [r.tier for r in policy.rules] + [policy.default]
+        self.slot_models = np.array([self.key(policy.tiers[t]) for t in self.slot_tiers], dtype=object)
+        self.models = list(dict.fromkeys(self.slot_models.tolist()))
+        self.slot_codes = np.array([self.models.index(m) for m in self.slot_models], dtype=np.intp)
+        self.baseline_model = self.key(router.model(self.baseline_tier))
+        self.ratios = {self.key(m): r for m, r in options.model_output_ratios.items()}
+        slots = len(self.slot_tiers)
+        zeros = lambda: np.zeros(slots, dtype=np.int64)  # noqa: E731
+        self.totals = Totals(queries=zeros(), input_tokens=zeros(), output_tokens=zeros(), cost_units=[0] * slots)
+        self.quality: QualityAccumulator | None = None
+        self.rng = np.random.default_rng(options.seed)
+        self.replicates = np.zeros((options.bootstrap, 3))  # routed incl. overhead, baseline, as logged
+
+    def merge(self, other: Simulation) -> None:
+        """Add another simulation of other requests under the same policy (a shard of the logs)."""
+        self.totals.merge(other.totals)
+        self.replicates += other.replicates
+        if other.quality is not None:
+            if self.quality is None:
+                self.quality = other.quality
+            else:
+                self.quality.merge(other.quality)
+
+    def key(self, model: str) -> str:
+        """The price-table name of a model (aliases resolved); unknown models are an error."""
+        self.router.policy.price(model)
+        return str(resolve(model, self.router.policy.prices))
+
+    def add(self, chunk: pd.DataFrame) -> pd.DataFrame:
+        """Route one chunk, add it to the totals, return its per-request decisions."""
+        frame, idx, tokens, out, cost = self._route(chunk)
+        made = self._decisions(frame, idx)
+        made["input_tokens"], made["output_tokens"], made["cost_usd"] = tokens.input, out, cost
+        return made
+
+    def tally(self, chunk: pd.DataFrame) -> None:
+        """Route one chunk and add it to the totals, without building its decisions (cheaper)."""
+        self._route(chunk)
+
+    def _route(self, chunk: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, Tokens, np.ndarray, np.ndarray]:
+        import numpy as np
+
+        frame, tokens, has_out = self._prepare(chunk)
+        idx = self.router.rule_indices(frame)
+        slot = np.where(idx < 0, len(self.slot_tiers) - 1, idx)
+        logged = self._logged_models(frame)
+        cost, out = self._cost_on(self.models, self.slot_codes[slot], tokens, logged, count_moves=True)
+        base = self._cost_on([self.baseline_model], np.zeros(len(frame), dtype=np.intp), tokens, logged)[0]
+        as_logged = self._logged_cost(tokens, logged)
+        overhead = self._overhead(frame)
+        self._accumulate(slot, tokens.input, out, cost, base, as_logged, overhead)
+        self._observe(frame, tokens, slot, logged, has_out)
+        self._judge_quality(chunk, frame, idx)
+        return frame, idx, tokens, out, cost
+
+    def _decisions(self, frame: pd.DataFrame, idx: np.ndarray) -> pd.DataFrame:
+        """Id, tier, model and rule of each request."""
+        made = self.router.decisions_from_indices(idx, frame.index)
+        made.insert(0, "id", row_ids(frame))
+        return made
+
+    def _judge_quality(self, chunk: pd.DataFrame, frame: pd.DataFrame, idx: np.ndarray) -> None:
+        """Count routed tier against needed tier for the requests that carry outcome labels."""
+        if "labels" not in chunk:
+            return
+        mask = chunk["labels"].notna().to_numpy()
+        if not mask.any():
+            return
+        if self.quality is None:
+            self.quality = QualityAccumulator(QualitySpec.from_policy(self.router.policy))
+        labeled = self._decisions(frame[mask], idx[mask])
+        tiers, labels = labeled["tier"].astype(str).tolist(), chunk["labels"][mask].tolist()
+        rules, ids = labeled["rule"].tolist(), labeled["id"].tolist()
+        good = [i for i, label in enumerate(labels) if self._usable(label, ids[i])]
+        pick = lambda values: [values[i] for i in good]  # noqa: E731
+        self.quality.add(pick(tiers), pick(labels), pick(rules), ids=pick(ids))
+
+    def _usable(self, label: Any, ident: Any) -> bool:
+        """A malformed label is skipped and counted, never fatal: the costs stand without it."""
+        assert self.quality is not None
+        try:
+            outcome(label, self.quality.spec)
+        except LlmrouteError as exc:
+            self.totals.bad_labels += 1
+            if self.totals.bad_label_example is None:
+                self.totals.bad_label_example = f"request {ident!r}: {exc}"
+            return False
+        return True
+
+    def _prepare(self, chunk: pd.DataFrame) -> tuple[pd.DataFrame, Tokens, np.ndarray]:
+        frame = chunk.copy(deep=False)
+        tokens, has_in, has_out = token_arrays(frame, self.counter, self.options)
+        frame["input_tokens"] = tokens.input
+        for name in self.router.token_fields - {"request"}:
+            frame[f"{name}_tokens"] = self.counter.counts(_texts(frame, name))
+        t = self.totals
+        t.input_logged += int(has_in.sum())
+        t.output_logged += int(has_out.sum())
+        t.cached_rows += int(((tokens.cache_read > 0) | (tokens.cache_write > 0)).sum())
+        t.batch_rows += int(tokens.batch.sum())
+        t.reasoning_tokens += int(tokens.reasoning.sum())
+        return frame, tokens, has_out
+
+    def _logged_models(self, frame: pd.DataFrame) -> LoggedModels:
+        import numpy as np
+        import pandas as pd
+
+        if "model" not in frame:
+            return LoggedModels(np.full(len(frame), -1, dtype=np.intp), [])
+        raw_codes, raw = pd.factorize(frame["model"].to_numpy(dtype=object))  # missing values get -1
+        keys = [self._logged_key(frame, raw_codes, i, str(m)) for i, m in enumerate(raw)]
+        names = list(dict.fromkeys(keys))  # aliases of one model share its price key
+        to_name = np.array([names.index(k) for k in keys] + [-1], dtype=np.intp)  # code -1 picks the last
+        return LoggedModels(to_name[raw_codes], names)
+
+    def _logged_key(self, frame: pd.DataFrame, codes: np.ndarray, code: int, model: str) -> str:
+        """The price key of a logged model; an unknown one is an error naming the first request that logged it."""
+        try:
+            return self.key(model)
+        except LlmrouteError as exc:
+            row = int((codes == code).argmax())
+            where = f"request {row + 1}"
+            if "source" in frame and "line" in frame:
+                where = f"{frame['source'].iat[row]}:{frame['line'].iat[row]}"
+            raise LlmrouteError(f"{where}: {exc}") from None
+
+    def _cost_on(
+        self, models: list[str], targets: np.ndarray, tokens: Tokens, logged: LoggedModels, count_moves: bool = False
+    ) -> Any:
+        """Cost and billed output tokens of each request on its target model (``targets`` index ``models``)."""
+        import numpy as np
+
+        cost = np.zeros(len(targets))
+        output = tokens.output.copy()
+        for code, model in enumerate(models):
+            rows = np.flatnonzero(targets == code)
+            if len(rows) == 0:
+                continue
+            t = tokens if len(rows) == len(targets) else tokens.take(rows)
+            moved = logged.moved(rows, model)
+            t = self._moved(t, moved, model)
+            cost[rows], output[rows] = request_costs(self.router.policy.prices[model], t), t.output
+            if count_moves:
+                self.totals.moved += int(moved.sum())
+                self.totals.long_context_rows += long_context_rows(self.router.policy.prices[model], t)
+        return cost, output
+
+    def _moved(self, t: Tokens, moved: np.ndarray, model: str) -> Tokens:
+        """Requests moved off their logged model: lose their cache (--cold-cache), rescale their output."""
+        import numpy as np
+
+        if not moved.any():
+            return t
+        read, write, out, reasoning = t.cache_read.copy(), t.cache_write.copy(), t.output.copy(), t.reasoning.copy()
+        if self.options.cold_cache:
+            read[moved], write[moved] = 0, 0
+        ratio = self.ratios.get(model)
+        if ratio is not None:
+            out[moved] = np.rint(out[moved] * ratio).astype(np.int64)
+            reasoning[moved] = np.minimum(np.rint(reasoning[moved] * ratio).astype(np.int64), out[moved])
+        return Tokens(t.input, out, read, write, reasoning, t.batch)
+
+    def _logged_cost(self, tokens: Tokens, logged: LoggedModels) -> np.ndarray:
+        import numpy as np
+
+        codes, t = logged.codes, self.totals
+        cost = np.zeros(len(codes))
+        counts = np.bincount(codes + 1, minlength=len(logged.names) + 1)  # [0] counts rows with no model
+        for code, model in enumerate(logged.names):
+            rows = np.flatnonzero(codes == code)
+            cost[rows] = request_costs(self.router.policy.prices[model], tokens.take(rows))
+            t.logged_models[model] = t.logged_models.get(model, 0) + int(counts[code + 1])
+        t.rows_with_model += len(codes) - int(counts[0])
+        return cost
+
+    def _overhead(self, frame: pd.DataFrame) -> np.ndarray:
+        import numpy as np
+
+        clf = self.router.policy.classifier
+        if clf is None:
+            return np.zeros(len(frame))
+        tokens = np.full(len(frame), clf.prompt_tokens, dtype=np.int64)
+        if clf.include_query:
+            tokens += np.array(self.counter.counts(_texts(frame, "query")), dtype=np.int64)
+        self.totals.overhead_tokens += int(tokens.sum()) + clf.output_tokens * len(frame)
+        price = self.router.policy.price(clf.model)
+        return (tokens * price.input + clf.output_tokens * price.output) * 1e-6
+
+    def _accumulate(
+        self,
+        slot: np.ndarray,
+        inp: np.ndarray,
+        out: np.ndarray,
+        cost: np.ndarray,
+        base: np.ndarray,
+        as_logged: np.ndarray,
+        overhead: np.ndarray,
+    ) -> None:
+        import numpy as np
+
+        t, n = self.totals, len(self.slot_tiers)
+        t.queries += np.bincount(slot, minlength=n)
+        t.input_tokens += np.bincount(slot, weights=inp, minlength=n).astype(np.int64)
+        t.output_tokens += np.bincount(slot, weights=out, minlength=n).astype(np.int64)
+        t.add_costs(units(cost, slot, n))
+        t.baseline_units += units(base)[0]
+        t.logged_units += units(as_logged)[0]
+        t.overhead_units += units(overhead)[0]
+        if self.options.bootstrap:
+            self._resample(np.column_stack([cost + overhead, base, as_logged]))
+
+    def _resample(self, values: np.ndarray) -> None:
+        """Poisson bootstrap: each resample weighs each request (or block of consecutive requests) ~ Poisson(1).
+
+        Chunks over BOOTSTRAP_BLOCKS requests are weighed in that many blocks of consecutive requests,
+        which keeps the cost flat per chunk (drawing a weight per request per resample was the slowest
+        step of a whole run)."""
+        import numpy as np
+
+        n = len(values)
+        if n > BOOTSTRAP_BLOCKS:
+            starts = np.linspace(0, n, BOOTSTRAP_BLOCKS, endpoint=False).astype(np.int64)
+            values = np.add.reduceat(values, starts, axis=0)
+        weights = self.rng.poisson(1.0, size=(self.options.bootstrap, len(values))).astype(np.float64)
+        self.replicates += weights @ values
+
+    def _observe(
+        self, frame: pd.DataFrame, tokens: Tokens, slot: np.ndarray, logged: LoggedModels, has_out: np.ndarray
+    ) -> None:
+        import numpy as np
+
+        output_stats(self.totals.output_by_group, slot, logged.codes, logged.names, tokens.output, has_out)
+        if "timestamp" not in frame:
+            return
+        ts = frame["timestamp"].to_numpy(dtype=float, na_value=np.nan)
+        ts = ts[~np.isnan(ts)]
+        if len(ts):
+            t = self.totals
+            t.first_ts, t.last_ts = min(t.first_ts, float(ts.min())), max(t.last_ts, float(ts.max()))
+            t.rows_with_time += len(ts)
+
+
+def most_expensive_tier(router: Router) -> str:
+    """The tier whose model costs most per input+output token: the 'everything expensive' baseline."""
+    policy = router.policy
+    return max(policy.tiers, key=lambda t: (lambda p: p.input + p.output)(policy.price(policy.tiers[t])))
+
+
+def _texts(frame: pd.DataFrame, column: str) -> list[str]:
+    if column not in frame:
+        return [""] * len(frame)
+    return frame[column].fillna("").astype(str).tolist()

@@ -1,0 +1,1 @@
+"""Token counts offline: the bundled encodings and the one chat-token formula."""

@@ -1,0 +1,84 @@
+"""Token counts for many requests: each distinct text counted once, spread over the cores."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from llmroute_cli.tokens.encodings import REPLY_PRIMING, TOKENS_PER_MESSAGE, TOKENS_PER_NAME, encoding, request_messages
+
+CACHE_CHARS = 8_000_000  # forget the distinct-text cache past this many characters (bounds memory)
+
+
+class TokenCounter:
+    """Counts tokens of texts and chat requests with one encoding; remembers distinct texts."""
+
+    def __init__(self, encoding_name: str = "o200k_base", threads: int | None = None) -> None:
+        self.encoding_name = encoding_name
+        self.threads = threads or min(2, os.cpu_count() or 1)
+        self._cache: dict[str, int] = {}
+        self._cached_chars = 0
+        self.texts_counted = 0
+        self.chars_counted = 0
+
+    def counts(self, texts: Iterable[str]) -> list[int]:
+        """Token counts of ``texts`` in order; only texts not seen before are encoded."""
+        texts = list(texts)
+        cache = self._cache
+        todo = [t for t in dict.fromkeys(texts) if t not in cache]
+        if not todo:
+            return [cache[t] for t in texts]
+        fresh = dict(zip(todo, self._encode_all(todo), strict=True))
+        out = [fresh[t] if t in fresh else cache[t] for t in texts]
+        self._remember(fresh)  # may forget the older entries used above
+        return out
+
+    def _encode_all(self, texts: Sequence[str]) -> list[int]:
+        enc = encoding(self.encoding_name)
+        self.texts_counted += len(texts)
+        self.chars_counted += sum(len(t) for t in texts)
+        if self.threads < 2 or len(texts) < 64:
+            return [len(enc.encode_ordinary(t)) for t in texts]
+        # tiktoken releases the GIL while encoding: threads over interleaved slices balance long texts.
+        slices = [texts[i :: self.threads] for i in range(self.threads)]
+        with ThreadPoolExecutor(self.threads) as pool:
+            parts = list(pool.map(lambda part: [len(enc.encode_ordinary(t)) for t in part], slices))
+        out = [0] * len(texts)
+        for i, part in enumerate(parts):
+            out[i :: self.threads] = part
+        return out
+
+    def _remember(self, fresh: dict[str, int]) -> None:
+        size = sum(len(t) for t in fresh)
+        if self._cached_chars + size > CACHE_CHARS:
+            self._cache.clear()
+            self._cached_chars = 0
+        self._cache.update(fresh)
+        self._cached_chars += size
+
+    def chat(self, requests: Sequence[Sequence[dict[str, Any]]]) -> list[int]:
+        """Prompt tokens of chat requests with OpenAI's per-message overhead."""
+        flat: list[str] = []
+        for messages in requests:
+            for m in messages:
+                flat.append(m.get("role", ""))
+                flat.append(m.get("content", ""))
+                if "name" in m:
+                    flat.append(m["name"])
+        counts = iter(self.counts(flat))
+        totals = []
+        for messages in requests:
+            total = REPLY_PRIMING
+            for m in messages:
+                total += TOKENS_PER_MESSAGE + next(counts) + next(counts)
+                if "name" in m:
+                    total += next(counts) + TOKENS_PER_NAME
+            totals.append(total)
+        return totals
+
+    def requests(self, queries: Sequence[str], contexts: Sequence[str], messages: Sequence[Any]) -> list[int]:
+        """Prompt tokens per request: from its chat messages, else from its query and context."""
+        built = [m if m else request_messages(q, c) for q, c, m in zip(queries, contexts, messages, strict=True)]
+        return self.chat(built)

@@ -1,0 +1,120 @@
+"""Offline token counting with tiktoken, from BPE files bundled in the package and hash-checked."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING
+
+from llmroute_cli.errors import LlmrouteError
+from llmroute_cli.pricing.prices import base_model
+
+if TYPE_CHECKING:
+    import tiktoken
+
+# Patterns and special tokens as tiktoken_ext.openai_public (tiktoken 0.14.0) defines them.
+_O200K_PAT = "|".join(
+    [
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""\p{N}{1,3}""",
+        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+        r"""\s*[\r\n]+""",
+        r"""\s+(?!\S)""",
+        r"""\s+""",
+    ]
+)
+_CL100K_PAT = r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""  # noqa: E501
+
+
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    sha256: str
+    pattern: str
+    special: Mapping[str, int]
+
+
+ENCODINGS: dict[str, _Spec] = {
+    "o200k_base": _Spec(
+        "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+        _O200K_PAT,
+        {"<|endoftext|>": 199999, "<|endofprompt|>": 200018},
+    ),
+    "cl100k_base": _Spec(
+        "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+        _CL100K_PAT,
+        {
+            "<|endoftext|>": 100257,
+            "<|fim_prefix|>": 100258,
+            "<|fim_middle|>": 100259,
+            "<|fim_suffix|>": 100260,
+            "<|endofprompt|>": 100276,
+        },
+    ),
+}
+
+# OpenAI's chat format: every message costs 3 tokens plus its role and content; 3 more prime the reply.
+TOKENS_PER_MESSAGE = 3
+TOKENS_PER_NAME = 1
+REPLY_PRIMING = 3
+
+_CL100K_PREFIXES = ("gpt-4", "gpt-3.5", "text-embedding-3", "text-embedding-ada")
+_O200K_PREFIXES = ("gpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4", "chatgpt-4o")
+
+
+def encoding_name_for_model(model: str) -> str:
+    """gpt-4o family → o200k_base; gpt-4/3.5 → cl100k_base; others (Claude: no public tokenizer) → o200k_base."""
+    name = base_model(model)
+    if name.startswith(_O200K_PREFIXES):
+        return "o200k_base"
+    if name.startswith(_CL100K_PREFIXES):
+        return "cl100k_base"
+    return "o200k_base"
+
+
+def _ranks(name: str, spec: _Spec) -> dict[bytes, int]:
+    data = resources.files("llmroute_cli").joinpath("data", f"{name}.tiktoken").read_bytes()
+    if hashlib.sha256(data).hexdigest() != spec.sha256:
+        raise LlmrouteError(f"bundled tokenizer file {name}.tiktoken is corrupt (SHA-256 mismatch); reinstall llmroute")
+    return {base64.b64decode(tok): int(rank) for tok, rank in (line.split() for line in data.splitlines() if line)}
+
+
+@functools.cache
+def encoding(name: str) -> tiktoken.Encoding:
+    """The tiktoken encoding ``name``, built from the bundled BPE file; never touches the network."""
+    import tiktoken
+
+    spec = ENCODINGS.get(name)
+    if spec is None:
+        raise LlmrouteError(f"unknown tokenizer '{name}'; expected one of: {', '.join(ENCODINGS)}")
+    return tiktoken.Encoding(
+        name=name, pat_str=spec.pattern, mergeable_ranks=_ranks(name, spec), special_tokens=dict(spec.special)
+    )
+
+
+def count(text: str, encoding_name: str = "o200k_base") -> int:
+    """Tokens in ``text``; special-token strings count as ordinary text, as the API bills them."""
+    return len(encoding(encoding_name).encode_ordinary(text))
+
+
+def chat_tokens(messages: Iterable[Mapping[str, str]], encoding_name: str = "o200k_base") -> int:
+    """Prompt tokens of a chat request, with OpenAI's per-message overhead."""
+    total = REPLY_PRIMING
+    for message in messages:
+        total += TOKENS_PER_MESSAGE
+        for key, value in message.items():
+            total += count(value, encoding_name)
+            if key == "name":
+                total += TOKENS_PER_NAME
+    return total
+
+
+def request_messages(query: str, context: str | None) -> list[dict[str, str]]:
+    """A bare query and its context as chat messages: the context as a system message."""
+    if context:
+        return [{"role": "system", "content": context}, {"role": "user", "content": query}]
+    return [{"role": "user", "content": query}]
