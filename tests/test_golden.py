@@ -104,6 +104,6 @@ def test_schema_names_every_key_the_validator_knows():
     assert set(schema["properties"]) == set(policy.TOP_KEYS)
     assert set(schema["properties"]["rules"]["items"]["properties"]) == set(policy.RULE_KEYS)
     assert set(schema["$defs"]["case"]["properties"]) == set(cases.CASE_KEYS)
-    from llmroute_cli.engine.operators import META_OPS
+    from llmroute_cli.rules.conditions import META_OPS
 
     assert set(schema["$defs"]["meta"]["oneOf"][2]["properties"]) == set(META_OPS)

@@ -6,6 +6,7 @@ import json
 import math
 from statistics import NormalDist
 
+import numpy as np
 import pytest
 
 from llmroute_cli.errors import LlmrouteError, UsageError
@@ -257,11 +258,23 @@ def test_judge_cost_by_hand():
     assert cost.to_dict()["batch"] is True
 
 
-def test_judge_cost_halves_list_prices_without_batch_prices():
+def test_judge_cost_takes_list_prices_without_batch_prices():
+    # One rule for a model that publishes no batch price, here and in simulate: its list price.
     cost = judge_cost([_line("hello world")], Price(3.00, 15.00))
-    assert cost.total_usd == pytest.approx((9 * 1.50 + 100 * 7.50) / 1_000_000)
+    assert cost.total_usd == pytest.approx((9 * 3.00 + 100 * 15.00) / 1_000_000)
     sync = judge_cost([_line("hello world")], Price(3.00, 15.00), batch=False)
-    assert sync.total_usd == pytest.approx((9 * 3.00 + 100 * 15.00) / 1_000_000)
+    assert sync.total_usd == cost.total_usd
+
+
+def test_batch_without_a_published_batch_price_costs_the_same_in_simulate_and_the_judge():
+    from llmroute_cli.pricing.costing import Tokens, request_costs
+
+    price = Price(3.00, 15.00)
+    one = lambda n: np.array([n], dtype=np.int64)  # noqa: E731
+    tokens = Tokens(one(9), one(100), one(0), one(0), one(0), np.array([True]))
+    simulated = float(request_costs(price, tokens)[0])
+    assert simulated == pytest.approx((9 * 3.00 + 100 * 15.00) / 1_000_000)
+    assert judge_cost([_line("hello world")], price).total_usd == pytest.approx(simulated)
 
 
 def test_judge_cost_of_generated_lines_counts_every_prompt():

@@ -10,10 +10,12 @@ import pytest
 
 from llmroute_cli.engine.router import Router
 from llmroute_cli.errors import LlmrouteError
+from llmroute_cli.models import base_model
+from llmroute_cli.pricing.book import price_book
 from llmroute_cli.pricing.costing import Tokens, request_costs
 from llmroute_cli.pricing.maps import load_price_map
 from llmroute_cli.pricing.money import dollars
-from llmroute_cli.pricing.prices import BUILTIN_PRICES, LongContext, Price, base_model, lookup
+from llmroute_cli.pricing.prices import BUILTIN_PRICES, LongContext, Price, lookup
 from llmroute_cli.reports.simulate import build_report, period_of
 from llmroute_cli.simulate.simulation import SimulateOptions, Simulation
 
@@ -168,8 +170,13 @@ def frame(rows):
     return df
 
 
+def simulation(rules: str, options: SimulateOptions) -> Simulation:
+    router = Router.from_text(rules, "r.yaml")
+    return Simulation(router, price_book(router.policy), options)
+
+
 def simulate(rows, rules=RULES, **options):
-    sim = Simulation(Router.from_text(rules, "r.yaml"), SimulateOptions(bootstrap=0, **options))
+    sim = simulation(rules, SimulateOptions(bootstrap=0, **options))
     sim.add(frame(rows))
     return sim, build_report(sim, period_of(sim, 1.0))
 
@@ -250,7 +257,7 @@ def test_logged_models_aliases_gaps_and_ids():
         dict(base, line=4, id=7, output_tokens=None, model="gpt-4o-mini"),  # output estimated: 1,000 * 0.25
         dict(base, line=5, id="e", output_tokens=50, model=float("nan")),
     ]
-    sim = Simulation(Router.from_text(RULES, "r.yaml"), SimulateOptions(bootstrap=0))
+    sim = simulation(RULES, SimulateOptions(bootstrap=0))
     decisions = sim.add(frame(rows))
     assert decisions["id"].tolist() == ["a", "r.jsonl:2", "r.jsonl:3", "r.jsonl:4", "e"]
     t = sim.totals
@@ -297,12 +304,12 @@ def test_bootstrap_interval_brackets_the_point_and_is_reproducible():
         {"query": "code" if i % 3 else "hi", "input_tokens": 1_000 + 37 * i, "output_tokens": 50, "model": "gpt-4o"}
         for i in range(300)
     ]
-    sim = Simulation(Router.from_text(RULES, "r.yaml"), SimulateOptions(bootstrap=200, seed=7))
+    sim = simulation(RULES, SimulateOptions(bootstrap=200, seed=7))
     sim.add(frame(rows))
     a = build_report(sim, period_of(sim, 1.0))
     lo, hi = a["intervals"]["routed_daily_usd"]
     assert lo < a["routed"]["daily_cost_usd"] < hi
-    sim2 = Simulation(Router.from_text(RULES, "r.yaml"), SimulateOptions(bootstrap=200, seed=7))
+    sim2 = simulation(RULES, SimulateOptions(bootstrap=200, seed=7))
     sim2.add(frame(rows))
     assert build_report(sim2, period_of(sim2, 1.0))["intervals"] == a["intervals"]
 

@@ -11,6 +11,7 @@ import pytest
 
 from llmroute_cli.engine.router import Router
 from llmroute_cli.errors import LlmrouteError
+from llmroute_cli.pricing.book import price_book
 from llmroute_cli.quality.metrics import Outcome, QualityAccumulator, QualitySpec, outcome, verdict
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "routellm"
@@ -239,13 +240,13 @@ def test_bad_label_named_by_id_and_counted_across_chunks():
 
 def test_spec_from_policy_picks_tiers_by_price():
     policy = Router.builtin().policy
-    spec = QualitySpec.from_policy(policy)
+    spec = QualitySpec.from_policy(policy, price_book(policy))
     assert (spec.cheap_tier, spec.expensive_tier) == ("cheap", "expensive")
     assert spec.models == {"cheap": "gpt-4o-mini", "expensive": "gpt-4o"}
     with pytest.raises(LlmrouteError, match=r"^unknown tier 'medium'; expected one of: cheap, expensive$"):
-        QualitySpec.from_policy(policy, cheap="medium")
+        QualitySpec.from_policy(policy, price_book(policy), cheap="medium")
     with pytest.raises(LlmrouteError, match=r"^the cheap and the expensive tier are both 'cheap'"):
-        QualitySpec.from_policy(policy, expensive="cheap")
+        QualitySpec.from_policy(policy, price_book(policy), expensive="cheap")
 
 
 def test_pandas_default_rule_nan_is_the_default():
@@ -353,7 +354,7 @@ def test_mixed_scales_on_the_shipped_sample_log_stay_apart():
     frame = next(iter(read_logs([str(path)])))
     router = Router.builtin()
     decisions = router.route_frame(frame)
-    acc = QualityAccumulator(QualitySpec.from_policy(router.policy))
+    acc = QualityAccumulator(QualitySpec.from_policy(router.policy, price_book(router.policy)))
     acc.add(list(decisions["tier"]), list(frame["labels"]), list(decisions["rule"]))
     report = acc.result()
     labels = [x for x in frame["labels"] if isinstance(x, dict)]
@@ -368,3 +369,15 @@ def test_mixed_scales_on_the_shipped_sample_log_stay_apart():
     assert report.quality["correct"].all_expensive == pytest.approx(
         sum(x["correct"]["gpt-4o"] for x in graded) / len(graded)
     )
+
+
+def test_the_expensive_tier_is_the_same_for_the_baseline_and_the_quality_figures_when_prices_tie():
+    # Two tiers at one price: before, the baseline took the first dearest and quality the last.
+    from llmroute_cli.simulate.simulation import SimulateOptions, Simulation
+
+    text = "tiers: {a: gpt-4o, b: gpt-4o-2024-08-06, c: gpt-4o-mini}\ndefault: c\nrules: []\n"
+    router = Router.from_text(text, "tie.yaml")
+    book = price_book(router.policy)
+    spec = QualitySpec.from_policy(router.policy, book)
+    sim = Simulation(router, book, SimulateOptions(bootstrap=0))
+    assert (spec.cheap_tier, spec.expensive_tier, sim.baseline_tier) == ("c", "b", "b")

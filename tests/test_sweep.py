@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from llmroute_cli.engine.operators import Compare, MetaTest
 from llmroute_cli.engine.router import Router
 from llmroute_cli.errors import LlmrouteError, UsageError
 from llmroute_cli.reports.sweep import (
@@ -16,6 +15,7 @@ from llmroute_cli.reports.sweep import (
     sweep_values,
     with_threshold,
 )
+from llmroute_cli.rules.conditions import Compare, MetaTest
 
 BUILTIN = Router.builtin().policy
 

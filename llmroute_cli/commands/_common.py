@@ -46,15 +46,17 @@ def price_table(prices_file: Path | None) -> Any:
 
 
 def load_router(rules: Path | None, prices_file: Path | None = None) -> Any:
-    """The router for ``--rules``, else ./routes.yaml when present, else the built-in policy."""
+    """The router for ``--rules`` (else ./routes.yaml when present, else the built-in policy) and its prices."""
     from llmroute_cli.engine.router import Router
+    from llmroute_cli.pricing.book import price_book
 
-    prices = price_table(prices_file)
     if rules is not None:
-        return Router.from_file(rules, prices)
-    if DEFAULT_RULES.is_file():
-        return Router.from_file(DEFAULT_RULES, prices)
-    return Router.builtin(prices)
+        router = Router.from_file(rules)
+    elif DEFAULT_RULES.is_file():
+        router = Router.from_file(DEFAULT_RULES)
+    else:
+        router = Router.builtin()
+    return router, price_book(router.policy, price_table(prices_file))
 
 
 def stdout_console() -> Any:

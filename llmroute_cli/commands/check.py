@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from llmroute_cli.commands._common import DEFAULT_RULES, handle_errors
+from llmroute_cli.commands._common import DEFAULT_RULES, handle_errors, price_table
 from llmroute_cli.errors import ConfigError, Problem, UsageError
 
 
@@ -18,6 +18,9 @@ def check(
     logs: Annotated[
         list[str] | None, typer.Option("--logs", help="Also report rules that never fire on these logs.")
     ] = None,
+    prices: Annotated[
+        Path | None, typer.Option(help="LiteLLM-format price map the models may be priced in.")
+    ] = None,
 ) -> None:
     """Validate rule files; print every problem as FILE:LINE:COL: message; exit 1 on errors.
 
@@ -25,7 +28,7 @@ def check(
     """
     failed = False
     for path in paths or [DEFAULT_RULES]:
-        problems, summary = _problems(path, logs)
+        problems, summary = _problems(path, logs, prices)
         for p in problems:
             print(p)
         if summary:
@@ -35,9 +38,10 @@ def check(
         raise typer.Exit(1)
 
 
-def _problems(path: Path, logs: list[str] | None) -> tuple[list[Problem], str | None]:
+def _problems(path: Path, logs: list[str] | None, prices: Path | None) -> tuple[list[Problem], str | None]:
     """Every problem of one rule file, and the 'ok' summary line when none is an error."""
-    from llmroute_cli.engine.router import read_rule_text
+    from llmroute_cli.pricing.book import price_book
+    from llmroute_cli.rules.files import read_rule_text
     from llmroute_cli.rules.lint import lint, never_fired
     from llmroute_cli.rules.policy import load_policy
 
@@ -47,6 +51,7 @@ def _problems(path: Path, logs: list[str] | None) -> tuple[list[Problem], str | 
         raise UsageError(f"{path}: no such file")
     try:
         policy = load_policy(read_rule_text(path), str(path))
+        price_book(policy, price_table(prices))
     except ConfigError as exc:
         return exc.problems, None
     problems = lint(policy)

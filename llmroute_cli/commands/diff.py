@@ -41,6 +41,7 @@ def diff(
     """
     from llmroute_cli.engine.router import Router
     from llmroute_cli.logs import ReadOptions, ReadStats, read_logs
+    from llmroute_cli.pricing.book import price_book
     from llmroute_cli.reports.diff import Comparison, Gates, comparison_report, failed_gates
     from llmroute_cli.rules.files import read_spec
     from llmroute_cli.simulate.simulation import SimulateOptions
@@ -55,9 +56,10 @@ def diff(
     refuse_overwrite({"--output": output}, [*logs, old, new, prices])
     table = price_table(prices)
     (old_text, old_name), (new_text, new_name) = read_spec(old), read_spec(new)
+    old_router, new_router = Router.from_text(old_text, old_name), Router.from_text(new_text, new_name)
     cmp = Comparison.of(
-        Router.from_text(old_text, old_name, table),
-        Router.from_text(new_text, new_name, table),
+        (old_router, price_book(old_router.policy, table)),
+        (new_router, price_book(new_router.policy, table)),
         SimulateOptions(bootstrap=0),
     )
     with progress_bar(quiet) as progress:

@@ -35,19 +35,19 @@ def prices(
 
     Example: llmroute prices gpt-4o openai/gpt-4o-2024-08-06 --prices model_prices_and_context_window.json
     """
-    from llmroute_cli.pricing.prices import BUILTIN_PRICES, resolve
+    from llmroute_cli.pricing.prices import BUILTIN_PRICES
 
-    router = load_router(rules, prices_file)
+    router, book = load_router(rules, prices_file)
     policy = router.policy
-    table = policy.prices
+    table = book.table
     names = models or list(
         dict.fromkeys(
             [*BUILTIN_PRICES, *(m for m, p in table.items() if p.source == "rule file"), *policy.tiers.values()]
         )
     )
     for name in names:
-        policy.price(name)  # an unknown model is an error naming the closest known ones
-    rows = [_row(name, str(resolve(name, table)), table, policy) for name in names]
+        book.price(name)  # an unknown model is an error naming the closest known ones
+    rows = [_row(name, book.key(name), table, policy) for name in names]
     if as_json:
         print(json.dumps(rows, indent=2))
     else:

@@ -37,9 +37,9 @@ def route(
     text = sys.stdin.read() if query == "-" else query
     ctx = _context(context, context_file)
     meta = _metadata(metadata)
-    router = load_router(rules)
+    router, book = load_router(rules)
     explanation = router.explain(text, ctx, meta)
-    quotes = quote(router.policy, text, ctx)
+    quotes = quote(router.policy, book, text, ctx)
     payload = _payload(router, explanation, quotes)
     if as_json:
         print(json.dumps(payload, indent=2, ensure_ascii=False))

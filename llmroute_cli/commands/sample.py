@@ -61,14 +61,14 @@ def sample(
     _check_options(rate, max_tokens, output)
     sources = _jsonl_sources(logs)
     prompt = _template(template)
-    router = load_router(rules, prices)
+    router, book = load_router(rules, prices)
     policy = router.policy
-    price = policy.price(judge_model)
-    spec = QualitySpec.from_policy(policy)
+    price = book.price(judge_model)
+    spec = QualitySpec.from_policy(policy, book)
     tier = tier or spec.cheap_tier
     if tier not in policy.tiers:
         raise UsageError(f"--tier: unknown tier '{tier}'; expected one of: {', '.join(policy.tiers)}")
-    routed = _route(logs, router, quiet)
+    routed = _route(logs, router, book, quiet)
     ids, tiers, rules_hit = routed["id"].tolist(), routed["tier"].tolist(), routed["rule"].tolist()
     picked = sample_requests(tiers, rules_hit, tier=tier, rate=rate, seed=seed, stratify=stratify, keys=ids)
     items, skipped = _items(routed.iloc[picked], sources, policy, spec, skip_unanswered)
@@ -122,14 +122,14 @@ def _template(path: Path | None) -> str:
     return text
 
 
-def _route(logs: list[str], router: Any, quiet: bool) -> pd.DataFrame:
+def _route(logs: list[str], router: Any, book: Any, quiet: bool) -> pd.DataFrame:
     """Every request's id, tier and rule, with the file and line it came from."""
     import pandas as pd
 
     from llmroute_cli.logs import ReadOptions, ReadStats, read_logs
     from llmroute_cli.simulate.simulation import SimulateOptions, Simulation
 
-    sim, stats, parts = Simulation(router, SimulateOptions(bootstrap=0)), ReadStats(), []
+    sim, stats, parts = Simulation(router, book, SimulateOptions(bootstrap=0)), ReadStats(), []
     with progress_bar(quiet) as progress:
         for chunk in read_logs(logs, ReadOptions(), stats, progress=progress):
             d = sim.add(chunk)

@@ -74,8 +74,8 @@ def simulate(
     refuse_overwrite({"--output": output, "--decisions": decisions}, [*logs, rules, prices])
     ratio, per_model = parse_output_ratios(output_ratio or [])
     _check_numbers(output_tokens, ratio, sample_rate, bootstrap, days, seed, jobs)
-    router = load_router(rules, prices)
-    _check_names(router, baseline_tier, per_model)
+    router, book = load_router(rules, prices)
+    _check_names(router, book, baseline_tier, per_model)
     options = SimulateOptions(
         output_tokens=output_tokens,
         output_ratio=DEFAULT_OUTPUT_RATIO if ratio is None else ratio,
@@ -88,12 +88,12 @@ def simulate(
         seed=seed,
     )
     read_opts = ReadOptions(query_field=query_field, context_field=context_field, time_field=time_field, strict=strict)
-    shared = _sharded(router, options, read_opts, logs, jobs, quiet) if decisions is None and not strict else None
+    shared = _sharded(router, book, options, read_opts, logs, jobs, quiet) if decisions is None and not strict else None
     with _decision_sink(decisions) as sink:  # the decisions file appears only with the report
         if shared is not None:
             sim, stats = shared
         else:
-            sim, stats = Simulation(router, options), ReadStats()
+            sim, stats = Simulation(router, book, options), ReadStats()
             with progress_bar(quiet) as progress:
                 for chunk in read_logs(logs, read_opts, stats, progress=progress):
                     if sink is None:
@@ -104,7 +104,7 @@ def simulate(
         _emit(report, fmt, output)
 
 
-def _sharded(router: Any, options: Any, read: Any, logs: list[str], jobs: int, quiet: bool) -> Any:
+def _sharded(router: Any, book: Any, options: Any, read: Any, logs: list[str], jobs: int, quiet: bool) -> Any:
     """Large plain JSONL logs run in one process per core; None when they should be read serially."""
     from llmroute_cli.simulate.parallel import default_jobs, plan, simulate_sharded
 
@@ -113,11 +113,11 @@ def _sharded(router: Any, options: Any, read: Any, logs: list[str], jobs: int, q
     if not shards or len(shards) < 2:
         return None
     with progress_bar(quiet) as progress:
-        sim, stats = simulate_sharded(router, options, read, shards, jobs, progress)
+        sim, stats = simulate_sharded(router, book, options, read, shards, jobs, progress)
     return (sim, stats) if stats.rows else None  # nothing read: the serial path says why
 
 
-def _check_names(router: Any, baseline_tier: str | None, per_model: dict[str, float]) -> None:
+def _check_names(router: Any, book: Any, baseline_tier: str | None, per_model: dict[str, float]) -> None:
     """Options that name a tier or a model must name a known one."""
     from llmroute_cli.errors import LlmrouteError
 
@@ -126,7 +126,7 @@ def _check_names(router: Any, baseline_tier: str | None, per_model: dict[str, fl
         raise UsageError(f"--baseline-tier '{baseline_tier}' is not a tier; expected one of: {', '.join(tiers)}")
     for model in per_model:
         try:
-            router.policy.price(model)
+            book.price(model)
         except LlmrouteError as exc:
             raise UsageError(f"--output-ratio {model}=…: {exc}") from None
 

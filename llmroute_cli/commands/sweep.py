@@ -34,8 +34,8 @@ from llmroute_cli.render.sweep import (
 )
 
 if TYPE_CHECKING:
-    from llmroute_cli.engine.conditions import Test
     from llmroute_cli.reports.sweep import SweepParam
+    from llmroute_cli.rules.conditions import Test
     from llmroute_cli.rules.policy import Policy
 
 PARAM_HELP = "RULE.FIELD=START:STOP:STEP, e.g. short-no-code.query.chars=100:400:50."
@@ -158,19 +158,19 @@ def run(
     from llmroute_cli.tokens.counter import TokenCounter
 
     opts = opts or RunOptions()
-    router = load_router(rules, prices)
+    router, book = load_router(rules, prices)
     policy = router.policy
     param = sweep_values(spec, policy)
     current = _limit(swept_test(policy, param))
     quality_spec, counter, options = (
-        QualitySpec.from_policy(policy),
+        QualitySpec.from_policy(policy, book),
         TokenCounter(policy.tokenizer),
         opts.simulate_options(),
     )
     runs = []
     for value in sorted({*param.values, current}):
         swept = Router(with_threshold(policy, param.rule, param.field, value, param.op))
-        runs.append((value, Simulation(swept, options, counter)))
+        runs.append((value, Simulation(swept, book, options, counter)))
     stats = ReadStats()
     with progress_bar(quiet) as progress:
         for chunk in read_logs(logs, opts.read_options(), stats, progress=progress):

@@ -1,20 +1,17 @@
-"""Compiled conditions: one tree, evaluated on one request or on a whole frame of requests."""
+"""Conditions evaluated: one tree tested on one request (``test``, ``trace``) or on a frame (``mask``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from dataclasses import field as dc_field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from llmroute_cli.engine.operators import MISSING, Compare, Predicate
+from llmroute_cli.engine.operators import found, scalar, vector
+from llmroute_cli.rules.conditions import MISSING, All, Any_, Condition, Not, Test
 
 if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
-
-TEXT_FIELDS = ("query", "context", "request")
-SIZE_UNITS = ("chars", "tokens")
 
 
 class ScalarView(Protocol):
@@ -50,134 +47,71 @@ class Trace:
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class Test:
-    """A predicate applied to one field: ``query`` text, ``context.chars``, ``metadata.user.plan``…"""
+def _value(t: Test, view: ScalarView) -> Any:
+    if t.kind == "text":
+        return view.text(t.field)
+    if t.kind == "meta":
+        return view.meta(t.field.removeprefix("metadata."))
+    name, unit = t.field.split(".")
+    return view.size(name, unit)
 
-    field: str
-    pred: Predicate
-    at: tuple[int, int] = dc_field(default=(0, 0), compare=False)  # line, column in the rule file
 
-    @property
-    def kind(self) -> str:
-        if self.field in TEXT_FIELDS:
-            return "text"
-        return "meta" if self.field.startswith("metadata.") else "size"
+def _test_one(t: Test, view: ScalarView) -> bool:
+    value = _value(t, view)
+    if t.kind == "text":
+        return any(scalar(t.pred, text) for text in value)
+    return scalar(t.pred, value)
 
-    def _scalar_value(self, view: ScalarView) -> Any:
-        if self.kind == "text":
-            return view.text(self.field)
-        if self.kind == "meta":
-            return view.meta(self.field.removeprefix("metadata."))
-        name, unit = self.field.split(".")
-        return view.size(name, unit)
 
-    def test(self, view: ScalarView) -> bool:
-        value = self._scalar_value(view)
-        if self.kind == "text":
-            return any(self.pred.scalar(t) for t in value)
-        return self.pred.scalar(value)
+def test(cond: Condition, view: ScalarView) -> bool:
+    """Whether ``cond`` holds for one request."""
+    if isinstance(cond, Test):
+        return _test_one(cond, view)
+    if isinstance(cond, All):
+        return all(test(c, view) for c in cond.items)
+    if isinstance(cond, Any_):
+        return any(test(c, view) for c in cond.items)
+    return not test(cond.item, view)
 
-    def mask(self, view: FrameView) -> np.ndarray:
-        if self.kind == "text":
-            return view.text_mask(self.field, self.pred)
-        if self.kind == "meta":
-            return self.pred.vector(view.meta(self.field.removeprefix("metadata.")))  # type: ignore[arg-type]
-        name, unit = self.field.split(".")
-        return self.pred.vector(view.size(name, unit))  # type: ignore[arg-type]
 
-    def trace(self, view: ScalarView) -> Trace:
-        value = self._scalar_value(view)
-        result = self.test(view)
-        if self.kind == "text":
-            hits = [h for h in (self.pred.found(t) for t in value) if h is not None]  # type: ignore[union-attr]
+def trace(cond: Condition, view: ScalarView) -> Trace:
+    """``test``, saying how: each condition with the value it read and its result."""
+    if isinstance(cond, Test):
+        value, result = _value(cond, view), _test_one(cond, view)
+        if cond.kind == "text":
+            hits = [h for h in (found(cond.pred, text) for text in value) if h is not None]
             shown: Any = f"found {hits[0]!r}" if hits else "no match"
         else:
             shown = "<missing>" if value is MISSING else value
-        return Trace(f"{self.field} {self.pred.describe()}", result, shown)
-
-    def always(self) -> bool:
-        p = self.pred
-        return self.kind == "size" and isinstance(p, Compare) and p.op == "gte" and p.limit <= 0
-
-    def fields(self) -> set[str]:
-        return {self.field}
-
-
-@dataclass(frozen=True, slots=True)
-class All:
-    items: tuple[Condition, ...] = dc_field(default=())
-
-    def test(self, view: ScalarView) -> bool:
-        return all(c.test(view) for c in self.items)
-
-    def mask(self, view: FrameView) -> np.ndarray:
-        import numpy as np
-
-        out = np.ones(len(view), dtype=bool)
-        for c in self.items:
-            out = narrowed(c, view, out, keep=True)
-        return out
-
-    def trace(self, view: ScalarView) -> Trace:
-        kids = tuple(c.trace(view) for c in self.items)
-        return Trace("all of", all(k.result for k in kids), None, kids)
-
-    def always(self) -> bool:
-        return all(c.always() for c in self.items)
-
-    def fields(self) -> set[str]:
-        return set().union(*(c.fields() for c in self.items))
-
-
-@dataclass(frozen=True, slots=True)
-class Any_:
-    items: tuple[Condition, ...] = dc_field(default=())
-
-    def test(self, view: ScalarView) -> bool:
-        return any(c.test(view) for c in self.items)
-
-    def mask(self, view: FrameView) -> np.ndarray:
-        import numpy as np
-
-        out = np.zeros(len(view), dtype=bool)
-        for c in self.items:
-            out = narrowed(c, view, out, keep=False)
-        return out
-
-    def trace(self, view: ScalarView) -> Trace:
-        kids = tuple(c.trace(view) for c in self.items)
-        return Trace("any of", any(k.result for k in kids), None, kids)
-
-    def always(self) -> bool:
-        return any(c.always() for c in self.items)
-
-    def fields(self) -> set[str]:
-        return set().union(*(c.fields() for c in self.items))
-
-
-@dataclass(frozen=True, slots=True)
-class Not:
-    item: Condition
-
-    def test(self, view: ScalarView) -> bool:
-        return not self.item.test(view)
-
-    def mask(self, view: FrameView) -> np.ndarray:
-        return ~self.item.mask(view)
-
-    def trace(self, view: ScalarView) -> Trace:
-        kid = self.item.trace(view)
+        return Trace(cond.label, result, shown)
+    if isinstance(cond, Not):
+        kid = trace(cond.item, view)
         return Trace("not", not kid.result, None, (kid,))
-
-    def always(self) -> bool:
-        return isinstance(self.item, Any_) and not self.item.items
-
-    def fields(self) -> set[str]:
-        return self.item.fields()
+    kids = tuple(trace(c, view) for c in cond.items)
+    if isinstance(cond, All):
+        return Trace("all of", all(k.result for k in kids), None, kids)
+    return Trace("any of", any(k.result for k in kids), None, kids)
 
 
-Condition = Test | All | Any_ | Not
+def mask(cond: Condition, view: FrameView) -> np.ndarray:
+    """Vectorised ``test``: where ``cond`` holds, row by row of the frame."""
+    import numpy as np
+
+    if isinstance(cond, Test):
+        if cond.kind == "text":
+            return view.text_mask(cond.field, cond.pred)
+        if cond.kind == "meta":
+            return vector(cond.pred, view.meta(cond.field.removeprefix("metadata.")))
+        name, unit = cond.field.split(".")
+        return vector(cond.pred, view.size(name, unit))
+    if isinstance(cond, Not):
+        return ~mask(cond.item, view)
+    keep = isinstance(cond, All)
+    out = np.ones(len(view), dtype=bool) if keep else np.zeros(len(view), dtype=bool)
+    for c in cond.items:
+        out = narrowed(c, view, out, keep=keep)
+    return out
+
 
 NARROW_BELOW = 0.5  # evaluate on a subset once fewer than this share of rows is still open
 
@@ -189,9 +123,9 @@ def narrowed(cond: Condition, view: FrameView, current: np.ndarray, *, keep: boo
     if len(open_rows) == 0:
         return current
     if len(open_rows) >= NARROW_BELOW * len(view):
-        return current & cond.mask(view) if keep else current | cond.mask(view)
+        return current & mask(cond, view) if keep else current | mask(cond, view)
     out = current.copy()
-    out[open_rows] = cond.mask(view.take(open_rows))
+    out[open_rows] = mask(cond, view.take(open_rows))
     return out
 
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmroute_cli.engine.conditions import Trace
+from llmroute_cli.engine.conditions import Trace, mask, test, trace
 from llmroute_cli.engine.views import FrameRequests, OneRequest
-from llmroute_cli.errors import UsageError
-from llmroute_cli.pricing.prices import Price
+from llmroute_cli.rules.files import read_rule_text
 from llmroute_cli.rules.policy import Policy, load_policy
 
 if TYPE_CHECKING:
@@ -64,17 +62,17 @@ class Router:
         self.fields = set().union(*(r.when.fields() for r in policy.rules)) if policy.rules else set()
 
     @classmethod
-    def from_text(cls, text: str, source: str = "routes.yaml", prices: Mapping[str, Price] | None = None) -> Router:
-        return cls(load_policy(text, source, prices))
+    def from_text(cls, text: str, source: str = "routes.yaml") -> Router:
+        return cls(load_policy(text, source))
 
     @classmethod
-    def from_file(cls, path: str | Path, prices: Mapping[str, Price] | None = None) -> Router:
-        return cls.from_text(read_rule_text(path), str(path), prices)
+    def from_file(cls, path: str | Path) -> Router:
+        return cls.from_text(read_rule_text(path), str(path))
 
     @classmethod
-    def builtin(cls, prices: Mapping[str, Price] | None = None) -> Router:
+    def builtin(cls) -> Router:
         text = resources.files("llmroute_cli").joinpath("data", "routes.yaml").read_text("utf-8")
-        return cls.from_text(text, BUILTIN_SOURCE, prices)
+        return cls.from_text(text, BUILTIN_SOURCE)
 
     @property
     def token_fields(self) -> set[str]:
@@ -100,7 +98,7 @@ class Router:
         """Decide one request."""
         view = OneRequest(query, context or "", metadata or {}, input_tokens, self.policy.tokenizer)
         for i, rule in enumerate(self.policy.rules):
-            if rule.when.test(view):
+            if test(rule.when, view):
                 return self._decision(i)
         return self._decision(-1)
 
@@ -115,9 +113,9 @@ class Router:
         view = OneRequest(query, context or "", metadata or {}, input_tokens, self.policy.tokenizer)
         tried: list[RuleTrace] = []
         for i, rule in enumerate(self.policy.rules):
-            trace = rule.when.trace(view)
-            tried.append(RuleTrace(rule.name, rule.tier, trace.result, trace))
-            if trace.result:
+            how = trace(rule.when, view)
+            tried.append(RuleTrace(rule.name, rule.tier, how.result, how))
+            if how.result:
                 return Explanation(self._decision(i), tuple(tried))
         return Explanation(self._decision(-1), tuple(tried))
 
@@ -133,7 +131,7 @@ class Router:
                 break
             # Later rules only see the requests earlier ones left undecided.
             sub = view if len(undecided) == len(frame) else view.take(undecided)
-            matched = rule.when.mask(sub)
+            matched = mask(rule.when, sub)
             out[undecided[matched]] = i
             undecided = undecided[~matched]
         return out
@@ -173,19 +171,3 @@ class Router:
         model_codes = np.array([models.index(policy.tiers[t]) for t in by_index], dtype=np.int32)
         dtypes = tuple(pd.CategoricalDtype(c) for c in (tiers, models, [r.name for r in policy.rules]))
         return tier_codes, model_codes, dtypes
-
-
-def read_rule_text(path: str | Path) -> str:
-    """Read a rule file as UTF-8 text; a missing or unreadable file is a usage error."""
-    p = Path(path)
-    if not p.is_file():
-        raise UsageError(f"{path}: no such rule file; pass --rules PATH or create routes.yaml")
-    data = p.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        from llmroute_cli.errors import ConfigError, Problem
-
-        line = data[: exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ConfigError([Problem(str(path), line, col, "not UTF-8 text; save the rule file as UTF-8")]) from None

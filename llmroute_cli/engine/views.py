@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from llmroute_cli.engine.conditions import get_path
-from llmroute_cli.engine.operators import clean_text, polars_texts
+from llmroute_cli.engine.operators import clean_text, polars_texts, vector
 from llmroute_cli.tokens.encodings import chat_tokens, count, request_messages
 
 if TYPE_CHECKING:
@@ -89,11 +89,10 @@ class FrameRequests:
         A view of at least half the frame tests the whole frame's texts once and picks its rows:
         at most twice the matching, instead of copying most of the texts (which cost more here).
         """
-        import numpy as np
 
         if self.rows is not None and 2 * len(self.rows) >= len(self.root):
             return self.root.text_mask(name, pred)[self.rows]
-        return self._memo(("mask", name, pred), lambda: np.logical_or.reduce([pred.vector(t) for t in self.text(name)]))
+        return self._memo(("mask", name, pred), lambda: _any_text(pred, self.text(name)))
 
     def size(self, name: str, unit: str) -> np.ndarray:
         if unit == "chars" and self.rows is not None:  # counted once for the frame, picked here
@@ -146,6 +145,12 @@ class FrameRequests:
         if "metadata" not in self.frame:
             return [get_path({}, path)] * len(self)
         return [get_path(m if isinstance(m, Mapping) else {}, path) for m in self._column("metadata")]
+
+
+def _any_text(pred: Any, texts: tuple[pa.ChunkedArray, ...]) -> np.ndarray:
+    import numpy as np
+
+    return np.logical_or.reduce([vector(pred, t) for t in texts])
 
 
 def _arrow_column(frame: pd.DataFrame, column: str) -> pa.ChunkedArray:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
-from llmroute_cli.engine.operators import MISSING
 from llmroute_cli.logs import messages as chat_messages
 from llmroute_cli.logs import otel
 from llmroute_cli.logs.model import NO_USAGE, BadRecord, Ignored, ReadOptions, Row, Usage
@@ -23,6 +22,7 @@ from llmroute_cli.logs.values import (
     text_of,
     to_unix,
 )
+from llmroute_cli.rules.conditions import MISSING
 
 BatchResult = tuple[Usage, Any, float]  # usage, model, created
 Joins = MutableMapping[str, BatchResult]  # custom_id → result, popped as input lines claim them

@@ -9,8 +9,8 @@ from typing import Any
 
 import orjson
 
-from llmroute_cli.engine.operators import MISSING
 from llmroute_cli.logs.model import BadRecord
+from llmroute_cli.rules.conditions import MISSING
 
 LABEL_KEYS = ("needed", "scores", "correct", "judge")
 NAN = math.nan

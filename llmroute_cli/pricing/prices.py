@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from llmroute_cli.errors import LlmrouteError
+from llmroute_cli.models import base_model
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,14 @@ class Price:
     def output_cost(self, tokens: float) -> float:
         return tokens * self.output / 1_000_000
 
+    def batch_rates(self) -> tuple[float, float]:
+        """Input and output per 1M tokens at Batch API prices: the published batch price, else the list
+        price (no discount is assumed where the provider publishes none)."""
+        return (
+            self.input if self.batch_input is None else self.batch_input,
+            self.output if self.batch_output is None else self.batch_output,
+        )
+
 
 # Published list prices (May 2026), USD per 1M tokens; they agree with LiteLLM's price map.
 # Claude cache writes are the 5-minute cache price (1.25x input).
@@ -56,19 +64,6 @@ BUILTIN_PRICES: dict[str, Price] = {
     "claude-3-5-sonnet": Price(3.00, 15.00, 0.30, 3.75, batch_input=1.50, batch_output=7.50, batch_cached_input=0.15),
     "claude-3-5-haiku": Price(0.80, 4.00, 0.08, 1.00, batch_input=0.40, batch_output=2.00, batch_cached_input=0.04),
 }
-
-_DATE_SUFFIX = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{8}|latest|v\d+(?::\d+)?)$")
-
-
-def base_model(name: str) -> str:
-    """Strip a provider prefix and a dated or ``-latest`` suffix: ``openai/gpt-4o-2024-08-06`` → ``gpt-4o``."""
-    name = name.strip().rsplit("/", 1)[-1]
-    while True:
-        stripped = _DATE_SUFFIX.sub("", name)
-        if stripped == name:
-            return name
-        name = stripped
-
 
 def lookup(model: str, table: Mapping[str, Price]) -> Price:
     """The price of ``model`` or of its base model; an unknown model is an error, never a default."""

@@ -31,7 +31,6 @@ from llmroute_cli.quality.metrics import verdict as brief_verdict
 PREFIX = "llmroute-judge"
 PLACEHOLDERS = ("question", "answer_a", "answer_b")
 DEFAULT_MAX_TOKENS = 1024
-BATCH_DISCOUNT = 0.5  # Batch API prices when the price table has none: half the list price
 POSITIONS = {"A=cheap": "cheap", "A=expensive": "expensive"}
 VERDICT = re.compile(r"\[\[([ABC])\]\]")
 
@@ -241,7 +240,7 @@ class JudgeCost:
 def judge_cost(lines: Iterable[str], price: Price, *, batch: bool = True) -> JudgeCost:
     """The judge run's own cost before anyone pays: exact prompt tokens, replies assumed at max_tokens.
 
-    Batch prices are the price table's batch prices, else half the list prices.
+    Batch prices are the model's published batch prices, else its list prices (``Price.batch_rates``).
     """
     from llmroute_cli.tokens.encodings import chat_tokens, encoding_name_for_model
 
@@ -251,10 +250,7 @@ def judge_cost(lines: Iterable[str], price: Price, *, batch: bool = True) -> Jud
         prompt += chat_tokens(body["messages"], encoding_name_for_model(body["model"]))
         output += int(body.get("max_tokens") or body.get("max_completion_tokens") or 0)
         requests += 1
-    in_rate, out_rate = price.input, price.output
-    if batch:
-        in_rate = price.batch_input if price.batch_input is not None else price.input * BATCH_DISCOUNT
-        out_rate = price.batch_output if price.batch_output is not None else price.output * BATCH_DISCOUNT
+    in_rate, out_rate = price.batch_rates() if batch else (price.input, price.output)
     return JudgeCost(requests, prompt, output, prompt * in_rate / 1e6, output * out_rate / 1e6, batch)
 
 

@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from llmroute_cli.errors import LlmrouteError
-from llmroute_cli.pricing.prices import base_model
+from llmroute_cli.models import base_model
 
 if TYPE_CHECKING:
+    from llmroute_cli.pricing.book import PriceBook
     from llmroute_cli.rules.policy import Policy
 
 CHEAP, EXPENSIVE = "cheap", "expensive"
@@ -67,17 +68,15 @@ class QualitySpec:
     def from_policy(
         cls,
         policy: Policy,
+        prices: PriceBook,
         cheap: str | None = None,
         expensive: str | None = None,
         score_gap: float = DEFAULT_SCORE_GAP,
     ) -> QualitySpec:
-        """Cheap and expensive default to the policy's cheapest and dearest tier (input + output price)."""
+        """Cheap and expensive default to the policy's cheapest and dearest tier (``pricing.tiers_by_price``)."""
+        from llmroute_cli.pricing.book import tiers_by_price
 
-        def list_price(tier: str) -> float:
-            price = policy.price(policy.tiers[tier])
-            return price.input + price.output
-
-        by_price = sorted(policy.tiers, key=list_price)
+        by_price = tiers_by_price(policy, prices)
         cheap, expensive = cheap or by_price[0], expensive or by_price[-1]
         for tier in (cheap, expensive):
             if tier not in policy.tiers:

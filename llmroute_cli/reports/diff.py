@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from llmroute_cli.engine.router import Router
+from llmroute_cli.pricing.book import PriceBook
 from llmroute_cli.reports.simulate import build_report, period_of
 from llmroute_cli.simulate.simulation import SimulateOptions, Simulation
 from llmroute_cli.tokens.counter import TokenCounter
@@ -27,9 +28,9 @@ class Comparison:
     examples: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def of(cls, old: Router, new: Router, options: SimulateOptions) -> Comparison:
-        counter = TokenCounter(new.policy.tokenizer)
-        return cls(Simulation(old, options, counter), Simulation(new, options, counter))
+    def of(cls, old: tuple[Router, PriceBook], new: tuple[Router, PriceBook], options: SimulateOptions) -> Comparison:
+        counter = TokenCounter(new[0].policy.tokenizer)
+        return cls(Simulation(*old, options, counter), Simulation(*new, options, counter))
 
     def add(self, chunk: pd.DataFrame) -> None:
         before, after = self.old.add(chunk), self.new.add(chunk)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from llmroute_cli.pricing.book import PriceBook
 from llmroute_cli.rules.policy import Policy
 from llmroute_cli.tokens.encodings import chat_tokens, encoding_name_for_model, request_messages
 
@@ -17,12 +18,12 @@ class TierQuote:
     input_cost_usd: float
 
 
-def quote(policy: Policy, query: str, context: str | None) -> list[TierQuote]:
+def quote(policy: Policy, prices: PriceBook, query: str, context: str | None) -> list[TierQuote]:
     """Input tokens (chat format, each model's tokenizer) and input cost of the request on every tier."""
     messages = request_messages(query, context)
     quotes = []
     for tier, model in policy.tiers.items():
         enc = encoding_name_for_model(model)
         tokens = chat_tokens(messages, enc)
-        quotes.append(TierQuote(tier, model, enc, tokens, policy.price(model).input_cost(tokens)))
+        quotes.append(TierQuote(tier, model, enc, tokens, prices.price(model).input_cost(tokens)))
     return quotes

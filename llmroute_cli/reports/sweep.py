@@ -15,11 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from llmroute_cli.engine.conditions import All, Any_, Condition, Not, Test
-from llmroute_cli.engine.operators import COMPARISONS, Compare, MetaTest
 from llmroute_cli.errors import LlmrouteError, UsageError
 from llmroute_cli.quality.curve import CurveMetrics, curve_metrics
 from llmroute_cli.render.fmt import percent
+from llmroute_cli.rules.conditions import COMPARISONS, All, Any_, Compare, Condition, MetaTest, Not, Test
 from llmroute_cli.rules.parse import suggest
 
 if TYPE_CHECKING:

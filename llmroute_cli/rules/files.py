@@ -1,12 +1,11 @@
-"""Read a rule file from disk or, as REV:PATH, from git (``origin/main:routes.yaml``)."""
+"""Where rule files are read: from disk, or as REV:PATH from git (``origin/main:routes.yaml``)."""
 
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
-from llmroute_cli.engine.router import read_rule_text
-from llmroute_cli.errors import UsageError
+from llmroute_cli.errors import ConfigError, Problem, UsageError
 
 
 def read_spec(spec: str) -> tuple[str, str]:
@@ -25,3 +24,17 @@ def read_spec(spec: str) -> tuple[str, str]:
         return done.stdout.decode("utf-8-sig"), spec
     except UnicodeDecodeError:
         raise UsageError(f"{spec}: not UTF-8 text") from None
+
+
+def read_rule_text(path: str | Path) -> str:
+    """Read a rule file as UTF-8 text; a missing or unreadable file is a usage error."""
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"{path}: no such rule file; pass --rules PATH or create routes.yaml")
+    data = p.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError([Problem(str(path), line, col, "not UTF-8 text; save the rule file as UTF-8")]) from None

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import math
 
-from llmroute_cli.engine.conditions import All, Any_, Condition, Test
-from llmroute_cli.engine.operators import Compare, Contains, MetaTest, Words, ascii_lower, is_number, same
+from llmroute_cli.rules.conditions import (
+    All,
+    Any_,
+    Compare,
+    Condition,
+    Contains,
+    MetaTest,
+    Test,
+    Words,
+    ascii_lower,
+    is_number,
+    same,
+)
 
 Interval = tuple[float, bool, float, bool]  # low, low inclusive, high, high inclusive
 

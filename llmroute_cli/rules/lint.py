@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 from importlib import resources
 
-from llmroute_cli.engine.conditions import All, Any_, Condition, Not, Test
-from llmroute_cli.engine.operators import Contains
 from llmroute_cli.errors import Problem
+from llmroute_cli.rules.conditions import Contains, Test, tests_in
 from llmroute_cli.rules.implication import implies
 from llmroute_cli.rules.policy import Policy, Rule
 
 INFLECTIONS = ("s", "es", "ed", "d", "ing", "er", "ers")
 EXAMPLES = 3
-
-
-def _tests(cond: Condition) -> Iterator[Test]:
-    if isinstance(cond, Test):
-        yield cond
-    elif isinstance(cond, (All, Any_)):
-        for item in cond.items:
-            yield from _tests(item)
-    elif isinstance(cond, Not):
-        yield from _tests(cond.item)
 
 
 def _at(policy: Policy, rule: Rule, message: str, severity: str = "error", test: Test | None = None) -> Problem:
@@ -65,7 +53,7 @@ def substring_traps(policy: Policy) -> list[Problem]:
     """Substring keywords that also match inside common words ("class" in "classic")."""
     problems = []
     for rule in policy.rules:
-        for test in _tests(rule.when):
+        for test in tests_in(rule.when):
             if not isinstance(test.pred, Contains):
                 continue
             for needle in test.pred.needles:

@@ -7,16 +7,22 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from llmroute_cli.engine.conditions import SIZE_UNITS, TEXT_FIELDS, All, Any_, Condition, Not, Test
-from llmroute_cli.engine.operators import (
+from llmroute_cli.rules.conditions import (
     META_OPS,
     SIZE_OPS,
+    SIZE_UNITS,
+    TEXT_FIELDS,
     TEXT_MODIFIERS,
     TEXT_OPS,
+    All,
+    Any_,
     Compare,
+    Condition,
     Contains,
     MetaTest,
+    Not,
     Regex,
+    Test,
     Words,
     is_number,
 )

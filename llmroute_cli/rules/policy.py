@@ -1,15 +1,17 @@
-"""The rule file: tiers, prices, a default tier and ordered rules, validated into a Policy."""
+"""The rule file: tiers, prices, a default tier and ordered rules, validated into a Policy.
+
+A policy names models; whether they are priced is for ``pricing`` to say, against the price
+sources of the run (the built-in table, a price map, the file's own ``prices``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from llmroute_cli.engine.conditions import All, Condition
-from llmroute_cli.errors import ConfigError, LlmrouteError, Problem
-from llmroute_cli.pricing.prices import BUILTIN_PRICES, Price, lookup
+from llmroute_cli.errors import ConfigError, Problem
 from llmroute_cli.rules.cases import Case, parse_cases
+from llmroute_cli.rules.conditions import All, Condition
 from llmroute_cli.rules.parse import ConditionParser, kind_of, suggest
 from llmroute_cli.rules.yamlpos import Located, Path, load_located
 from llmroute_cli.tokens.encodings import ENCODINGS
@@ -39,6 +41,7 @@ class Classifier:
     prompt_tokens: int
     include_query: bool
     output_tokens: int
+    at: tuple[int, int] = (0, 0)  # line, column of its model in the rule file
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,27 +52,21 @@ class Policy:
     tiers: dict[str, str]
     default: str
     rules: tuple[Rule, ...]
-    prices: dict[str, Price] = field(default_factory=dict)
+    prices: dict[str, dict[str, float]] = field(default_factory=dict)  # model → field → USD per 1M tokens
     tokenizer: str = "o200k_base"
     cases: tuple[Case, ...] = ()
     classifier: Classifier | None = None
-
-    def price(self, model: str) -> Price:
-        return lookup(model, self.prices)
+    tier_at: dict[str, tuple[int, int]] = field(default_factory=dict)  # line, column of each tier's model
 
 
-def load_policy(text: str, source: str, base_prices: Mapping[str, Price] | None = None) -> Policy:
-    """Parse and validate a rule file's text; raise ConfigError listing every problem.
-
-    ``base_prices`` (default: the built-in table) are overridden by the file's own ``prices``.
-    """
-    return _Builder(load_located(text, source), base_prices or BUILTIN_PRICES).build()
+def load_policy(text: str, source: str) -> Policy:
+    """Parse and validate a rule file's text; raise ConfigError listing every problem."""
+    return _Builder(load_located(text, source)).build()
 
 
 class _Builder:
-    def __init__(self, doc: Located, base_prices: Mapping[str, Price]) -> None:
+    def __init__(self, doc: Located) -> None:
         self.doc = doc
-        self.base_prices = base_prices
         self.problems: list[Problem] = []
 
     def fail(self, path: Path, message: str, key: bool = False) -> None:
@@ -85,16 +82,18 @@ class _Builder:
         self._unknown_keys(data, (), TOP_KEYS, "top-level key")
         self._version(data)
         prices = self._prices(data.get("prices", {}))
-        tiers = self._tiers(data.get("tiers"), prices)
+        tiers = self._tiers(data.get("tiers"))
         default = self._default(data.get("default"), tiers)
         rules = self._rules(data.get("rules", []), tiers)
         tokenizer = self._tokenizer(data.get("tokenizer", "o200k_base"))
-        classifier = self._classifier(data["classifier"], prices) if "classifier" in data else None
+        classifier = self._classifier(data["classifier"]) if "classifier" in data else None
         names = [r.name for r in rules]
         cases = parse_cases(self.doc, data["cases"], tiers, names, self.problems) if "cases" in data else []
         if self.problems:
             raise ConfigError(sorted(self.problems, key=lambda p: (p.source != self.doc.source, p.line, p.column)))
-        return Policy(self.doc.source, tiers, default, tuple(rules), prices, tokenizer, tuple(cases), classifier)
+        tier_at = {t: self.doc.where(("tiers", t)) for t in tiers}
+        source = self.doc.source
+        return Policy(source, tiers, default, tuple(rules), prices, tokenizer, tuple(cases), classifier, tier_at)
 
     def _unknown_keys(self, mapping: dict[Any, Any], path: Path, allowed: tuple[str, ...], what: str) -> None:
         for key in mapping:
@@ -111,8 +110,8 @@ class _Builder:
             return "o200k_base"
         return str(name)
 
-    def _prices(self, node: Any) -> dict[str, Price]:
-        table = dict(self.base_prices)
+    def _prices(self, node: Any) -> dict[str, dict[str, float]]:
+        table: dict[str, dict[str, float]] = {}
         if not isinstance(node, dict):
             self.fail(("prices",), "'prices' must map model names to {input: ..., output: ...}")
             return table
@@ -122,7 +121,7 @@ class _Builder:
                 table[str(model)] = price
         return table
 
-    def _price(self, model: str, entry: Any, path: Path) -> Price | None:
+    def _price(self, model: str, entry: Any, path: Path) -> dict[str, float] | None:
         if not isinstance(entry, dict):
             self.fail(path, f"price of '{model}' must be a mapping like {{input: 2.5, output: 10}} (USD per 1M tokens)")
             return None
@@ -140,9 +139,9 @@ class _Builder:
             values[key] = float(value)
         if "input" not in values or "output" not in values:
             return None
-        return Price(**values, source="rule file")  # type: ignore[arg-type]
+        return values
 
-    def _classifier(self, node: Any, prices: dict[str, Price]) -> Classifier | None:
+    def _classifier(self, node: Any) -> Classifier | None:
         path = ("classifier",)
         if not isinstance(node, dict):
             self.fail(path, "'classifier' must be a mapping like {model: gpt-4o-mini, prompt_tokens: 150}")
@@ -152,10 +151,6 @@ class _Builder:
         if not isinstance(model, str):
             self.fail(path, "'classifier' needs 'model': the model the router calls before routing")
             return None
-        try:
-            lookup(model, prices)
-        except LlmrouteError as exc:
-            self.fail(path + ("model",), f"classifier: {exc}")
         counts = {}
         for key, default in (("prompt_tokens", 0), ("output_tokens", 0)):
             value = node.get(key, default)
@@ -166,9 +161,10 @@ class _Builder:
         include = node.get("include_query", True)
         if not isinstance(include, bool):
             self.fail(path + ("include_query",), f"classifier 'include_query' must be true or false, got {include!r}")
-        return Classifier(model, counts["prompt_tokens"], bool(include), counts["output_tokens"])
+        at = self.doc.where(path + ("model",))
+        return Classifier(model, counts["prompt_tokens"], bool(include), counts["output_tokens"], at)
 
-    def _tiers(self, node: Any, prices: dict[str, Price]) -> dict[str, str]:
+    def _tiers(self, node: Any) -> dict[str, str]:
         if not isinstance(node, dict) or not node:
             self.fail(("tiers",), "'tiers' must map tier names to models, like {cheap: gpt-4o-mini, expensive: gpt-4o}")
             return {}
@@ -181,10 +177,6 @@ class _Builder:
                 self.fail(("tiers", name), f"tier '{name}' must name a model, got {model!r}")
                 continue
             tiers[str(name)] = model
-            try:
-                lookup(model, prices)
-            except Exception as exc:
-                self.fail(("tiers", name), f"tier '{name}': {exc}")
         return tiers
 
     def _default(self, node: Any, tiers: dict[str, str]) -> str:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmroute_cli.engine.conditions import TEXT_FIELDS
-from llmroute_cli.engine.operators import COMPARISONS
+from llmroute_cli.rules.conditions import COMPARISONS, TEXT_FIELDS
 from llmroute_cli.rules.parse import SIZE_FIELDS
 from llmroute_cli.rules.policy import PRICE_KEYS
 from llmroute_cli.tokens.encodings import ENCODINGS

@@ -123,9 +123,9 @@ def _init(progress: Any) -> None:
     _PROGRESS = progress
 
 
-def _run(index: int, shard: Shard, router: Router, options: SimulateOptions, read: ReadOptions) -> Any:
+def _run(index: int, shard: Shard, router: Router, book: Any, options: SimulateOptions, read: ReadOptions) -> Any:
     seeded = dataclasses.replace(options, seed=options.seed + 1_000_003 * index)
-    sim, stats = Simulation(router, seeded), ReadStats()
+    sim, stats = Simulation(router, book, seeded), ReadStats()
     opts = dataclasses.replace(read, byte_range=(shard.start, shard.end), first_line=shard.first_line)
 
     def tick(done: int, total: int | None = None) -> None:
@@ -140,6 +140,7 @@ def _run(index: int, shard: Shard, router: Router, options: SimulateOptions, rea
 
 def simulate_sharded(
     router: Router,
+    book: Any,
     options: SimulateOptions,
     read: ReadOptions,
     shards: list[Shard],
@@ -162,7 +163,7 @@ def simulate_sharded(
     gc.freeze()  # a forked worker's collector would otherwise touch, so copy, every inherited object
     try:
         with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init, initargs=(done_bytes,)) as pool:
-            futures = [pool.submit(_run, i, s, router, options, read) for i, s in enumerate(shards)]
+            futures = [pool.submit(_run, i, s, router, book, options, read) for i, s in enumerate(shards)]
             pending: set[Future[Any]] = set(futures)
             while pending:
                 _, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
@@ -171,11 +172,11 @@ def simulate_sharded(
             results = [f.result() for f in futures]
     finally:
         gc.unfreeze()
-    return _merge(router, options, results)
+    return _merge(router, book, options, results)
 
 
-def _merge(router: Router, options: SimulateOptions, results: list[Any]) -> tuple[Simulation, ReadStats]:
-    sim, stats = Simulation(router, options), ReadStats()
+def _merge(router: Router, book: Any, options: SimulateOptions, results: list[Any]) -> tuple[Simulation, ReadStats]:
+    sim, stats = Simulation(router, book, options), ReadStats()
     for part, part_stats in results:
         sim.merge(part)
         stats.rows += part_stats.rows

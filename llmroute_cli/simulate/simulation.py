@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 from llmroute_cli.engine.router import Router
 from llmroute_cli.errors import LlmrouteError
 from llmroute_cli.logs.ids import row_ids
+from llmroute_cli.pricing.book import PriceBook, tiers_by_price
 from llmroute_cli.pricing.costing import Tokens, long_context_rows, request_costs
 from llmroute_cli.pricing.money import units
-from llmroute_cli.pricing.prices import resolve
 from llmroute_cli.quality.metrics import QualityAccumulator, QualitySpec, outcome
 from llmroute_cli.simulate.totals import Totals
 from llmroute_cli.simulate.usage import output_stats, token_arrays
@@ -56,13 +56,15 @@ class LoggedModels:
 class Simulation:
     """Feed it chunks of requests (``add``); read the totals when done."""
 
-    def __init__(self, router: Router, options: SimulateOptions, counter: TokenCounter | None = None) -> None:
+    def __init__(
+        self, router: Router, prices: PriceBook, options: SimulateOptions, counter: TokenCounter | None = None
+    ) -> None:
         import numpy as np
 
-        self.router, self.options = router, options
+        self.router, self.prices, self.options = router, prices, options
         self.counter = counter or TokenCounter(router.policy.tokenizer)
         policy = router.policy
-        self.baseline_tier = options.baseline_tier or most_expensive_tier(router)
+        self.baseline_tier = options.baseline_tier or tiers_by_price(policy, prices)[-1]
         if self.baseline_tier not in policy.tiers:
             tiers = ", ".join(policy.tiers)
             raise LlmrouteError(f"unknown baseline tier '{self.baseline_tier}'; expected one of: {tiers}")
@@ -91,8 +93,7 @@ class Simulation:
 
     def key(self, model: str) -> str:
         """The price-table name of a model (aliases resolved); unknown models are an error."""
-        self.router.policy.price(model)
-        return str(resolve(model, self.router.policy.prices))
+        return self.prices.key(model)
 
     def add(self, chunk: pd.DataFrame) -> pd.DataFrame:
         """Route one chunk, add it to the totals, return its per-request decisions."""
@@ -135,7 +136,7 @@ class Simulation:
         if not mask.any():
             return
         if self.quality is None:
-            self.quality = QualityAccumulator(QualitySpec.from_policy(self.router.policy))
+            self.quality = QualityAccumulator(QualitySpec.from_policy(self.router.policy, self.prices))
         labeled = self._decisions(frame[mask], idx[mask])
         tiers, labels = labeled["tier"].astype(str).tolist(), chunk["labels"][mask].tolist()
         rules, ids = labeled["rule"].tolist(), labeled["id"].tolist()
@@ -207,10 +208,10 @@ class Simulation:
             t = tokens if len(rows) == len(targets) else tokens.take(rows)
             moved = logged.moved(rows, model)
             t = self._moved(t, moved, model)
-            cost[rows], output[rows] = request_costs(self.router.policy.prices[model], t), t.output
+            cost[rows], output[rows] = request_costs(self.prices.table[model], t), t.output
             if count_moves:
                 self.totals.moved += int(moved.sum())
-                self.totals.long_context_rows += long_context_rows(self.router.policy.prices[model], t)
+                self.totals.long_context_rows += long_context_rows(self.prices.table[model], t)
         return cost, output
 
     def _moved(self, t: Tokens, moved: np.ndarray, model: str) -> Tokens:
@@ -236,7 +237,7 @@ class Simulation:
         counts = np.bincount(codes + 1, minlength=len(logged.names) + 1)  # [0] counts rows with no model
         for code, model in enumerate(logged.names):
             rows = np.flatnonzero(codes == code)
-            cost[rows] = request_costs(self.router.policy.prices[model], tokens.take(rows))
+            cost[rows] = request_costs(self.prices.table[model], tokens.take(rows))
             t.logged_models[model] = t.logged_models.get(model, 0) + int(counts[code + 1])
         t.rows_with_model += len(codes) - int(counts[0])
         return cost
@@ -251,7 +252,7 @@ class Simulation:
         if clf.include_query:
             tokens += np.array(self.counter.counts(_texts(frame, "query")), dtype=np.int64)
         self.totals.overhead_tokens += int(tokens.sum()) + clf.output_tokens * len(frame)
-        price = self.router.policy.price(clf.model)
+        price = self.prices.price(clf.model)
         return (tokens * price.input + clf.output_tokens * price.output) * 1e-6
 
     def _accumulate(
@@ -306,12 +307,6 @@ class Simulation:
             t = self.totals
             t.first_ts, t.last_ts = min(t.first_ts, float(ts.min())), max(t.last_ts, float(ts.max()))
             t.rows_with_time += len(ts)
-
-
-def most_expensive_tier(router: Router) -> str:
-    """The tier whose model costs most per input+output token: the 'everything expensive' baseline."""
-    policy = router.policy
-    return max(policy.tiers, key=lambda t: (lambda p: p.input + p.output)(policy.price(policy.tiers[t])))
 
 
 def _texts(frame: pd.DataFrame, column: str) -> list[str]:

@@ -11,7 +11,7 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 from llmroute_cli.errors import LlmrouteError
-from llmroute_cli.pricing.prices import base_model
+from llmroute_cli.models import base_model
 
 if TYPE_CHECKING:
     import tiktoken

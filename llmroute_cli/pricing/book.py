@@ -1,0 +1,67 @@
+"""The prices of one run: the built-in table, under a price map, under the rule file's own ``prices``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from llmroute_cli.errors import ConfigError, LlmrouteError, Problem
+from llmroute_cli.pricing.prices import BUILTIN_PRICES, Price, resolve, unknown_model_message
+from llmroute_cli.rules.policy import Policy
+
+
+@dataclass(frozen=True, slots=True)
+class PriceBook:
+    """Model name → price for a run; aliases resolve to their base model, an unknown model is an error."""
+
+    table: Mapping[str, Price]
+
+    def key(self, model: str) -> str:
+        """The table's name for ``model`` (itself, its base model or an alias of it)."""
+        key = resolve(model, self.table)
+        if key is None:
+            raise LlmrouteError(unknown_model_message(model, self.table))
+        return key
+
+    def price(self, model: str) -> Price:
+        return self.table[self.key(model)]
+
+    def knows(self, model: str) -> bool:
+        return resolve(model, self.table) is not None
+
+
+def price_book(policy: Policy, base: Mapping[str, Price] | None = None) -> PriceBook:
+    """The prices ``policy`` runs with: ``base`` (default: built-in) overridden by the file's ``prices``.
+
+    Every model the policy names must be priced: a ConfigError names each one that is not, at its
+    place in the rule file.
+    """
+    table = dict(BUILTIN_PRICES if base is None else base)
+    table |= {model: Price(**fields, source="rule file") for model, fields in policy.prices.items()}  # type: ignore[arg-type]
+    book = PriceBook(table)
+    named = [(f"tier '{t}'", m, policy.tier_at.get(t, (1, 1))) for t, m in policy.tiers.items()]
+    if policy.classifier is not None:
+        named.append(("classifier", policy.classifier.model, policy.classifier.at))
+    problems = [
+        Problem(policy.source, line, column, f"{what}: {unknown_model_message(model, table)}")
+        for what, model, (line, column) in named
+        if not book.knows(model)
+    ]
+    if problems:
+        raise ConfigError(problems)
+    return book
+
+
+def list_price(book: PriceBook, model: str) -> float:
+    """Input plus output list price per 1M tokens: how tiers are ranked from cheap to dear."""
+    price = book.price(model)
+    return price.input + price.output
+
+
+def tiers_by_price(policy: Policy, book: PriceBook) -> list[str]:
+    """The policy's tiers from cheapest to dearest list price; tiers priced alike keep their file order.
+
+    The one ranking every report uses: the cheapest is the first, the dearest (the "everything
+    expensive" baseline and the quality figures' expensive tier) the last.
+    """
+    return sorted(policy.tiers, key=lambda tier: list_price(book, policy.tiers[tier]))
