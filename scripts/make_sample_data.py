@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from llmroute_cli.tokens.encodings import chat_tokens, count
+from llmroute_cli.tokens.chat import chat_tokens
+from llmroute_cli.tokens.encodings import count
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE = ROOT.parent / "shared" / "data" / "routellm"

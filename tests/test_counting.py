@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from llmroute_cli.tokens import counter as counting
+from llmroute_cli.tokens.chat import chat_tokens
 from llmroute_cli.tokens.counter import TokenCounter
-from llmroute_cli.tokens.encodings import chat_tokens, count
+from llmroute_cli.tokens.encodings import count
 
 
 def test_counts_equal_single_counts_and_each_distinct_text_is_encoded_once():

@@ -13,7 +13,7 @@ import pytest
 
 from llmroute_cli.cli import app
 from llmroute_cli.render.fmt import money
-from llmroute_cli.tokens.encodings import chat_tokens
+from llmroute_cli.tokens.chat import chat_tokens
 
 RULES = """\
 version: 1

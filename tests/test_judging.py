@@ -27,7 +27,7 @@ from llmroute_cli.quality.judging import (
     sample_size,
     wilson,
 )
-from llmroute_cli.tokens.encodings import chat_tokens
+from llmroute_cli.tokens.chat import chat_tokens
 
 # --- sampling -----------------------------------------------------------------------------------
 

@@ -83,7 +83,7 @@ def test_the_small_log_is_the_head_of_the_full_one() -> None:
 
 
 def test_prompt_tokens_are_the_chat_token_count() -> None:
-    from llmroute_cli.tokens.encodings import chat_tokens
+    from llmroute_cli.tokens.chat import chat_tokens
 
     for row in spread(rows(), 7):
         assert row["usage"]["prompt_tokens"] == chat_tokens(row["messages"], "o200k_base"), row["id"]

@@ -9,6 +9,7 @@ import pytest
 from conftest import SHARED
 
 from llmroute_cli.tokens import encodings as tokens
+from llmroute_cli.tokens.chat import chat_tokens
 
 URLS = {
     "o200k_base": "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
@@ -85,4 +86,4 @@ def test_chat_overhead():
     # OpenAI cookbook: 3 per message + role + content (+1 for a name), plus 3 to prime the reply.
     msgs = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi there", "name": "bob"}]
     expected = 3 + (3 + 1 + tokens.count("Be brief.")) + (3 + 1 + tokens.count("Hi there") + 1 + 1)
-    assert tokens.chat_tokens(msgs) == expected
+    assert chat_tokens(msgs) == expected

@@ -129,9 +129,9 @@ def sweep(
     png = png_bytes(result) if result.quality is not None and (chart or html) else None
     emit(result, fmt)
     if chart and png is not None:
-        from llmroute_cli.render.chart import write_bytes
+        from llmroute_cli.commands.output import write_atomic_bytes
 
-        write_bytes(chart, png)
+        write_atomic_bytes(chart, png)
         print(f"wrote {chart}", file=sys.stderr)
     if html:
         write_html(html, result, png)

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from llmroute_cli.engine.conditions import get_path
 from llmroute_cli.engine.operators import clean_text, polars_texts, vector
-from llmroute_cli.tokens.encodings import chat_tokens, count, request_messages
+from llmroute_cli.tokens.chat import chat_tokens, request_messages
+from llmroute_cli.tokens.encodings import count
 
 if TYPE_CHECKING:
     import numpy as np

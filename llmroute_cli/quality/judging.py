@@ -242,7 +242,8 @@ def judge_cost(lines: Iterable[str], price: Price, *, batch: bool = True) -> Jud
 
     Batch prices are the model's published batch prices, else its list prices (``Price.batch_rates``).
     """
-    from llmroute_cli.tokens.encodings import chat_tokens, encoding_name_for_model
+    from llmroute_cli.tokens.chat import chat_tokens
+    from llmroute_cli.tokens.encodings import encoding_name_for_model
 
     requests = prompt = output = 0
     for line in lines:

@@ -10,7 +10,6 @@ import html
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from llmroute_cli.errors import LlmrouteError
@@ -78,13 +77,6 @@ def _label(ax: Any, points: Sequence[ChartPoint]) -> None:
 def _decimals(ticks: list[float]) -> int:
     """The fewest decimals that print every tick exactly (a step of 0.025 needs 3)."""
     return next((d for d in range(7) if all(abs(round(t, d) - t) < 1e-9 for t in ticks)), 2)
-
-
-def write_bytes(path: str | Path, data: bytes) -> None:
-    """Write a binary file atomically (the project's one atomic writer)."""
-    from llmroute_cli.commands.output import write_atomic_bytes
-
-    write_atomic_bytes(path, data)
 
 
 STYLE = """\

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from llmroute_cli.pricing.book import PriceBook
 from llmroute_cli.rules.policy import Policy
-from llmroute_cli.tokens.encodings import chat_tokens, encoding_name_for_model, request_messages
+from llmroute_cli.tokens.chat import chat_tokens, request_messages
+from llmroute_cli.tokens.encodings import encoding_name_for_model
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from llmroute_cli.tokens.encodings import REPLY_PRIMING, TOKENS_PER_MESSAGE, TOKENS_PER_NAME, encoding, request_messages
+from llmroute_cli.tokens.chat import chat_total, message_texts, request_messages
+from llmroute_cli.tokens.encodings import encoding
 
 CACHE_CHARS = 8_000_000  # forget the distinct-text cache past this many characters (bounds memory)
 
@@ -59,24 +60,10 @@ class TokenCounter:
         self._cached_chars += size
 
     def chat(self, requests: Sequence[Sequence[dict[str, Any]]]) -> list[int]:
-        """Prompt tokens of chat requests with OpenAI's per-message overhead."""
-        flat: list[str] = []
-        for messages in requests:
-            for m in messages:
-                flat.append(m.get("role", ""))
-                flat.append(m.get("content", ""))
-                if "name" in m:
-                    flat.append(m["name"])
-        counts = iter(self.counts(flat))
-        totals = []
-        for messages in requests:
-            total = REPLY_PRIMING
-            for m in messages:
-                total += TOKENS_PER_MESSAGE + next(counts) + next(counts)
-                if "name" in m:
-                    total += next(counts) + TOKENS_PER_NAME
-            totals.append(total)
-        return totals
+        """Prompt tokens of chat requests (``chat_total``), each distinct text of the batch counted once."""
+        texts = [text for messages in requests for m in messages for text in message_texts(m)]
+        known = dict(zip(texts, self.counts(texts), strict=True))
+        return [chat_total(messages, known.__getitem__) for messages in requests]
 
     def requests(self, queries: Sequence[str], contexts: Sequence[str], messages: Sequence[Any]) -> list[int]:
         """Prompt tokens per request: from its chat messages, else from its query and context."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -57,11 +57,6 @@ ENCODINGS: dict[str, _Spec] = {
     ),
 }
 
-# OpenAI's chat format: every message costs 3 tokens plus its role and content; 3 more prime the reply.
-TOKENS_PER_MESSAGE = 3
-TOKENS_PER_NAME = 1
-REPLY_PRIMING = 3
-
 _CL100K_PREFIXES = ("gpt-4", "gpt-3.5", "text-embedding-3", "text-embedding-ada")
 _O200K_PREFIXES = ("gpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4", "chatgpt-4o")
 
@@ -99,22 +94,3 @@ def encoding(name: str) -> tiktoken.Encoding:
 def count(text: str, encoding_name: str = "o200k_base") -> int:
     """Tokens in ``text``; special-token strings count as ordinary text, as the API bills them."""
     return len(encoding(encoding_name).encode_ordinary(text))
-
-
-def chat_tokens(messages: Iterable[Mapping[str, str]], encoding_name: str = "o200k_base") -> int:
-    """Prompt tokens of a chat request, with OpenAI's per-message overhead."""
-    total = REPLY_PRIMING
-    for message in messages:
-        total += TOKENS_PER_MESSAGE
-        for key, value in message.items():
-            total += count(value, encoding_name)
-            if key == "name":
-                total += TOKENS_PER_NAME
-    return total
-
-
-def request_messages(query: str, context: str | None) -> list[dict[str, str]]:
-    """A bare query and its context as chat messages: the context as a system message."""
-    if context:
-        return [{"role": "system", "content": context}, {"role": "user", "content": query}]
-    return [{"role": "user", "content": query}]
