@@ -17,6 +17,21 @@ class UsageError(LlmrouteError):
     exit_code = 2
 
 
+class OptionError(UsageError):
+    """A value given to (or missing from) a run: the core names the parameter, each caller spells it.
+
+    ``template`` holds ``{option}`` where the parameter's name stands: the Python API reads
+    ``sample_rate``, the command line ``--sample-rate`` (``for_cli``).
+    """
+
+    def __init__(self, option: str, template: str, exit_code: int = 2) -> None:
+        self.option, self.template, self.exit_code = option, template, exit_code
+        super().__init__(template.format(option=option))
+
+    def for_cli(self) -> str:
+        return self.template.format(option="--" + self.option.replace("_", "-"))
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One located problem in an input file."""

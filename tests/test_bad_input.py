@@ -80,8 +80,8 @@ def test_out_of_range_timestamp_is_skipped(runner, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--output-ratio", "nan"], "error: --output-ratio must be a finite number >= 0, got 'nan'\n"),
-        (["--output-ratio", "inf"], "error: --output-ratio must be a finite number >= 0, got 'inf'\n"),
+        (["--output-ratio", "nan"], "error: --output-ratio must be a number from 0 to 1000, got nan\n"),
+        (["--output-ratio", "inf"], "error: --output-ratio must be a number from 0 to 1000, got inf\n"),
         (["--output-ratio", "=2"], "error: --output-ratio takes R or MODEL=R, got '=2'\n"),
         (["--days", "nan"], "error: --days must be a finite number more than 0, got nan\n"),
         (["--days", "0"], "error: --days must be a finite number more than 0, got 0.0\n"),

@@ -91,7 +91,8 @@ def test_keyed_sample_does_not_depend_on_log_order():
 def test_sample_rate_must_be_a_share(rate):
     with pytest.raises(UsageError) as err:
         sample_requests(TIERS, RULES, rate=rate)
-    assert str(err.value) == f"--rate must be above 0 and at most 1, got {rate:g}"
+    assert str(err.value) == f"rate must be above 0 and at most 1, got {rate:g}"  # the API's spelling
+    assert err.value.for_cli() == f"--rate must be above 0 and at most 1, got {rate:g}"
 
 
 def test_sample_of_an_empty_tier_is_an_error():

@@ -170,6 +170,11 @@ def frame(rows):
     return df
 
 
+def report_of(sim: Simulation) -> dict:
+    result = sim.result()
+    return build_report(result, period_of(result, 1.0))
+
+
 def simulation(rules: str, options: SimulateOptions) -> Simulation:
     router = Router.from_text(rules, "r.yaml")
     return Simulation(router, price_book(router.policy), options)
@@ -178,7 +183,7 @@ def simulation(rules: str, options: SimulateOptions) -> Simulation:
 def simulate(rows, rules=RULES, **options):
     sim = simulation(rules, SimulateOptions(bootstrap=0, **options))
     sim.add(frame(rows))
-    return sim, build_report(sim, period_of(sim, 1.0))
+    return sim, report_of(sim)
 
 
 def test_headline_of_the_brief():
@@ -258,7 +263,7 @@ def test_logged_models_aliases_gaps_and_ids():
         dict(base, line=5, id="e", output_tokens=50, model=float("nan")),
     ]
     sim = simulation(RULES, SimulateOptions(bootstrap=0))
-    decisions = sim.add(frame(rows))
+    decisions = sim.decide(frame(rows))
     assert decisions["id"].tolist() == ["a", "r.jsonl:2", "r.jsonl:3", "r.jsonl:4", "e"]
     t = sim.totals
     assert (t.logged_models, t.rows_with_model, t.moved) == ({"gpt-4o": 2, "gpt-4o-mini": 1}, 3, 1)
@@ -306,12 +311,12 @@ def test_bootstrap_interval_brackets_the_point_and_is_reproducible():
     ]
     sim = simulation(RULES, SimulateOptions(bootstrap=200, seed=7))
     sim.add(frame(rows))
-    a = build_report(sim, period_of(sim, 1.0))
+    a = report_of(sim)
     lo, hi = a["intervals"]["routed_daily_usd"]
     assert lo < a["routed"]["daily_cost_usd"] < hi
     sim2 = simulation(RULES, SimulateOptions(bootstrap=200, seed=7))
     sim2.add(frame(rows))
-    assert build_report(sim2, period_of(sim2, 1.0))["intervals"] == a["intervals"]
+    assert report_of(sim2)["intervals"] == a["intervals"]
 
 
 # --- LiteLLM as an independent oracle ----------------------------------------------------------------

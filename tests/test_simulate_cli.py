@@ -256,7 +256,7 @@ def test_empty_and_missing_input(runner, tmp_path):
         (["--sample-rate", "0"], "error: --sample-rate must be more than 0 and at most 1, got 0.0\n"),
         (
             ["--output-tokens", "5", "--output-ratio", "0.3"],
-            "error: give --output-tokens or --output-ratio, not both\n",
+            "error: give --output-tokens or an output ratio, not both\n",
         ),
         (["--output-ratio", "gpt-4o-mini=x"], "error: --output-ratio takes R or MODEL=R, got 'gpt-4o-mini=x'\n"),
         (["--format", "yaml"], None),

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from llmroute_cli.errors import ConfigError, LlmrouteError, UsageError
+from llmroute_cli.errors import ConfigError, LlmrouteError, OptionError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_RULES = Path("routes.yaml")
@@ -25,7 +25,8 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except LlmrouteError as exc:
-            print(str(exc) if isinstance(exc, ConfigError) else f"error: {exc}", file=sys.stderr)
+            text = exc.for_cli() if isinstance(exc, OptionError) else str(exc)
+            print(text if isinstance(exc, ConfigError) else f"error: {text}", file=sys.stderr)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from llmroute_cli.commands._common import DEFAULT_RULES, handle_errors, price_table
-from llmroute_cli.errors import ConfigError, Problem, UsageError
+from llmroute_cli.commands.options import reading, warn_skipped
+from llmroute_cli.errors import ConfigError, LlmrouteError, Problem, UsageError
 
 
 @handle_errors
@@ -28,7 +29,7 @@ def check(
     """
     failed = False
     for path in paths or [DEFAULT_RULES]:
-        problems, summary = _problems(path, logs, prices)
+        problems, summary = _problems(path, logs, prices, strict)
         for p in problems:
             print(p)
         if summary:
@@ -38,7 +39,9 @@ def check(
         raise typer.Exit(1)
 
 
-def _problems(path: Path, logs: list[str] | None, prices: Path | None) -> tuple[list[Problem], str | None]:
+def _problems(
+    path: Path, logs: list[str] | None, prices: Path | None, strict: bool = False
+) -> tuple[list[Problem], str | None]:
     """Every problem of one rule file, and the 'ok' summary line when none is an error."""
     from llmroute_cli.pricing.book import price_book
     from llmroute_cli.rules.files import read_rule_text
@@ -56,23 +59,22 @@ def _problems(path: Path, logs: list[str] | None, prices: Path | None) -> tuple[
         return exc.problems, None
     problems = lint(policy)
     if logs:
-        problems = sorted(problems + never_fired(policy, _hits(policy, logs)), key=lambda p: (p.line, p.column))
+        problems = sorted(problems + never_fired(policy, _hits(policy, logs, strict)), key=lambda p: (p.line, p.column))
     if any(p.severity == "error" for p in problems):
         return problems, None
     n, tiers = len(policy.rules), ", ".join(policy.tiers)
     return problems, f"{path}: ok ({n} rule{'s' * (n != 1)}, tiers: {tiers}; default: {policy.default})"
 
 
-def _hits(policy: object, logs: list[str]) -> tuple[list[int], int]:
+def _hits(policy: Any, logs: list[str], strict: bool) -> tuple[list[int], int]:
     """How many logged requests each rule decides, and how many requests there were."""
-    import numpy as np
-
     from llmroute_cli.engine.router import Router
-    from llmroute_cli.logs import ReadOptions, ReadStats, read_logs
+    from llmroute_cli.simulate.pipeline import read_and_route
+    from llmroute_cli.simulate.routed import RuleHitCounts
 
-    router = Router(policy)  # type: ignore[arg-type]
-    hits = np.zeros(len(router.policy.rules) + 1, dtype=np.int64)
-    for chunk in read_logs(logs, ReadOptions(), ReadStats()):
-        idx = router.rule_indices(chunk)
-        hits += np.bincount(np.where(idx < 0, len(hits) - 1, idx), minlength=len(hits))
-    return hits.tolist(), int(hits.sum())
+    router = Router(policy)
+    hits, stats = read_and_route(reading(logs, strict=strict), RuleHitCounts(router), [router])
+    warn_skipped(stats)
+    if strict and stats.skipped:
+        raise LlmrouteError(f"{stats.errors[0]} (--strict: a malformed record in the logs is an error)")
+    return hits.counts, hits.total

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 from pathlib import Path
@@ -12,8 +11,8 @@ from typing import Annotated, Any
 import typer
 
 from llmroute_cli.commands._common import handle_errors, price_table, progress_bar, refuse_overwrite
+from llmroute_cli.commands.options import JobsOpt, StrictOpt, reading, warn_skipped
 from llmroute_cli.commands.simulate import Format
-from llmroute_cli.errors import UsageError
 
 
 @handle_errors
@@ -33,6 +32,8 @@ def diff(
         float | None, typer.Option(help="Fail if the expensive tier gets more than PCT% of requests.")
     ] = None,
     max_shift: Annotated[float | None, typer.Option(help="Fail if more than PCT% of requests change tier.")] = None,
+    strict: StrictOpt = False,
+    jobs: JobsOpt = 0,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Compare two rule files on the same logs; exit 1 when a gate fails.
@@ -40,33 +41,30 @@ def diff(
     Example: llmroute diff origin/main:routes.yaml routes.yaml --logs sample_data/chat_logs.jsonl --format markdown
     """
     from llmroute_cli.engine.router import Router
-    from llmroute_cli.logs import ReadOptions, ReadStats, read_logs
     from llmroute_cli.pricing.book import price_book
-    from llmroute_cli.reports.diff import Comparison, Gates, comparison_report, failed_gates
+    from llmroute_cli.reports.diff import Comparisons, Gates, comparison_report, failed_gates
+    from llmroute_cli.reports.simulate import check_scale
     from llmroute_cli.rules.files import read_spec
+    from llmroute_cli.simulate.pipeline import read_and_route
     from llmroute_cli.simulate.simulation import SimulateOptions
 
-    for name, gate in (
-        ("--max-cost-increase", max_cost_increase),
-        ("--max-expensive-share", max_expensive_share),
-        ("--max-shift", max_shift),
-    ):
-        if gate is not None and not -math.inf < gate < math.inf:
-            raise UsageError(f"{name} must be a finite number, got {gate}")
+    gates = Gates(max_cost_increase, max_expensive_share, max_shift)
+    check_scale(days, sample_rate)
+    read = reading(logs, strict=strict, jobs=jobs)
     refuse_overwrite({"--output": output}, [*logs, old, new, prices])
     table = price_table(prices)
     (old_text, old_name), (new_text, new_name) = read_spec(old), read_spec(new)
     old_router, new_router = Router.from_text(old_text, old_name), Router.from_text(new_text, new_name)
-    cmp = Comparison.of(
+    make = Comparisons(
         (old_router, price_book(old_router.policy, table)),
         (new_router, price_book(new_router.policy, table)),
         SimulateOptions(bootstrap=0),
     )
     with progress_bar(quiet) as progress:
-        for chunk in read_logs(logs, ReadOptions(), ReadStats(), progress=progress):
-            cmp.add(chunk)
-    report = comparison_report(cmp, days, sample_rate)
-    failures = failed_gates(report, Gates(max_cost_increase, max_expensive_share, max_shift))
+        cmp, stats = read_and_route(read, make, [old_router, new_router], progress)
+    report = comparison_report(cmp, days, sample_rate, stats.summary())
+    warn_skipped(stats)
+    failures = failed_gates(report, gates)
     _emit(report, fmt, output, old_name, new_name, failures)
     for failure in failures:
         print(f"gate failed: {failure}", file=sys.stderr)

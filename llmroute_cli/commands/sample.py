@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, refuse_overwrite
+from llmroute_cli.commands.options import StrictOpt, reading, warn_skipped
 from llmroute_cli.errors import LlmrouteError, UsageError
 from llmroute_cli.render.fmt import count, money, percent
 
@@ -47,6 +48,7 @@ def sample(
     skip_unanswered: Annotated[
         bool, typer.Option(help="Leave out sampled requests missing an answer (counted) instead of failing.")
     ] = False,
+    strict: StrictOpt = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Sample routed requests and write Batch API lines asking a judge to compare the two answers.
@@ -68,7 +70,7 @@ def sample(
     tier = tier or spec.cheap_tier
     if tier not in policy.tiers:
         raise UsageError(f"--tier: unknown tier '{tier}'; expected one of: {', '.join(policy.tiers)}")
-    routed = _route(logs, router, book, quiet)
+    routed = _route(logs, router, strict, quiet)
     ids, tiers, rules_hit = routed["id"].tolist(), routed["tier"].tolist(), routed["rule"].tolist()
     picked = sample_requests(tiers, rules_hit, tier=tier, rate=rate, seed=seed, stratify=stratify, keys=ids)
     items, skipped = _items(routed.iloc[picked], sources, policy, spec, skip_unanswered)
@@ -82,8 +84,9 @@ def sample(
 
 
 def _check_options(rate: float, max_tokens: int, output: Path) -> None:
-    if not 0 < rate <= 1:
-        raise UsageError(f"--rate must be above 0 and at most 1, got {rate:g}")
+    from llmroute_cli.quality.judging import check_rate
+
+    check_rate(rate)
     if max_tokens < 1:
         raise UsageError(f"--max-tokens must be at least 1, got {max_tokens}")
     if not (output.parent if str(output.parent) else Path(".")).is_dir():
@@ -122,36 +125,35 @@ def _template(path: Path | None) -> str:
     return text
 
 
-def _route(logs: list[str], router: Any, book: Any, quiet: bool) -> pd.DataFrame:
+def _route(logs: list[str], router: Any, strict: bool, quiet: bool) -> pd.DataFrame:
     """Every request's id, tier and rule, with the file and line it came from."""
-    import pandas as pd
+    from llmroute_cli.simulate.pipeline import read_and_route
+    from llmroute_cli.simulate.routed import RoutedRequestLists
 
-    from llmroute_cli.logs import ReadOptions, ReadStats, read_logs
-    from llmroute_cli.simulate.simulation import SimulateOptions, Simulation
-
-    sim, stats, parts = Simulation(router, book, SimulateOptions(bootstrap=0)), ReadStats(), []
     with progress_bar(quiet) as progress:
-        for chunk in read_logs(logs, ReadOptions(), stats, progress=progress):
-            d = sim.add(chunk)
-            columns = {"id": d["id"], "tier": d["tier"].astype(str), "rule": d["rule"].astype(object)}
-            parts.append(pd.DataFrame({**columns, "source": chunk["source"], "line": chunk["line"]}))
-    if stats.skipped:
-        print(f"skipped {stats.skipped} malformed records; first: {stats.errors[0]}", file=sys.stderr)
-    return pd.concat(parts, ignore_index=True)
+        routed, stats = read_and_route(reading(logs, strict=strict), RoutedRequestLists(router), [router], progress)
+    warn_skipped(stats)
+    return routed.frame()
 
 
 def _items(
     chosen: pd.DataFrame, sources: dict[str, Source], policy: Policy, spec: Any, skip: bool
 ) -> tuple[list[JudgeItem], list[str]]:
-    """Judge items for the chosen requests, from the reader's query and context and the raw record's answers."""
+    """Judge items for the chosen requests: each record read again, for its query, context and answers."""
+    from llmroute_cli.logs.answers import logged_answers, records_at
     from llmroute_cli.quality.judging import judge_item
 
     where = [(str(name), int(line)) for name, line in zip(chosen["source"], chosen["line"], strict=True)]
-    requests = _requests(sorted(set(chosen["source"])), set(where))
-    raw = {(name, n): rec for name in set(chosen["source"]) for n, rec in _raw(sources[name], chosen).items()}
+    found = {
+        (name, line): (row, raw)
+        for name in sorted({n for n, _ in where})
+        for line, row, raw in records_at(sources[name], {n for s, n in where if s == name})
+    }
     items, skipped = [], []
     for (name, line), rid, tier, rule in zip(where, chosen["id"], chosen["tier"], chosen["rule"], strict=True):
-        record = {**requests[name, line], "id": rid, "tier": tier, "rule": rule, **_answers(raw[name, line])}
+        row, raw = found[name, line]
+        request = {"query": row.query, "context": row.context, "model": row.model} if row is not None else {}
+        record = {**request, "id": rid, "tier": tier, "rule": rule, **logged_answers(raw)}
         try:
             items.append(judge_item(record, policy.tiers, spec.cheap_tier, spec.expensive_tier))
         except LlmrouteError as exc:
@@ -161,69 +163,6 @@ def _items(
     if not items:
         raise LlmrouteError(f"none of the {len(where)} sampled requests has both answers; first: {skipped[0]}")
     return items, skipped
-
-
-def _requests(names: list[str], wanted: set[tuple[str, int]]) -> dict[tuple[str, int], dict[str, Any]]:
-    """Query, context and model of the wanted (file, line) records, as the log reader reads them."""
-    from llmroute_cli.logs import ReadOptions, ReadStats, read_logs
-
-    out: dict[tuple[str, int], dict[str, Any]] = {}
-    for chunk in read_logs(names, ReadOptions(), ReadStats()):
-        for name, line, query, context, model in zip(
-            chunk["source"], chunk["line"], chunk["query"], chunk["context"], chunk["model"], strict=True
-        ):
-            key = (str(name), int(line))
-            if key in wanted:
-                out.setdefault(key, {"query": query, "context": context, "model": model})
-    return out
-
-
-def _raw(source: Source, chosen: pd.DataFrame) -> dict[int, Any]:
-    """The raw JSON record on each chosen line of one file."""
-    import orjson
-
-    from llmroute_cli.logs.sources import open_source
-
-    lines = {int(n) for n in chosen.loc[chosen["source"] == source.name, "line"]}
-    out: dict[int, Any] = {}
-    with open_source(source, None) as opened:
-        for number, text in enumerate(opened.stream, 1):
-            if number in lines:
-                out[number] = orjson.loads(text.removeprefix(b"\xef\xbb\xbf") if number == 1 else text)
-                if len(out) == len(lines):
-                    break
-    return out
-
-
-def _answers(raw: Any) -> dict[str, Any]:
-    """What judging reads for answers: ``answers`` as logged and the response text, if any."""
-    if not isinstance(raw, dict):
-        return {}
-    found: dict[str, Any] = {"answers": raw.get("answers")}
-    text = _response_text(raw)
-    if text is not None:
-        found["response"] = text
-    return found
-
-
-def _response_text(raw: dict[str, Any]) -> str | None:
-    """The answer a logged record holds: ``response`` as text, or a Chat Completions, Anthropic or Responses reply."""
-    response = raw.get("response")
-    if isinstance(response, str):
-        return response
-    body = response if isinstance(response, dict) else raw
-    choices = body.get("choices")
-    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
-        message = choices[0].get("message")
-        content = message.get("content") if isinstance(message, dict) else None
-        return content if isinstance(content, str) else None
-    if isinstance(body.get("output_text"), str):
-        return str(body["output_text"])
-    blocks = body.get("content") if body is response else None
-    if isinstance(blocks, list):
-        texts = [b["text"] for b in blocks if isinstance(b, dict) and isinstance(b.get("text"), str)]
-        return "".join(texts) if texts else None
-    return None
 
 
 def _summary(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import math
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
@@ -13,7 +12,7 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, refuse_overwrite, stdout_console
-from llmroute_cli.errors import UsageError
+from llmroute_cli.commands.options import check_models, reading, simulate_options
 
 
 class Format(StrEnum):
@@ -67,119 +66,52 @@ def simulate(
 
     Example: llmroute simulate sample_data/chat_logs.jsonl --rules routes.yaml
     """
-    from llmroute_cli.logs import ReadOptions, ReadStats, read_logs
-    from llmroute_cli.reports.simulate import build_report, period_of
-    from llmroute_cli.simulate.simulation import DEFAULT_OUTPUT_RATIO, SimulateOptions, Simulation
+    from llmroute_cli.reports.simulate import build_report, check_scale, period_of
+    from llmroute_cli.simulate.pipeline import read_and_route
+    from llmroute_cli.simulate.simulation import Simulations
 
     refuse_overwrite({"--output": output, "--decisions": decisions}, [*logs, rules, prices])
-    ratio, per_model = parse_output_ratios(output_ratio or [])
-    _check_numbers(output_tokens, ratio, sample_rate, bootstrap, days, seed, jobs)
-    router, book = load_router(rules, prices)
-    _check_names(router, book, baseline_tier, per_model)
-    options = SimulateOptions(
+    check_scale(days, sample_rate)
+    options = simulate_options(
+        output_ratio,
         output_tokens=output_tokens,
-        output_ratio=DEFAULT_OUTPUT_RATIO if ratio is None else ratio,
-        output_ratio_given=ratio is not None,
-        model_output_ratios=per_model,
         baseline_tier=baseline_tier,
         cold_cache=cold_cache,
         batch=batch,
         bootstrap=bootstrap,
         seed=seed,
     )
-    read_opts = ReadOptions(query_field=query_field, context_field=context_field, time_field=time_field, strict=strict)
-    shared = _sharded(router, book, options, read_opts, logs, jobs, quiet) if decisions is None and not strict else None
-    with _decision_sink(decisions) as sink:  # the decisions file appears only with the report
-        if shared is not None:
-            sim, stats = shared
+    fields = {"query_field": query_field, "context_field": context_field, "time_field": time_field}
+    read = reading(logs, strict=strict, jobs=1 if decisions else jobs, **fields)
+    router, book = load_router(rules, prices)
+    check_models(book, options, router.policy.tiers)
+    make = Simulations(router, book, options)
+    with _decision_sink(decisions) as sink, progress_bar(quiet) as progress:  # decisions appear with the report
+        if sink is None:
+            sim, stats = read_and_route(read, make, [router], progress)
         else:
-            sim, stats = Simulation(router, book, options), ReadStats()
-            with progress_bar(quiet) as progress:
-                for chunk in read_logs(logs, read_opts, stats, progress=progress):
-                    if sink is None:
-                        sim.tally(chunk)
-                    else:
-                        _write_decisions(sim.add(chunk), sink, decisions)
-        report = build_report(sim, period_of(sim, days), sample_rate, _read_summary(stats))
+            writer, stats = read_and_route(read, _Deciding(make, sink, decisions), [router], progress)
+            sim = writer.sim
+        result = sim.result()
+        report = build_report(result, period_of(result, days), sample_rate, stats.summary())
         _emit(report, fmt, output)
 
 
-def _sharded(router: Any, book: Any, options: Any, read: Any, logs: list[str], jobs: int, quiet: bool) -> Any:
-    """Large plain JSONL logs run in one process per core; None when they should be read serially."""
-    from llmroute_cli.simulate.parallel import default_jobs, plan, simulate_sharded
+class _Deciding:
+    """A serial simulation that writes each chunk's decisions as it goes (``--decisions``): its own ``make``."""
 
-    jobs = jobs or default_jobs()
-    shards = plan(logs, jobs)
-    if not shards or len(shards) < 2:
-        return None
-    with progress_bar(quiet) as progress:
-        sim, stats = simulate_sharded(router, book, options, read, shards, jobs, progress)
-    return (sim, stats) if stats.rows else None  # nothing read: the serial path says why
+    def __init__(self, make: Any, sink: TextIO, path: Path | None) -> None:
+        self.make, self.sink, self.path = make, sink, path
 
+    def __call__(self, part: int) -> _Deciding:
+        self.sim = self.make(part)
+        return self
 
-def _check_names(router: Any, book: Any, baseline_tier: str | None, per_model: dict[str, float]) -> None:
-    """Options that name a tier or a model must name a known one."""
-    from llmroute_cli.errors import LlmrouteError
+    def add(self, chunk: Any) -> None:
+        _write_decisions(self.sim.decide(chunk), self.sink, self.path)
 
-    tiers = router.policy.tiers
-    if baseline_tier is not None and baseline_tier not in tiers:
-        raise UsageError(f"--baseline-tier '{baseline_tier}' is not a tier; expected one of: {', '.join(tiers)}")
-    for model in per_model:
-        try:
-            book.price(model)
-        except LlmrouteError as exc:
-            raise UsageError(f"--output-ratio {model}=…: {exc}") from None
-
-
-def parse_output_ratios(values: list[str]) -> tuple[float | None, dict[str, float]]:
-    """``R`` (the estimate for unlogged output) and ``MODEL=R`` entries (moved requests)."""
-    plain: float | None = None
-    per_model: dict[str, float] = {}
-    for value in values:
-        model, sep, number = value.rpartition("=")
-        try:
-            ratio = float(number)
-        except ValueError:
-            raise UsageError(f"--output-ratio takes R or MODEL=R, got '{value}'") from None
-        if not 0 <= ratio < math.inf:
-            raise UsageError(f"--output-ratio must be a finite number >= 0, got '{value}'")
-        if sep and not model.strip():
-            raise UsageError(f"--output-ratio takes R or MODEL=R, got '{value}'")
-        if model:
-            per_model[model] = ratio
-        else:
-            plain = ratio
-    return plain, per_model
-
-
-def _check_numbers(
-    output_tokens: int | None,
-    output_ratio: float | None,
-    sample_rate: float,
-    bootstrap: int,
-    days: float | None,
-    seed: int,
-    jobs: int = 0,
-) -> None:
-    if output_tokens is not None and output_ratio is not None:
-        raise UsageError("give --output-tokens or --output-ratio, not both")
-    if output_tokens is not None and output_tokens < 0:
-        raise UsageError(f"--output-tokens must be 0 or more, got {output_tokens}")
-    if bootstrap < 0:
-        raise UsageError(f"--bootstrap must be 0 or more, got {bootstrap}")
-    if days is not None and not 0 < days < math.inf:
-        raise UsageError(f"--days must be a finite number more than 0, got {days}")
-    if seed < 0:
-        raise UsageError(f"--seed must be 0 or more, got {seed}")
-    if jobs < 0:
-        raise UsageError(f"--jobs must be 0 (one per core) or more, got {jobs}")
-    if not 0 < sample_rate <= 1:
-        raise UsageError(f"--sample-rate must be more than 0 and at most 1, got {sample_rate}")
-
-
-def _read_summary(stats: Any) -> dict[str, Any]:
-    files = [str(f) for f in stats.files]
-    return {"files": files, "skipped": stats.skipped, "errors": list(stats.errors[:5]), "ignored": dict(stats.ignored)}
+    def merge(self, other: Any) -> None:
+        raise AssertionError("decisions are written serially")
 
 
 @contextlib.contextmanager

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, refuse_overwrite
+from llmroute_cli.commands.options import JobsOpt, StrictOpt, reading, simulate_options, warn_skipped
 from llmroute_cli.errors import LlmrouteError, UsageError
 from llmroute_cli.render.fmt import percent
 from llmroute_cli.render.sweep import (
@@ -72,26 +73,18 @@ class RunOptions:
     query_field: str | None = None
     context_field: str | None = None
     time_field: str | None = None
+    strict: bool = False
+    jobs: int = 1
 
     def simulate_options(self) -> Any:
-        from llmroute_cli.commands.simulate import _check_numbers, parse_output_ratios
-        from llmroute_cli.simulate.simulation import DEFAULT_OUTPUT_RATIO, SimulateOptions
+        from llmroute_cli.reports.simulate import check_scale
 
-        ratio, per_model = parse_output_ratios(list(self.output_ratio))
-        _check_numbers(None, ratio, self.sample_rate, bootstrap=0, days=None, seed=0)
-        return SimulateOptions(
-            output_ratio=DEFAULT_OUTPUT_RATIO if ratio is None else ratio,
-            output_ratio_given=ratio is not None,
-            model_output_ratios=per_model,
-            cold_cache=self.cold_cache,
-            batch=self.batch,
-            bootstrap=0,
-        )
+        check_scale(None, self.sample_rate)
+        return simulate_options(list(self.output_ratio), cold_cache=self.cold_cache, batch=self.batch, bootstrap=0)
 
-    def read_options(self) -> Any:
-        from llmroute_cli.logs import ReadOptions
-
-        return ReadOptions(query_field=self.query_field, context_field=self.context_field, time_field=self.time_field)
+    def reading(self, logs: list[str]) -> Any:
+        fields = {"query_field": self.query_field, "context_field": self.context_field, "time_field": self.time_field}
+        return reading(logs, strict=self.strict, jobs=self.jobs, **fields)
 
 
 @handle_errors
@@ -112,6 +105,8 @@ def sweep(
     query_field: FieldOpt = None,
     context_field: FieldOpt = None,
     time_field: FieldOpt = None,
+    strict: StrictOpt = False,
+    jobs: JobsOpt = 0,
 ) -> None:
     """Re-run the policy over a range of one threshold: spend, expensive share, under-routing and quality per value.
 
@@ -122,7 +117,8 @@ def sweep(
         raise UsageError(f"--chart writes a PNG; name the file with .png, not '{chart.name}'")
     for path in (chart, html):
         _check_dir(path)
-    opts = RunOptions(sample_rate, cold_cache, batch, tuple(output_ratio or ()), query_field, context_field, time_field)
+    ratios, fields = tuple(output_ratio or ()), (query_field, context_field, time_field)
+    opts = RunOptions(sample_rate, cold_cache, batch, ratios, *fields, strict=strict, jobs=jobs)
     result = run(logs, param, rules, prices, days, quiet, opts)
     if chart and result.quality is None:
         raise LlmrouteError(f"--chart plots spend against mean quality, which needs labels: {result.note}")
@@ -150,34 +146,22 @@ def run(
     """Read the logs once through one router per swept value (and the current policy); collect each value's row.
 
     Each value's Simulation also scores its routing against the outcome labels, as ``simulate`` does."""
-    from llmroute_cli.engine.router import Router
-    from llmroute_cli.logs import ReadStats, read_logs
     from llmroute_cli.quality.metrics import QualitySpec
-    from llmroute_cli.reports.sweep import sweep_values, with_threshold
-    from llmroute_cli.simulate.simulation import Simulation
-    from llmroute_cli.tokens.counter import TokenCounter
+    from llmroute_cli.reports.sweep import Sweeps, sweep_values
+    from llmroute_cli.simulate.pipeline import read_and_route
 
     opts = opts or RunOptions()
+    options = opts.simulate_options()
     router, book = load_router(rules, prices)
     policy = router.policy
     param = sweep_values(spec, policy)
     current = _limit(swept_test(policy, param))
-    quality_spec, counter, options = (
-        QualitySpec.from_policy(policy, book),
-        TokenCounter(policy.tokenizer),
-        opts.simulate_options(),
-    )
-    runs = []
-    for value in sorted({*param.values, current}):
-        swept = Router(with_threshold(policy, param.rule, param.field, value, param.op))
-        runs.append((value, Simulation(swept, book, options, counter)))
-    stats = ReadStats()
+    quality_spec = QualitySpec.from_policy(policy, book)
+    sweeps = Sweeps(policy, param, tuple(sorted({*param.values, current})), book, options)
     with progress_bar(quiet) as progress:
-        for chunk in read_logs(logs, opts.read_options(), stats, progress=progress):
-            for _, sim in runs:
-                sim.tally(chunk)
-    if stats.skipped:
-        print(f"skipped {stats.skipped} malformed records; first: {stats.errors[0]}", file=sys.stderr)
+        swept, stats = read_and_route(opts.reading(logs), sweeps, sweeps.routers(), progress)
+    warn_skipped(stats)
+    runs = swept.runs
     totals = runs[0][1].totals
     if totals.bad_labels:
         print(
@@ -196,7 +180,8 @@ def _result(
 
     rows, means, note = [], [], None
     for value, sim in runs:
-        report = build_report(sim, period_of(sim, days), sample_rate)
+        done = sim.result()
+        report = build_report(done, period_of(done, days), sample_rate)
         try:
             quality = sim.quality.result() if sim.quality is not None else None
             note = NO_LABELS if quality is None else note

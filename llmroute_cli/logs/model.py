@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from llmroute_cli.errors import LlmrouteError, UsageError
 
@@ -13,14 +13,30 @@ if TYPE_CHECKING:
 
 MAX_ERRORS = 10
 
-# What an extractor returns for one request; ``source`` and ``line`` are added by the reader.
-ROW_FIELDS = (
-    "id", "query", "context", "timestamp", "model",
-    "input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens", "reasoning_tokens",
-    "cache_inside_input", "batch", "metadata", "messages", "labels",
-)  # fmt: skip
+
+
+class Row(NamedTuple):
+    """What an extractor returns for one request; ``source`` and ``line`` are added by the reader."""
+
+    id: str | None
+    query: str
+    context: str
+    timestamp: float  # unix seconds, NaN when not logged
+    model: str | None
+    input_tokens: int | None
+    output_tokens: int | None
+    cache_read_tokens: int | None
+    cache_creation_tokens: int | None
+    reasoning_tokens: int | None
+    cache_inside_input: bool
+    batch: bool
+    metadata: dict[str, Any] | None
+    messages: list[dict[str, str]] | None
+    labels: dict[str, Any] | None
+
+
+ROW_FIELDS = Row._fields
 COLUMNS = ("source", "line", *ROW_FIELDS)
-Row = tuple[Any, ...]
 # input, output, cache read, cache creation, reasoning, cache inside input
 Usage = tuple[Any, Any, Any, Any, Any, bool]
 NO_USAGE: Usage = (None, None, None, None, None, True)
@@ -76,6 +92,21 @@ class ReadStats:
     bytes_total: int | None = None
     shapes: Counter[str] = field(default_factory=Counter)
     ignored: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: ReadStats) -> None:
+        """Add what a read of another part of the same inputs saw (a shard)."""
+        self.rows += other.rows
+        self.skipped += other.skipped
+        self.errors += other.errors[: max(0, MAX_ERRORS - len(self.errors))]
+        self.bytes_read += other.bytes_read
+        self.shapes.update(other.shapes)
+        self.ignored.update(other.ignored)
+        self.files += [f for f in other.files if f not in self.files]
+
+    def summary(self) -> dict[str, Any]:
+        """What a report says of its input: the files, the records skipped (the first few named), the ignored."""
+        errors, ignored = self.errors[:5], dict(self.ignored)
+        return {"files": list(self.files), "skipped": self.skipped, "errors": errors, "ignored": ignored}
 
     def skip(self, source: str, line: int, reason: str, strict: bool) -> None:
         """Count a malformed record, or raise at the first one when ``strict``."""

@@ -90,7 +90,7 @@ def span(rec: dict[str, Any], joins: Any = None) -> Row:
     start = first(rec, "startTimeUnixNano", "start_time")
     when = to_unix(start, "startTimeUnixNano" if "startTimeUnixNano" in rec else "start_time")
     usage = span_usage(attrs)
-    return (id_of(ident), query, context, when, model, *usage, False, None, msgs, labels_of(rec))
+    return Row(id_of(ident), query, context, when, model, *usage, False, None, msgs, labels_of(rec))
 
 
 def _spans(rec: Mapping[str, Any]) -> list[Any]:

@@ -66,7 +66,7 @@ def _fields(rec: Mapping[str, Any], query: str) -> Row:
     when = to_unix(first(rec, "timestamp", "created_at", "created"), "timestamp")
     ident = id_of(first(rec, "custom_id", "id", "request_id"))
     meta = meta_of(rec.get("metadata"))
-    return (ident, query, context, when, model_of(rec.get("model")), *usage, False, meta, None, labels_of(rec))
+    return Row(ident, query, context, when, model_of(rec.get("model")), *usage, False, meta, None, labels_of(rec))
 
 
 def simple(rec: dict[str, Any], joins: Joins) -> Row:
@@ -116,7 +116,7 @@ def chat(rec: dict[str, Any], joins: Joins) -> Row:
     if meta is not None and type(meta) is not dict:
         meta = meta_of(meta)
     labels = labels_of(rec) if "needed" in rec or "scores" in rec or "correct" in rec or "judge" in rec else None
-    return (ident, query, context, when, model, *usage_of(rec.get("usage")), False, meta, msgs, labels)
+    return Row(ident, query, context, when, model, *usage_of(rec.get("usage")), False, meta, msgs, labels)
 
 
 def _nested_chat(rec: dict[str, Any], req: dict[str, Any]) -> Row:
@@ -131,7 +131,7 @@ def _nested_chat(rec: dict[str, Any], req: dict[str, Any]) -> Row:
     model = model_of(req.get("model") or resp.get("model"))
     ident = id_of(first(rec, "id", "custom_id", "request_id") or resp.get("id"))
     meta = meta_of(first(rec, "metadata") or req.get("metadata"))
-    return (ident, query, context, when, model, *usage, False, meta, msgs, labels_of(rec))
+    return Row(ident, query, context, when, model, *usage, False, meta, msgs, labels_of(rec))
 
 
 def batch(rec: dict[str, Any], joins: Joins) -> Row:
@@ -142,7 +142,7 @@ def batch(rec: dict[str, Any], joins: Joins) -> Row:
     usage, model, when = joins.pop(ident, (NO_USAGE, None, NAN))  # type: ignore[arg-type]
     model = model_of(body.get("model")) or model
     meta = meta_of(body.get("metadata"))
-    return (ident, query, context, when, model, *usage, True, meta, msgs, labels_of(rec))
+    return Row(ident, query, context, when, model, *usage, True, meta, msgs, labels_of(rec))
 
 
 def batch_result(rec: Mapping[str, Any]) -> BatchResult:
@@ -172,7 +172,7 @@ def litellm(rec: dict[str, Any], joins: Joins) -> Row:
     usage = usage_of(detail) if type(detail) is dict and "prompt_tokens" in detail else flat_usage(rec)
     when = to_unix(rec.get("startTime"), "startTime")
     ident = id_of(rec.get("request_id"))
-    return (ident, query, context, when, model_of(rec.get("model")), *usage, False, meta, msgs, labels_of(rec))
+    return Row(ident, query, context, when, model_of(rec.get("model")), *usage, False, meta, msgs, labels_of(rec))
 
 
 def unknown(rec: dict[str, Any], joins: Joins) -> Row:
@@ -203,7 +203,7 @@ def with_fields(extract: Extractor, opts: ReadOptions) -> Extractor:
             row = _fields(rec, "")
         if type(row) is list:  # an OTLP export: its spans keep what detection found
             return row
-        query, context, when = row[1], row[2], row[3]
+        query, context, when = row.query, row.context, row.timestamp
         if qf:
             value = _named(rec, qf, "--query-field")
             if value is None:
@@ -213,7 +213,7 @@ def with_fields(extract: Extractor, opts: ReadOptions) -> Extractor:
             context = text_of(_named(rec, cf, "--context-field"), f"'{cf}'")
         if tf:
             when = to_unix(_named(rec, tf, "--time-field"), tf)
-        return (row[0], query, context, when, *row[4:])
+        return row._replace(query=query, context=context, timestamp=when)
 
     return run
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
 
-from llmroute_cli.errors import LlmrouteError, UsageError
+from llmroute_cli.errors import LlmrouteError, OptionError
 from llmroute_cli.pricing.prices import Price
 from llmroute_cli.quality.metrics import model_key, rule_name
 from llmroute_cli.quality.metrics import verdict as brief_verdict
@@ -69,6 +69,12 @@ def sample_size(rate: float, n: int) -> int:
     return min(n, max(1, math.floor(rate * n + 0.5 + 1e-9))) if n else 0
 
 
+def check_rate(rate: float) -> None:
+    """A sampling rate is a share: above 0, at most 1."""
+    if not 0 < rate <= 1:
+        raise OptionError("rate", f"{{option}} must be above 0 and at most 1, got {rate:g}")
+
+
 def sample_requests(
     tiers: Sequence[str],
     rules: Sequence[str | None],
@@ -86,8 +92,7 @@ def sample_requests(
     ids) make the sample independent of log order; by default the key is the position. A larger
     rate with the same seed draws a superset of the smaller rate's sample.
     """
-    if not 0 < rate <= 1:
-        raise UsageError(f"--rate must be above 0 and at most 1, got {rate:g}")
+    check_rate(rate)
     groups: dict[Any, list[int]] = {}
     for i, (t, rule) in enumerate(zip(tiers, rules, strict=True)):
         if t == tier:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from llmroute_cli.engine.router import Router
+from llmroute_cli.errors import OptionError
 from llmroute_cli.pricing.book import PriceBook
 from llmroute_cli.reports.simulate import build_report, period_of
 from llmroute_cli.simulate.simulation import SimulateOptions, Simulation
@@ -20,7 +22,7 @@ SNIPPET = 80
 
 @dataclass(slots=True)
 class Comparison:
-    """Two simulations over the same chunks, plus the requests that changed tier."""
+    """Two simulations over the same chunks, plus the requests that changed tier (a pipeline accumulator)."""
 
     old: Simulation
     new: Simulation
@@ -32,8 +34,16 @@ class Comparison:
         counter = TokenCounter(new[0].policy.tokenizer)
         return cls(Simulation(*old, options, counter), Simulation(*new, options, counter))
 
+    def merge(self, other: Comparison) -> None:
+        """Add the comparison of a later part of the logs."""
+        self.old.merge(other.old)
+        self.new.merge(other.new)
+        for pair, n in other.transitions.items():
+            self.transitions[pair] = self.transitions.get(pair, 0) + n
+        self.examples += other.examples[: EXAMPLES - len(self.examples)]
+
     def add(self, chunk: pd.DataFrame) -> None:
-        before, after = self.old.add(chunk), self.new.add(chunk)
+        before, after = self.old.decide(chunk), self.new.decide(chunk)
         pairs = list(zip(before["tier"].astype(str), after["tier"].astype(str), strict=True))
         for pair in pairs:
             self.transitions[pair] = self.transitions.get(pair, 0) + 1
@@ -54,14 +64,29 @@ class Comparison:
             )
 
 
+@dataclass(frozen=True, slots=True)
+class Comparisons:
+    """Makes the Comparison of two policies for each part of the logs (a pipeline ``make``)."""
+
+    old: tuple[Router, PriceBook]
+    new: tuple[Router, PriceBook]
+    options: SimulateOptions
+
+    def __call__(self, part: int) -> Comparison:
+        return Comparison.of(self.old, self.new, self.options)
+
+
 def _rule(value: Any) -> str | None:
     return None if value is None or value != value else str(value)
 
 
-def comparison_report(cmp: Comparison, days: float | None, sample_rate: float = 1.0) -> dict[str, Any]:
+def comparison_report(
+    cmp: Comparison, days: float | None, sample_rate: float = 1.0, read: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The plan of a change as plain data: transitions, rule hits, spend before and after, examples."""
-    old = build_report(cmp.old, period_of(cmp.old, days), sample_rate)
-    new = build_report(cmp.new, period_of(cmp.new, days), sample_rate)
+    old_result, new_result = cmp.old.result(), cmp.new.result()
+    old = build_report(old_result, period_of(old_result, days), sample_rate)
+    new = build_report(new_result, period_of(new_result, days), sample_rate, read)
     total = old["queries"]
     moved = sum(n for (a, b), n in cmp.transitions.items() if a != b)
     before, after = old["routed"]["daily_cost_usd"], new["routed"]["daily_cost_usd"]
@@ -92,6 +117,8 @@ def comparison_report(cmp: Comparison, days: float | None, sample_rate: float = 
         "expensive_tier": {"old": cmp.old.baseline_tier, "new": cmp.new.baseline_tier},
         "quality": quality_delta(old.get("quality"), new.get("quality")),
         "examples": cmp.examples,
+        "input": new.get("input"),
+        "warnings": new["warnings"],
         "old": old,
         "new": new,
     }
@@ -133,9 +160,17 @@ def _rule_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class Gates:
+    """Limits a rule change must keep, in percent (points of share for the shares)."""
+
     max_cost_increase: float | None = None
     max_expensive_share: float | None = None
     max_shift: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("max_cost_increase", "max_expensive_share", "max_shift"):
+            value = getattr(self, name)
+            if value is not None and not math.isfinite(value):
+                raise OptionError(name, f"{{option}} must be a finite number, got {value}")
 
 
 def failed_gates(report: dict[str, Any], gates: Gates) -> list[str]:

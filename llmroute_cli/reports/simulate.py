@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from llmroute_cli.errors import LlmrouteError
+from llmroute_cli.errors import LlmrouteError, OptionError
 from llmroute_cli.pricing.money import UNITS_PER_DOLLAR, dollars
-from llmroute_cli.simulate.simulation import Simulation
+from llmroute_cli.simulate.result import SimulationResult
 
 DAYS_PER_YEAR = 365
 DEFAULT_RULE = "(default)"
@@ -26,18 +26,26 @@ class Period:
     end: float | None = None
 
 
-def period_of(sim: Simulation, days: float | None) -> Period:
+def check_scale(days: float | None, sample_rate: float) -> None:
+    """The two numbers that turn a log's totals into per-day figures: days it covers (when given), share sampled."""
+    if days is not None and not 0 < days < float("inf"):
+        raise OptionError("days", f"{{option}} must be a finite number more than 0, got {days}")
+    if not 0 < sample_rate <= 1:
+        raise OptionError("sample_rate", f"{{option}} must be more than 0 and at most 1, got {sample_rate}")
+
+
+def period_of(sim: SimulationResult, days: float | None) -> Period:
     """The log period: ``--days`` when given, else first to last timestamp."""
     t = sim.totals
     start, end = (t.first_ts, t.last_ts) if t.rows_with_time else (None, None)
+    check_scale(days, 1.0)
     if days is not None:
-        if not 0 < days < float("inf"):
-            raise LlmrouteError(f"--days must be a finite number more than 0, got {days}")
         return Period(days, "--days", start, end)
     if start is None or end is None:
-        raise LlmrouteError("the logs carry no timestamps; pass --days N to say how many days they cover")
+        raise OptionError("days", "the logs carry no timestamps; pass {option} N to say how many days they cover", 1)
     if end <= start:
-        raise LlmrouteError("all timestamps are the same instant; pass --days N to say how many days the logs cover")
+        same = "all timestamps are the same instant; pass {option} N to say how many days the logs cover"
+        raise OptionError("days", same, 1)
     return Period((end - start) / 86_400, "timestamps", start, end)
 
 
@@ -68,12 +76,11 @@ def _saving(routed_units: int, base_units: int, per_day: Fraction) -> dict[str, 
 
 
 def build_report(
-    sim: Simulation, period: Period, sample_rate: float = 1.0, read: dict[str, Any] | None = None
+    sim: SimulationResult, period: Period, sample_rate: float = 1.0, read: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The whole report as plain data: what ``--format json`` prints and every renderer reads."""
-    if not 0 < sample_rate <= 1:
-        raise LlmrouteError(f"--sample-rate must be in (0, 1], got {sample_rate}")
-    t, policy = sim.totals, sim.router.policy
+    check_scale(None, sample_rate)
+    t, policy = sim.totals, sim.policy
     queries = int(t.queries.sum())
     if queries == 0:
         raise LlmrouteError("no requests to simulate: every record was empty or skipped")
@@ -97,12 +104,12 @@ def build_report(
     report["savings"] = {
         name: _saving(routed, bases[name], per_day) for name, base in report["baseline"].items() if base is not None
     }
-    report["quality"] = _quality(sim, queries, report)
+    report["quality"] = _quality(sim, queries)
     report["intervals"] = intervals(sim, float(per_day))
     report["assumptions"] = assumptions(sim)
     report["warnings"] = _warnings(sim, period, queries)
-    if "quality_problem" in report:
-        report["warnings"].append(f"no quality figures: {report.pop('quality_problem')}")
+    if sim.quality_problem is not None:
+        report["warnings"].append(f"no quality figures: {sim.quality_problem}")
     if read is not None:
         report["input"] = read
         for reason, n in read.get("ignored", {}).items():
@@ -117,7 +124,7 @@ def _period_dict(period: Period) -> dict[str, Any]:
     return {"source": period.source, "start": iso(period.start), "end": iso(period.end)}
 
 
-def _token_sources(sim: Simulation, queries: int) -> dict[str, Any]:
+def _token_sources(sim: SimulationResult, queries: int) -> dict[str, Any]:
     t, opts = sim.totals, sim.options
     if opts.output_tokens is not None:
         estimate = f"{opts.output_tokens} tokens per request (--output-tokens)"
@@ -125,14 +132,14 @@ def _token_sources(sim: Simulation, queries: int) -> dict[str, Any]:
         given = "--output-ratio" if opts.output_ratio_given else "default; set --output-ratio or --output-tokens"
         estimate = f"{opts.output_ratio:g} x input tokens ({given})"
     return {
-        "tokenizer": sim.counter.encoding_name,
+        "tokenizer": sim.tokenizer,
         "input": {"logged": t.input_logged, "counted": queries - t.input_logged},
         "output": {"logged": t.output_logged, "estimated": queries - t.output_logged, "estimate": estimate},
     }
 
 
-def _tiers(sim: Simulation, queries: int, per_day: Fraction) -> dict[str, Any]:
-    t, policy = sim.totals, sim.router.policy
+def _tiers(sim: SimulationResult, queries: int, per_day: Fraction) -> dict[str, Any]:
+    t, policy = sim.totals, sim.policy
     out: dict[str, Any] = {}
     for tier, model in policy.tiers.items():
         slots = [i for i, s in enumerate(sim.slot_tiers) if s == tier]
@@ -148,9 +155,9 @@ def _tiers(sim: Simulation, queries: int, per_day: Fraction) -> dict[str, Any]:
     return out
 
 
-def _rules(sim: Simulation, queries: int, per_day: Fraction) -> dict[str, Any]:
+def _rules(sim: SimulationResult, queries: int, per_day: Fraction) -> dict[str, Any]:
     t = sim.totals
-    names = [r.name for r in sim.router.policy.rules] + [DEFAULT_RULE]
+    names = [r.name for r in sim.policy.rules] + [DEFAULT_RULE]
     return {
         name: {
             "tier": sim.slot_tiers[i],
@@ -164,13 +171,13 @@ def _rules(sim: Simulation, queries: int, per_day: Fraction) -> dict[str, Any]:
     }
 
 
-def _baselines(sim: Simulation, queries: int, per_day: Fraction) -> dict[str, Any]:
+def _baselines(sim: SimulationResult, queries: int, per_day: Fraction) -> dict[str, Any]:
     t = sim.totals
     tier = sim.baseline_tier
     out: dict[str, Any] = {
         "all_expensive": {
             "tier": tier,
-            "model": sim.router.model(tier),
+            "model": sim.policy.tiers[tier],
             **_money(t.baseline_units, per_day),
         }
     }
@@ -181,7 +188,7 @@ def _baselines(sim: Simulation, queries: int, per_day: Fraction) -> dict[str, An
     return out
 
 
-def _warnings(sim: Simulation, period: Period, queries: int) -> list[str]:
+def _warnings(sim: SimulationResult, period: Period, queries: int) -> list[str]:
     t, warnings = sim.totals, []
     if period.source == "timestamps" and period.days < 1:
         assert period.start is not None and period.end is not None
@@ -200,26 +207,22 @@ def _warnings(sim: Simulation, period: Period, queries: int) -> list[str]:
     return warnings
 
 
-def _quality(sim: Simulation, queries: int, report: dict[str, Any]) -> dict[str, Any] | None:
-    """Routing quality over the requests that carry labels; None (with a warning) when none do."""
+def _quality(sim: SimulationResult, queries: int) -> dict[str, Any] | None:
+    """Routing quality over the requests that carry labels; None when none do."""
     if sim.quality is None:
         return None
-    try:
-        result = sim.quality.result().to_dict()
-    except LlmrouteError as exc:
-        report.setdefault("quality_problem", str(exc))
-        return None
+    result = sim.quality.to_dict()
     result["requests"], result["unlabeled"] = queries, queries - result["labeled"]
     return result
 
 
-def _overhead(sim: Simulation, per_day: Fraction) -> dict[str, Any]:
-    clf, t = sim.router.policy.classifier, sim.totals
+def _overhead(sim: SimulationResult, per_day: Fraction) -> dict[str, Any]:
+    clf, t = sim.policy.classifier, sim.totals
     assert clf is not None
     return {"model": clf.model, "tokens": t.overhead_tokens, **_money(t.overhead_units, per_day)}
 
 
-def intervals(sim: Simulation, per_day: float, level: float = 0.95) -> dict[str, Any] | None:
+def intervals(sim: SimulationResult, per_day: float, level: float = 0.95) -> dict[str, Any] | None:
     """Bootstrap (Poisson, over requests) intervals of daily spend and daily savings."""
     import numpy as np
 
@@ -243,12 +246,12 @@ def intervals(sim: Simulation, per_day: float, level: float = 0.95) -> dict[str,
     return out
 
 
-def assumptions(sim: Simulation) -> dict[str, Any]:
+def assumptions(sim: SimulationResult) -> dict[str, Any]:
     """What the figures assume, in words, with the counts they apply to."""
     from llmroute_cli.simulate.usage import measured_ratios
 
     t, opts = sim.totals, sim.options
-    models = list(dict.fromkeys(sim.slot_models.tolist()))
+    models = list(dict.fromkeys(list(sim.slot_models)))
     ratios = measured_ratios(t.output_by_group, models)
     if opts.model_output_ratios:
         used = ", ".join(f"{m}={r:g}" for m, r in opts.model_output_ratios.items())

@@ -15,14 +15,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from llmroute_cli.engine.router import Router
 from llmroute_cli.errors import LlmrouteError, UsageError
 from llmroute_cli.quality.curve import CurveMetrics, curve_metrics
 from llmroute_cli.render.fmt import percent
 from llmroute_cli.rules.conditions import COMPARISONS, All, Any_, Compare, Condition, MetaTest, Not, Test
 from llmroute_cli.rules.parse import suggest
+from llmroute_cli.simulate.simulation import Simulation, Simulations
 
 if TYPE_CHECKING:
+    from llmroute_cli.pricing.book import PriceBook
     from llmroute_cli.rules.policy import Policy
+    from llmroute_cli.simulate.simulation import SimulateOptions
 
 MAX_VALUES = 1000
 EXAMPLE = "short-no-code.query.chars=100:400:50"
@@ -237,3 +241,42 @@ def _by_under_routing(points: Sequence[SweepPoint], limit: float, param: str) ->
     return min(
         fits, key=lambda p: ((p.daily_cost if by_cost else p.expensive_share), p.under_routing_rate, p.expensive_share)
     )
+
+
+@dataclass(slots=True)
+class SweptRuns:
+    """One Simulation per swept value over the same chunks (a pipeline accumulator)."""
+
+    runs: list[tuple[float, Simulation]]
+
+    def add(self, chunk: Any) -> None:
+        for _, sim in self.runs:
+            sim.add(chunk)
+
+    def merge(self, other: SweptRuns) -> None:
+        for (_, mine), (_, theirs) in zip(self.runs, other.runs, strict=True):
+            mine.merge(theirs)
+
+
+@dataclass(frozen=True, slots=True)
+class Sweeps:
+    """Makes the swept runs for each part of the logs: ``policy`` with the swept comparison at each value."""
+
+    policy: Policy
+    param: SweepParam
+    values: tuple[float, ...]
+    prices: PriceBook
+    options: SimulateOptions
+
+    def routers(self) -> list[Router]:
+        p = self.param
+        return [Router(with_threshold(self.policy, p.rule, p.field, v, p.op)) for v in self.values]
+
+    def __call__(self, part: int) -> SweptRuns:
+        from llmroute_cli.tokens.counter import TokenCounter
+
+        counter = TokenCounter(self.policy.tokenizer)
+        make = [Simulations(r, self.prices, self.options)(part) for r in self.routers()]
+        for sim in make:
+            sim.counter = counter  # one token cache for every value
+        return SweptRuns(list(zip(self.values, make, strict=True)))

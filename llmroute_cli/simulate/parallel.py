@@ -1,4 +1,4 @@
-"""Simulate big plain-JSONL logs with one process per core: each reads a byte range, the totals merge."""
+"""Big plain-JSONL logs read by one process per core: each reads and routes a byte range, the parts merge."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from typing import Any
 
 from llmroute_cli.engine.router import Router
 from llmroute_cli.logs import ReadOptions, ReadStats, read_logs
-from llmroute_cli.simulate.simulation import SimulateOptions, Simulation
 
 MIN_SHARD_BYTES = 32 * 1024 * 1024
 _PROGRESS: Any = None  # a shared array of bytes read per shard, set in each worker
@@ -99,14 +98,14 @@ def _newlines(fd: int, start: int, end: int) -> int:
     return count
 
 
-def _will_count(router: Router, shard: Shard) -> bool:
+def _will_count(routers: list[Router], shard: Shard) -> bool:
     """Whether the workers will likely count tokens: rules test token sizes, or the log's first request
     has no logged prompt tokens. A guess that only decides where the encoding is loaded."""
     from llmroute_cli.logs.jsonl import first_record
-    from llmroute_cli.logs.model import BadRecord, Ignored
+    from llmroute_cli.logs.model import BadRecord, Ignored, Row
     from llmroute_cli.logs.shapes import SHAPES, detect
 
-    if router.token_fields or router.policy.classifier is not None:
+    if any(r.token_fields or r.policy.classifier is not None for r in routers):
         return True
     with open(shard.path, "rb") as f:
         rec = first_record(f)
@@ -115,7 +114,7 @@ def _will_count(router: Router, shard: Shard) -> bool:
         row = SHAPES[shape](rec, {}) if rec is not None and shape is not None else None
     except (BadRecord, Ignored):
         return False
-    return type(row) is tuple and row[5] is None  # input_tokens
+    return isinstance(row, Row) and row.input_tokens is None
 
 
 def _init(progress: Any) -> None:
@@ -123,47 +122,46 @@ def _init(progress: Any) -> None:
     _PROGRESS = progress
 
 
-def _run(index: int, shard: Shard, router: Router, book: Any, options: SimulateOptions, read: ReadOptions) -> Any:
-    seeded = dataclasses.replace(options, seed=options.seed + 1_000_003 * index)
-    sim, stats = Simulation(router, book, seeded), ReadStats()
+def _run(index: int, shard: Shard, make: Callable[[int], Any], read: ReadOptions) -> Any:
+    part, stats = make(index), ReadStats()
     opts = dataclasses.replace(read, byte_range=(shard.start, shard.end), first_line=shard.first_line)
 
     def tick(done: int, total: int | None = None) -> None:
         _PROGRESS[index] = min(done, shard.end - shard.start)
 
     for chunk in read_logs([shard.path], opts, stats, progress=tick):
-        sim.tally(chunk)
+        part.add(chunk)
     _PROGRESS[index] = shard.end - shard.start
-    sim.counter = None  # type: ignore[assignment]  # its cache stays in the worker
-    return sim, stats
+    return part, stats
 
 
-def simulate_sharded(
-    router: Router,
-    book: Any,
-    options: SimulateOptions,
+def run_sharded(
+    make: Callable[[int], Any],
     read: ReadOptions,
     shards: list[Shard],
     jobs: int,
+    routers: list[Router],
     progress: Callable[..., None] | None = None,
-) -> tuple[Simulation, ReadStats]:
-    """Run every shard in a pool of ``jobs`` processes and merge them, in shard order, into one simulation."""
+) -> tuple[Any, ReadStats]:
+    """Each shard read and routed into ``make(shard number)`` in a pool of ``jobs`` processes; the parts
+    merged, in shard order, into ``make(0)``. ``make`` must pickle (the parts come back pickled)."""
     import multiprocessing
     import sys
 
     # Forking is fastest (workers inherit the loaded policy) but unsafe once polars may have started its
     # thread pool in this process (a library caller, a test): then start workers afresh.
     ctx = multiprocessing.get_context("spawn" if "polars" in sys.modules else "fork")
-    if ctx.get_start_method() == "fork" and _will_count(router, shards[0]):
+    if ctx.get_start_method() == "fork" and _will_count(routers, shards[0]):
         from llmroute_cli.tokens.encodings import encoding
 
-        encoding(router.policy.tokenizer)  # loaded once here, its ~85 MB shared by every forked worker
+        for tokenizer in {r.policy.tokenizer for r in routers}:
+            encoding(tokenizer)  # loaded once here, its ~85 MB shared by every forked worker
     done_bytes = ctx.Array("q", len(shards), lock=False)
     total = sum(s.end - s.start for s in shards)
     gc.freeze()  # a forked worker's collector would otherwise touch, so copy, every inherited object
     try:
         with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init, initargs=(done_bytes,)) as pool:
-            futures = [pool.submit(_run, i, s, router, book, options, read) for i, s in enumerate(shards)]
+            futures = [pool.submit(_run, i, s, make, read) for i, s in enumerate(shards)]
             pending: set[Future[Any]] = set(futures)
             while pending:
                 _, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
@@ -172,21 +170,11 @@ def simulate_sharded(
             results = [f.result() for f in futures]
     finally:
         gc.unfreeze()
-    return _merge(router, book, options, results)
-
-
-def _merge(router: Router, book: Any, options: SimulateOptions, results: list[Any]) -> tuple[Simulation, ReadStats]:
-    sim, stats = Simulation(router, book, options), ReadStats()
+    whole, stats = make(0), ReadStats()
     for part, part_stats in results:
-        sim.merge(part)
-        stats.rows += part_stats.rows
-        stats.skipped += part_stats.skipped
-        stats.errors += part_stats.errors[: max(0, 10 - len(stats.errors))]
-        stats.bytes_read += part_stats.bytes_read
-        stats.shapes.update(part_stats.shapes)
-        stats.ignored.update(part_stats.ignored)
-        stats.files += [f for f in part_stats.files if f not in stats.files]
-    return sim, stats
+        whole.merge(part)
+        stats.merge(part_stats)
+    return whole, stats
 
 
 def default_jobs() -> int:

@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from llmroute_cli.engine.router import Router
-from llmroute_cli.errors import LlmrouteError
+from llmroute_cli.errors import LlmrouteError, OptionError
 from llmroute_cli.logs.ids import row_ids
 from llmroute_cli.pricing.book import PriceBook, tiers_by_price
 from llmroute_cli.pricing.costing import Tokens, long_context_rows, request_costs
 from llmroute_cli.pricing.money import units
 from llmroute_cli.quality.metrics import QualityAccumulator, QualitySpec, outcome
+from llmroute_cli.simulate.result import SimulationResult, frozen_totals
 from llmroute_cli.simulate.totals import Totals
 from llmroute_cli.simulate.usage import output_stats, token_arrays
 from llmroute_cli.tokens.counter import TokenCounter
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DEFAULT_OUTPUT_RATIO = 0.25
+MAX_TOKENS = 10**9  # per request, as the log reader bounds logged counts
+MAX_RATIO = 1000.0
+MAX_BOOTSTRAP = 10_000
 BOOTSTRAP_BLOCKS = 1_000
 
 
@@ -37,6 +41,21 @@ class SimulateOptions:
     batch: bool = False
     bootstrap: int = 200
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.output_tokens is not None and self.output_ratio_given:
+            raise OptionError("output_tokens", "give {option} or an output ratio, not both")
+        if self.output_tokens is not None and not 0 <= self.output_tokens <= MAX_TOKENS:
+            raise OptionError("output_tokens", f"{{option}} must be 0 to {MAX_TOKENS:,}, got {self.output_tokens}")
+        for name, ratio in [("", self.output_ratio), *self.model_output_ratios.items()]:
+            if not 0 <= ratio <= MAX_RATIO:  # also refuses NaN
+                shown = f"{name}={ratio:g}" if name else f"{ratio:g}"
+                raise OptionError("output_ratio", f"{{option}} must be a number from 0 to {MAX_RATIO:g}, got {shown}")
+        for name in ("bootstrap", "seed"):
+            if getattr(self, name) < 0:
+                raise OptionError(name, f"{{option}} must be 0 or more, got {getattr(self, name)}")
+        if self.bootstrap > MAX_BOOTSTRAP:
+            raise OptionError("bootstrap", f"{{option}} must be at most {MAX_BOOTSTRAP:,}, got {self.bootstrap}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +100,38 @@ class Simulation:
         self.rng = np.random.default_rng(options.seed)
         self.replicates = np.zeros((options.bootstrap, 3))  # routed incl. overhead, baseline, as logged
 
+    def __getstate__(self) -> dict[str, Any]:
+        """A part's state, to send back from a worker: its token cache stays there."""
+        return {**self.__dict__, "counter": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def result(self) -> SimulationResult:
+        """The frozen record of the totals so far, for reports."""
+        import numpy as np
+
+        quality, problem = None, None
+        if self.quality is not None:
+            try:
+                quality = self.quality.result()
+            except LlmrouteError as exc:
+                problem = str(exc)
+        replicates = np.array(self.replicates)
+        replicates.flags.writeable = False
+        return SimulationResult(
+            self.router.policy,
+            self.options,
+            self.counter.encoding_name,
+            tuple(self.slot_tiers),
+            tuple(self.slot_models.tolist()),
+            self.baseline_tier,
+            frozen_totals(self.totals),
+            replicates,
+            quality,
+            problem,
+        )
+
     def merge(self, other: Simulation) -> None:
         """Add another simulation of other requests under the same policy (a shard of the logs)."""
         self.totals.merge(other.totals)
@@ -95,14 +146,14 @@ class Simulation:
         """The price-table name of a model (aliases resolved); unknown models are an error."""
         return self.prices.key(model)
 
-    def add(self, chunk: pd.DataFrame) -> pd.DataFrame:
+    def decide(self, chunk: pd.DataFrame) -> pd.DataFrame:
         """Route one chunk, add it to the totals, return its per-request decisions."""
         frame, idx, tokens, out, cost = self._route(chunk)
         made = self._decisions(frame, idx)
         made["input_tokens"], made["output_tokens"], made["cost_usd"] = tokens.input, out, cost
         return made
 
-    def tally(self, chunk: pd.DataFrame) -> None:
+    def add(self, chunk: pd.DataFrame) -> None:
         """Route one chunk and add it to the totals, without building its decisions (cheaper)."""
         self._route(chunk)
 
@@ -313,3 +364,19 @@ def _texts(frame: pd.DataFrame, column: str) -> list[str]:
     if column not in frame:
         return [""] * len(frame)
     return frame[column].fillna("").astype(str).tolist()
+
+
+@dataclass(frozen=True, slots=True)
+class Simulations:
+    """Makes a Simulation of one policy for each part of the logs (``pipeline.read_and_route``'s ``make``):
+    part ``n`` draws its bootstrap weights from its own seed, so the parts' draws do not repeat."""
+
+    router: Router
+    prices: PriceBook
+    options: SimulateOptions
+
+    def __call__(self, part: int) -> Simulation:
+        import dataclasses
+
+        seeded = dataclasses.replace(self.options, seed=self.options.seed + 1_000_003 * part)
+        return Simulation(self.router, self.prices, seeded)

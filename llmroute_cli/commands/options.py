@@ -1,0 +1,113 @@
+"""Options several commands share: how logs are read, how output is estimated, and the checks of both.
+
+The core checks the values themselves (``SimulateOptions``, ``check_scale``, ``Gates``) and names
+the parameter; here they are only parsed from the command line.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from llmroute_cli.errors import LlmrouteError, UsageError
+
+LogsArg = Annotated[
+    list[str], typer.Argument(help="Log files (JSONL, .jsonl.gz, CSV, Parquet), globs, or - for stdin.")
+]
+RulesOpt = Annotated[Path | None, typer.Option(help="Rule file [default: ./routes.yaml, else built-in].")]
+PricesOpt = Annotated[
+    Path | None, typer.Option(help="LiteLLM-format price map (model_prices_and_context_window.json).")
+]
+DaysOpt = Annotated[float | None, typer.Option(help="Days the logs cover [default: first to last timestamp].")]
+SampleRateOpt = Annotated[float, typer.Option(help="Share of all traffic the logs hold, e.g. 0.1.")]
+StrictOpt = Annotated[bool, typer.Option(help="Stop at the first malformed record (exit 1).")]
+JobsOpt = Annotated[
+    int, typer.Option(help="Processes for large plain JSONL logs [default: 0 = one per core; 1 = serial].")
+]
+QuietOpt = Annotated[bool, typer.Option(help="No progress bar.")]
+FieldOpt = Annotated[str | None, typer.Option(help="Dotted path overriding detection (see README, 'Logs it reads').")]
+ColdCacheOpt = Annotated[bool, typer.Option(help="Price requests moved to another model without cache reads.")]
+BatchOpt = Annotated[bool, typer.Option(help="Price every request at Batch API prices.")]
+RatioOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="R: output tokens per input token when not logged [default: 0.25]. "
+        "MODEL=R: output length of requests moved to MODEL, relative to the logged one. Repeatable."
+    ),
+]
+
+
+def reading(
+    logs: list[str],
+    *,
+    strict: bool = False,
+    jobs: int = 1,
+    query_field: str | None = None,
+    context_field: str | None = None,
+    time_field: str | None = None,
+) -> Any:
+    """What to read and how, for ``pipeline.read_and_route``; ``jobs`` 0 is one process per core."""
+    from llmroute_cli.logs import ReadOptions
+    from llmroute_cli.simulate.parallel import default_jobs
+    from llmroute_cli.simulate.pipeline import Reading
+
+    if jobs < 0:
+        raise UsageError(f"--jobs must be 0 (one per core) or more, got {jobs}")
+    options = ReadOptions(query_field=query_field, context_field=context_field, time_field=time_field, strict=strict)
+    return Reading(logs, options, jobs or default_jobs())
+
+
+def parse_output_ratios(values: list[str]) -> tuple[float | None, dict[str, float]]:
+    """``R`` (the estimate for unlogged output) and ``MODEL=R`` entries (moved requests)."""
+    plain: float | None = None
+    per_model: dict[str, float] = {}
+    for value in values:
+        model, sep, number = value.rpartition("=")
+        try:
+            ratio = float(number)
+        except ValueError:
+            raise UsageError(f"--output-ratio takes R or MODEL=R, got '{value}'") from None
+        if sep and not model.strip():
+            raise UsageError(f"--output-ratio takes R or MODEL=R, got '{value}'")
+        if model:
+            per_model[model] = ratio
+        else:
+            plain = ratio
+    return plain, per_model
+
+
+def simulate_options(ratios: list[str] | None, **given: Any) -> Any:
+    """SimulateOptions from the command line's ``--output-ratio`` values and the other options as given."""
+    from llmroute_cli.simulate.simulation import DEFAULT_OUTPUT_RATIO, SimulateOptions
+
+    ratio, per_model = parse_output_ratios(ratios or [])
+    return SimulateOptions(
+        output_ratio=DEFAULT_OUTPUT_RATIO if ratio is None else ratio,
+        output_ratio_given=ratio is not None,
+        model_output_ratios=per_model,
+        **given,
+    )
+
+
+def check_models(book: Any, options: Any, tiers: dict[str, str]) -> None:
+    """Options that name a tier or a model must name a known one."""
+    if options.baseline_tier is not None and options.baseline_tier not in tiers:
+        raise UsageError(
+            f"--baseline-tier '{options.baseline_tier}' is not a tier; expected one of: {', '.join(tiers)}"
+        )
+    for model in options.model_output_ratios:
+        try:
+            book.price(model)
+        except LlmrouteError as exc:
+            raise UsageError(f"--output-ratio {model}=…: {exc}") from None
+
+
+def warn_skipped(stats: Any) -> None:
+    """The malformed records a read skipped, on stderr, for commands whose report has no room for them."""
+    if stats.skipped:
+        print(f"skipped {stats.skipped:,} malformed records; first: {'; '.join(stats.errors[:5])}", file=sys.stderr)
+    for reason, n in stats.ignored.items():
+        print(f"ignored {n:,} records that are not requests: {reason}", file=sys.stderr)

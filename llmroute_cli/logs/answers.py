@@ -1,0 +1,63 @@
+"""What a logged record holds beyond the request: the answers, and the records at chosen lines read again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from llmroute_cli.logs.model import BadRecord, Ignored, ReadOptions, Row
+from llmroute_cli.logs.shaper import Shaper
+from llmroute_cli.logs.sources import Source, open_source
+
+
+def records_at(source: Source, lines: set[int]) -> Iterator[tuple[int, Row | None, dict[str, Any]]]:
+    """The request (as the reader reads it, or None) and the raw record on each of ``lines`` of a JSONL file."""
+    import orjson
+
+    shaper, left = Shaper(ReadOptions(), {}), set(lines)
+    with open_source(source, None) as opened:
+        for number, text in enumerate(opened.stream, 1):
+            if number not in left:
+                continue
+            raw = orjson.loads(text.removeprefix(b"\xef\xbb\xbf") if number == 1 else text)
+            try:
+                row = shaper.row(raw) if isinstance(raw, dict) else None
+            except (BadRecord, Ignored):
+                row = None
+            yield number, row if isinstance(row, Row) else None, raw if isinstance(raw, dict) else {}
+            left.discard(number)
+            if not left:
+                return
+
+
+def logged_answers(raw: Any) -> dict[str, Any]:
+    """What judging reads for answers: ``answers`` as logged and the response text, if any."""
+    if not isinstance(raw, dict):
+        return {}
+    found: dict[str, Any] = {"answers": raw.get("answers")}
+    text = response_text(raw)
+    if text is not None:
+        found["response"] = text
+    return found
+
+
+def response_text(raw: dict[str, Any]) -> str | None:
+    """The answer a logged record holds: ``response`` as text, or a Chat Completions, Anthropic or Responses reply."""
+    response = raw.get("response")
+    if isinstance(response, str):
+        return response
+    body = response if isinstance(response, dict) else raw
+    choices = body.get("choices")
+    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+        message = choices[0].get("message")
+        content = message.get("content") if isinstance(message, dict) else None
+        return content if isinstance(content, str) else None
+    if isinstance(body.get("output_text"), str):
+        return str(body["output_text"])
+    blocks = body.get("content") if body is response else None
+    if isinstance(blocks, list):
+        texts = [b["text"] for b in blocks if isinstance(b, dict) and isinstance(b.get("text"), str)]
+        return "".join(texts) if texts else None
+    return None
+
+

@@ -1,0 +1,53 @@
+"""What a finished simulation hands to reporting: a frozen record of its totals, not the live Simulation."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from llmroute_cli.quality.metrics import QualityReport
+    from llmroute_cli.rules.policy import Policy
+    from llmroute_cli.simulate.simulation import SimulateOptions
+    from llmroute_cli.simulate.totals import Totals
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationResult:
+    """The totals of one policy over the logs, with what they were computed under.
+
+    Slots follow the policy's rules, the last one the default; ``slot_models`` are price-table keys.
+    ``quality`` is None when no request carried a usable label (``quality_problem`` then says why,
+    if labels were there at all).
+    """
+
+    policy: Policy
+    options: SimulateOptions
+    tokenizer: str
+    slot_tiers: tuple[str, ...]
+    slot_models: tuple[str, ...]
+    baseline_tier: str
+    totals: Totals  # a copy whose arrays are read-only
+    replicates: np.ndarray  # bootstrap resamples by (routed with overhead, baseline, as logged), read-only
+    quality: QualityReport | None
+    quality_problem: str | None
+
+    @property
+    def queries(self) -> int:
+        return int(self.totals.queries.sum())
+
+    @property
+    def baseline_model(self) -> str:
+        """The baseline tier's model as the rule file names it."""
+        return self.policy.tiers[self.baseline_tier]
+
+
+def frozen_totals(totals: Totals) -> Totals:
+    """A deep copy of running totals, its arrays read-only: a snapshot no later chunk can change."""
+    snapshot = copy.deepcopy(totals)
+    for array in (snapshot.queries, snapshot.input_tokens, snapshot.output_tokens):
+        array.flags.writeable = False
+    return snapshot
