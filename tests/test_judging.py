@@ -11,22 +11,17 @@ import pytest
 
 from llmroute_cli.errors import LlmrouteError, UsageError
 from llmroute_cli.pricing.prices import Price
-from llmroute_cli.quality.judging import (
+from llmroute_cli.quality.judge_batch import (
     DEFAULT_TEMPLATE,
-    Z95,
-    JudgeFailure,
     JudgeItem,
-    JudgeShare,
     check_template,
     judge_batch_lines,
     judge_cost,
     judge_item,
-    judge_report,
-    parse_judge_results,
     sample_requests,
     sample_size,
-    wilson,
 )
+from llmroute_cli.quality.judge_results import Z95, JudgeFailure, JudgeShare, judge_report, parse_judge_results, wilson
 from llmroute_cli.tokens.chat import chat_tokens
 
 # --- sampling -----------------------------------------------------------------------------------

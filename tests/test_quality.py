@@ -12,7 +12,8 @@ import pytest
 from llmroute_cli.engine.router import Router
 from llmroute_cli.errors import LlmrouteError
 from llmroute_cli.pricing.book import price_book
-from llmroute_cli.quality.metrics import Outcome, QualityAccumulator, QualitySpec, outcome, verdict
+from llmroute_cli.quality.labels import Outcome, QualitySpec, outcome
+from llmroute_cli.quality.metrics import QualityAccumulator, verdict
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "routellm"
 GPT4 = "gpt-4-1106-preview"

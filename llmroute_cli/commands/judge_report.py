@@ -13,7 +13,7 @@ from llmroute_cli.errors import LlmrouteError, UsageError
 from llmroute_cli.render.fmt import count, percent
 
 if TYPE_CHECKING:
-    from llmroute_cli.quality.judging import JudgeReport, JudgeShare
+    from llmroute_cli.quality.judge_results import JudgeReport, JudgeShare
 
 DEFAULT_RULE = "(default)"
 
@@ -35,7 +35,7 @@ def report(
     """
     import json
 
-    from llmroute_cli.quality.judging import judge_report, parse_judge_results
+    from llmroute_cli.quality.judge_results import judge_report, parse_judge_results
 
     result = judge_report(parse_judge_results(_result_lines(results)))
     if fmt is ReportFormat.json:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from llmroute_cli.logs.sources import Source
-    from llmroute_cli.quality.judging import JudgeCost, JudgeItem
+    from llmroute_cli.quality.judge_batch import JudgeCost, JudgeItem
     from llmroute_cli.rules.policy import Policy
 
 DEFAULT_RULE = "(default)"
@@ -56,8 +56,8 @@ def sample(
     Example: llmroute sample sample_data/mtbench_judge_log.jsonl --rate 0.1 --seed 1 -o batch.jsonl
     """
     from llmroute_cli.commands.output import write_atomic
-    from llmroute_cli.quality.judging import judge_batch_lines, judge_cost, sample_requests
-    from llmroute_cli.quality.metrics import QualitySpec
+    from llmroute_cli.quality.judge_batch import judge_batch_lines, judge_cost, sample_requests
+    from llmroute_cli.quality.labels import QualitySpec
 
     refuse_overwrite({"--output": output}, [*logs, rules, prices, template])
     _check_options(rate, max_tokens, output)
@@ -84,7 +84,7 @@ def sample(
 
 
 def _check_options(rate: float, max_tokens: int, output: Path) -> None:
-    from llmroute_cli.quality.judging import check_rate
+    from llmroute_cli.quality.judge_batch import check_rate
 
     check_rate(rate)
     if max_tokens < 1:
@@ -110,7 +110,7 @@ def _jsonl_sources(logs: list[str]) -> dict[str, Source]:
 
 
 def _template(path: Path | None) -> str:
-    from llmroute_cli.quality.judging import DEFAULT_TEMPLATE, check_template
+    from llmroute_cli.quality.judge_batch import DEFAULT_TEMPLATE, check_template
 
     if path is None:
         return DEFAULT_TEMPLATE
@@ -141,7 +141,7 @@ def _items(
 ) -> tuple[list[JudgeItem], list[str]]:
     """Judge items for the chosen requests: each record read again, for its query, context and answers."""
     from llmroute_cli.logs.answers import logged_answers, records_at
-    from llmroute_cli.quality.judging import judge_item
+    from llmroute_cli.quality.judge_batch import judge_item
 
     where = [(str(name), int(line)) for name, line in zip(chosen["source"], chosen["line"], strict=True)]
     found = {
@@ -168,7 +168,7 @@ def _items(
 def _summary(
     routed: pd.DataFrame, tier: str, picked: int, items: list[JudgeItem], rate: float, seed: int, stratify: bool
 ) -> list[str]:
-    from llmroute_cli.quality.metrics import rule_name
+    from llmroute_cli.quality.labels import rule_name
 
     tiers = Counter(routed["tier"])
     shares = ", ".join(f"{t} {count(n)} ({percent(n / len(routed))})" for t, n in tiers.items())

@@ -146,7 +146,7 @@ def run(
     """Read the logs once through one router per swept value (and the current policy); collect each value's row.
 
     Each value's Simulation also scores its routing against the outcome labels, as ``simulate`` does."""
-    from llmroute_cli.quality.metrics import QualitySpec
+    from llmroute_cli.quality.labels import QualitySpec
     from llmroute_cli.reports.sweep import Sweeps, sweep_values
     from llmroute_cli.simulate.pipeline import read_and_route
 

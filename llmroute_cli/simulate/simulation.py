@@ -11,7 +11,8 @@ from llmroute_cli.logs.ids import row_ids
 from llmroute_cli.pricing.book import PriceBook, tiers_by_price
 from llmroute_cli.pricing.costing import Tokens, long_context_rows, request_costs
 from llmroute_cli.pricing.money import units
-from llmroute_cli.quality.metrics import QualityAccumulator, QualitySpec, outcome
+from llmroute_cli.quality.labels import QualitySpec, outcome
+from llmroute_cli.quality.metrics import QualityAccumulator
 from llmroute_cli.simulate.result import SimulationResult, frozen_totals
 from llmroute_cli.simulate.totals import Totals
 from llmroute_cli.simulate.usage import output_stats, token_arrays
