@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
@@ -12,7 +13,22 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, refuse_overwrite, stdout_console
-from llmroute_cli.commands.options import check_models, reading, simulate_options
+from llmroute_cli.commands.options import (
+    BatchOpt,
+    ColdCacheOpt,
+    DaysOpt,
+    JobsOpt,
+    LogsArg,
+    PricesOpt,
+    QuietOpt,
+    RatioOpt,
+    RulesOpt,
+    SampleRateOpt,
+    StrictOpt,
+    check_models,
+    reading,
+    simulate_options,
+)
 
 
 class Format(StrEnum):
@@ -24,43 +40,29 @@ class Format(StrEnum):
 
 @handle_errors
 def simulate(
-    logs: Annotated[
-        list[str], typer.Argument(help="Log files (JSONL, .jsonl.gz, CSV, Parquet), globs, or - for stdin.")
-    ],
-    rules: Annotated[Path | None, typer.Option(help="Rule file [default: ./routes.yaml, else built-in].")] = None,
+    logs: LogsArg,
+    rules: RulesOpt = None,
     query_field: Annotated[str | None, typer.Option(help="Dotted path of the query in each record.")] = None,
     context_field: Annotated[str | None, typer.Option(help="Dotted path of the context in each record.")] = None,
     time_field: Annotated[str | None, typer.Option(help="Dotted path of the timestamp in each record.")] = None,
-    days: Annotated[float | None, typer.Option(help="Days the logs cover [default: first to last timestamp].")] = None,
-    sample_rate: Annotated[float, typer.Option(help="Share of all traffic the logs hold, e.g. 0.1.")] = 1.0,
+    days: DaysOpt = None,
+    sample_rate: SampleRateOpt = 1.0,
     output_tokens: Annotated[int | None, typer.Option(help="Output tokens per request when not logged.")] = None,
-    output_ratio: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="R: output tokens per input token when not logged [default: 0.25]. "
-            "MODEL=R: output length of requests moved to MODEL, relative to the logged one. Repeatable."
-        ),
-    ] = None,
+    output_ratio: RatioOpt = None,
     baseline_tier: Annotated[str | None, typer.Option(help="Tier of the all-expensive baseline.")] = None,
-    prices: Annotated[
-        Path | None, typer.Option(help="LiteLLM-format price map (model_prices_and_context_window.json).")
-    ] = None,
-    cold_cache: Annotated[
-        bool, typer.Option(help="Price requests moved to another model without cache reads.")
-    ] = False,
-    batch: Annotated[bool, typer.Option(help="Price every request at Batch API prices.")] = False,
+    prices: PricesOpt = None,
+    cold_cache: ColdCacheOpt = False,
+    batch: BatchOpt = False,
     bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% intervals (0: none).")] = 200,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
-    jobs: Annotated[
-        int, typer.Option(help="Processes for large plain JSONL logs [default: 0 = one per core; 1 = serial].")
-    ] = 0,
+    jobs: JobsOpt = 0,
     fmt: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.table,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file (atomically).")
     ] = None,
     decisions: Annotated[Path | None, typer.Option(help="Write one line per request (.jsonl or .csv).")] = None,
-    strict: Annotated[bool, typer.Option(help="Stop at the first malformed record (exit 1).")] = False,
-    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    strict: StrictOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Simulate a routing policy on logged requests: spend per tier and rule, per day and year, and savings.
 
@@ -82,7 +84,9 @@ def simulate(
         seed=seed,
     )
     fields = {"query_field": query_field, "context_field": context_field, "time_field": time_field}
-    read = reading(logs, strict=strict, jobs=1 if decisions else jobs, **fields)
+    read = reading(logs, strict=strict, jobs=jobs, **fields)
+    if decisions is not None:
+        read = dataclasses.replace(read, jobs=1)  # decisions are written in log order, serially
     router, book = load_router(rules, prices)
     check_models(book, options, router.policy.tiers)
     make = Simulations(router, book, options)
