@@ -1,16 +1,18 @@
-"""Write output files atomically: a temporary file beside the target, renamed over it when complete."""
+"""Write outputs: regular files atomically (a temporary file beside the target, renamed over it when
+complete); devices, FIFOs and ``-`` (stdout) in place, since renaming over them would replace them."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import stat
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-from llmroute_cli.errors import UsageError
+from llmroute_cli.errors import LlmrouteError, UsageError
 
 
 def _mode(target: Path) -> int:
@@ -32,10 +34,44 @@ def _temporary(target: Path) -> tuple[int, str]:
         raise UsageError(f"{target}: cannot write here ({exc.strerror})") from None
 
 
+def _in_place(target: Path) -> bool:
+    """Whether ``target`` is written where it stands: stdout (``-``), or an existing non-regular file."""
+    if str(target) == "-":
+        return True
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _write_error(target: Path, exc: OSError) -> LlmrouteError:
+    return LlmrouteError(f"{target}: cannot write ({exc.strerror or exc})")
+
+
+@contextlib.contextmanager
+def _stream(target: Path, binary: bool) -> Iterator[IO[Any]]:
+    """Stdout, or a device or FIFO opened for writing (a FIFO waits for its reader)."""
+    if str(target) == "-":
+        out: IO[Any] = sys.stdout.buffer if binary else sys.stdout
+        yield out
+        out.flush()
+        return
+    with open(target, "wb" if binary else "w", encoding=None if binary else "utf-8") as out:
+        yield out
+
+
 @contextlib.contextmanager
 def atomic_writer(path: str | Path, binary: bool = False) -> Iterator[TextIO]:
-    """Yield a stream; the target appears whole on success and is untouched on failure."""
+    """Yield a stream; a regular target appears whole on success and is untouched on failure."""
     target = Path(path)
+    if _in_place(target):
+        try:
+            with _stream(target, binary) as out:
+                yield out  # type: ignore[misc]
+        except OSError as exc:
+            raise _write_error(target, exc) from None
+        return
     fd, tmp = _temporary(target)
     try:
         os.chmod(tmp, _mode(target))
@@ -45,9 +81,11 @@ def atomic_writer(path: str | Path, binary: bool = False) -> Iterator[TextIO]:
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _write_error(target, exc) from None
         raise
 
 

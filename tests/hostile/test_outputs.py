@@ -1,0 +1,54 @@
+"""Outputs onto devices, FIFOs and stdout are written in place, never replaced by a regular file."""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from llmroute_cli.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+LOG = str(ROOT / "sample_data" / "chat_logs_small.jsonl")
+RULES = str(ROOT / "routes.yaml")
+
+
+def simulate(runner, *args):
+    return runner.invoke(app, ["simulate", LOG, "--rules", RULES, "--format", "json", "--quiet", *args])
+
+
+@pytest.mark.parametrize("option", ["-o", "--decisions"])
+def test_dev_null_stays_a_device(runner, option):
+    result = simulate(runner, option, "/dev/null")
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+def test_a_full_device_is_a_one_line_error(runner):
+    result = simulate(runner, "-o", "/dev/full")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == "error: /dev/full: cannot write (No space left on device)"
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+
+
+def test_a_fifo_gets_the_report_and_stays_a_fifo(runner, tmp_path):
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = simulate(runner, "-o", str(fifo))
+    reader.join(timeout=10)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert got and got[0].startswith(b'{\n  "queries": 200,')
+
+
+def test_dash_writes_the_report_to_stdout(runner):
+    result = simulate(runner, "-o", "-")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith('{\n  "queries": 200,')
