@@ -16,23 +16,35 @@ LOG = str(ROOT / "sample_data" / "chat_logs_small.jsonl")
 RULES = str(ROOT / "routes.yaml")
 
 
+def device(tmp_path: Path, name: str, minor: int) -> Path:
+    """A character device like /dev/null (1, 3) or /dev/full (1, 7), made in the test's own directory:
+    a regression replaces this node, never the machine's."""
+    path = tmp_path / name
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, minor))
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+    return path
+
+
 def simulate(runner, *args):
     return runner.invoke(app, ["simulate", LOG, "--rules", RULES, "--format", "json", "--quiet", *args])
 
 
 @pytest.mark.parametrize("option", ["-o", "--decisions"])
-def test_dev_null_stays_a_device(runner, option):
-    result = simulate(runner, option, "/dev/null")
+def test_a_null_device_stays_a_device(runner, tmp_path, option):
+    null = device(tmp_path, "null", 3)
+    result = simulate(runner, option, str(null))
     assert result.exit_code == 0, result.output
-    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert stat.S_ISCHR(os.stat(null).st_mode)
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
-def test_a_full_device_is_a_one_line_error(runner):
-    result = simulate(runner, "-o", "/dev/full")
+def test_a_full_device_is_a_one_line_error(runner, tmp_path):
+    full = device(tmp_path, "full", 7)
+    result = simulate(runner, "-o", str(full))
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == "error: /dev/full: cannot write (No space left on device)"
-    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+    assert result.stderr.splitlines()[0] == f"error: {full}: cannot write (No space left on device)"
+    assert stat.S_ISCHR(os.stat(full).st_mode)
 
 
 def test_a_fifo_gets_the_report_and_stays_a_fifo(runner, tmp_path):
