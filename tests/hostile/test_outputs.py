@@ -60,7 +60,9 @@ def test_a_fifo_gets_the_report_and_stays_a_fifo(runner, tmp_path):
     assert got and got[0].startswith(b'{\n  "queries": 200,')
 
 
-def test_dash_writes_the_report_to_stdout(runner):
+def test_dash_writes_the_report_to_stdout(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     result = simulate(runner, "-o", "-")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith('{\n  "queries": 200,')
+    assert list(tmp_path.iterdir()) == []  # no file named "-"
