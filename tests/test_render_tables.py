@@ -63,9 +63,7 @@ TABLE = Table(
 
 
 def test_markdown_table_escapes_every_cell_and_aligns_columns():
-    assert markdown_table(TABLE) == (
-        "| rule | hits |\n|---|---:|\n| &lt;b&gt;x&lt;/b&gt; | 3 |\n| a \\| b | 1,234 |"
-    )
+    assert markdown_table(TABLE) == "| rule | hits |\n|---|---:|\n| &lt;b&gt;x&lt;/b&gt; | 3 |\n| a \\| b | 1,234 |"
 
 
 def test_rich_table_shows_markup_and_controls_literally():

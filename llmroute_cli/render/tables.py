@@ -25,9 +25,7 @@ _BREAKS = re.compile(r"\r\n|[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]")
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # HTML's specials as entities; Markdown punctuation that can open emphasis, code, links, headings,
 # strikethrough or a table cell, backslash-escaped. ``<``/``>`` are entities, so no autolink or tag.
-_MD = str.maketrans(
-    {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|", **{c: "\\" + c for c in "\\`*_[]#~"}}
-)
+_MD = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|", **{c: "\\" + c for c in "\\`*_[]#~"}})
 
 
 def printable(text: str) -> str:
@@ -60,6 +58,7 @@ class Table:
     rows: Sequence[Sequence[str]]
     align: Sequence[Align] = field(default=())
     title: str = ""
+    row_headers: bool = False  # the first column names the rows: shown bold
 
     def alignment(self) -> list[Align]:
         """One alignment per column."""
@@ -73,6 +72,8 @@ def rich_table(table: Table, *, fold: bool = False) -> rich.table.Table:
     out = RichTable(title=plain(table.title) if table.title else None, title_justify="left")
     for head, justify in zip(table.headers, table.alignment(), strict=True):
         out.add_column(plain(head), justify=justify, overflow="fold" if fold else "ellipsis")
+    if table.row_headers and out.columns:
+        out.columns[0].style = "bold"
     for row in table.rows:
         out.add_row(*(plain(cell) for cell in row))
     return out
@@ -82,8 +83,11 @@ def markdown_table(table: Table) -> str:
     """The table as GitHub-flavoured Markdown (no title line); every cell through ``md_cell``."""
     rule = {"left": "---", "right": "---:"}
     lines = [_md_row(table.headers), "|" + "|".join(rule[a] for a in table.alignment()) + "|"]
-    return "\n".join(lines + [_md_row(row) for row in table.rows])
+    return "\n".join(lines + [_md_row(row, table.row_headers) for row in table.rows])
 
 
-def _md_row(cells: Sequence[str]) -> str:
-    return "| " + " | ".join(md_cell(c) for c in cells) + " |"
+def _md_row(cells: Sequence[str], bold_first: bool = False) -> str:
+    shown = [md_cell(c) for c in cells]
+    if bold_first and shown:
+        shown[0] = f"**{shown[0]}**"
+    return "| " + " | ".join(shown) + " |"
