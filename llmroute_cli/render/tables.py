@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class Table:
 
     headers: Sequence[str]
     rows: Sequence[Sequence[str]]
-    align: Sequence[Align] = field(default=())
+    align: Sequence[Align] = ()
     title: str = ""
     row_headers: bool = False  # the first column names the rows: shown bold
 
