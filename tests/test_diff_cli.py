@@ -129,3 +129,40 @@ def test_broken_new_rules_are_located(runner, setup):
     result = diff(runner, "old.yaml", "new.yaml")
     assert result.exit_code == 1
     assert result.stderr == "new.yaml:6:12: rule 'long': unknown tier 'premium'; expected one of: cheap, expensive\n"
+
+
+HOSTILE_QUERY = "<img src=x onerror=alert(1)> **bold** a | b\nnext"  # 48 characters: moves to cheap
+
+
+@pytest.fixture
+def hostile(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    old = OLD.replace("name: long", 'name: "<b>x</b>"')
+    (tmp_path / "old.yaml").write_text(old)
+    (tmp_path / "new.yaml").write_text(old.replace("gt: 20", "gt: 50"))
+    row = {"id": "<i>r_1</i>", "query": HOSTILE_QUERY, "usage": {"prompt_tokens": 1_000_000, "completion_tokens": 0}}
+    (tmp_path / "logs.jsonl").write_text(json.dumps(row) + "\n")
+    return tmp_path
+
+
+def test_markdown_pr_comment_escapes_log_text_and_rule_names(runner, hostile):
+    result = diff(runner, "old.yaml", "new.yaml", "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[2] == "1 logged requests over 1.00 days, routed by <code>old.yaml</code> and <code>new.yaml</code>.  "
+    assert "| &lt;b&gt;x&lt;/b&gt; | 1 | 0 | -1 |" in lines
+    assert (
+        "| &lt;i&gt;r\\_1&lt;/i&gt; | &lt;img src=x onerror=alert(1)&gt; \\*\\*bold\\*\\* a \\| b next "
+        "| expensive (&lt;b&gt;x&lt;/b&gt;) | cheap (default) |"
+    ) in lines
+    assert "<img" not in result.stdout and "<b>" not in result.stdout and "<i>" not in result.stdout
+
+
+def test_text_report_prints_names_and_queries_on_one_line_without_escape_codes(runner, hostile):
+    (hostile / "new.yaml").write_text(OLD.replace("name: long", 'name: "r\\x1b[31m\\rz"').replace("gt: 20", "gt: 50"))
+    result = diff(runner, "old.yaml", "new.yaml")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "  r\\x1b[31m z: 0 → 0 (+0)" in lines
+    assert "  <i>r_1</i>: expensive → cheap (default): <img src=x onerror=alert(1)> **bold** a | b next" in lines
+    assert "\x1b" not in result.stdout

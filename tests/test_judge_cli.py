@@ -327,7 +327,8 @@ def test_judge_report_markdown(runner, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     low, high = wilson(3, 8)
     assert f"| all | 8 | 3 | 4 | 1 | 37.5% | {low:.1%}-{high:.1%} | tighten the rules |" in result.stdout
-    assert f"| 9 | {cid('r8', '', 'cheap')} | no verdict [[A]], [[B]] or [[C]] in the judge's answer |" in result.stdout
+    reason = "no verdict \\[\\[A\\]\\], \\[\\[B\\]\\] or \\[\\[C\\]\\] in the judge's answer"
+    assert f"| 9 | {cid('r8', '', 'cheap')} | {reason} |" in result.stdout
 
 
 def test_judge_report_with_no_usable_verdict_fails(runner, tmp_path, monkeypatch):
@@ -435,3 +436,26 @@ def test_the_judge_log_answers_are_routellms():
         for tier, model in (("gpt-4o", strong), ("gpt-4o-mini", weak)):
             answer = row["answers"][tier]
             assert f"### Assistant A:\n{answer}\n\n" in transcripts[qid, model], (qid, turn, tier)
+
+
+MARKUP_RESULTS = [
+    output_line("llmroute-judge:r1:[bold]t:x[/]y:A=cheap", "[[B]]"),
+    output_line("not\x1b[31mours\r", "[[A]]"),
+]
+
+
+def test_judge_report_table_shows_markup_names_literally(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = report(runner, tmp_path, MARKUP_RESULTS)
+    assert result.exit_code == 0, result.output
+    assert "│ tier [bold]t " in result.stdout and "│ rule x[/]y " in result.stdout
+    assert "not\\x1b[31mours" in result.stdout and "\x1b" not in result.stdout
+
+
+def test_judge_report_markdown_escapes_names(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = report(runner, tmp_path, MARKUP_RESULTS, "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    assert "| tier \\[bold\\]t | 1 | 1 | 0 | 0 | 100.0% |" in result.stdout
+    assert "| rule x\\[/\\]y | 1 | 1 | 0 | 0 | 100.0% |" in result.stdout
+    assert "| 2 | not\\\\x1b\\[31mours  |" in result.stdout

@@ -123,3 +123,35 @@ def test_every_command_has_help(runner):
         result = runner.invoke(app, [command.name, "--help"])
         assert result.exit_code == 0
         assert "Example: llmroute " in result.stdout
+
+
+MARKUP_RULES = """tiers: {cheap: gpt-4o-mini, "[bold]t": gpt-4o}
+default: cheap
+rules:
+  - name: "x[/]y"
+    when: {query.chars: {gt: 10}}
+    route: "[bold]t"
+  - name: "r\\x1b[31m\\rz"
+    when: {query: {contains: "[/]"}}
+    route: cheap
+"""
+
+
+def test_markup_in_names_prints_literally(runner, tmp_path):
+    (tmp_path / "r.yaml").write_text(MARKUP_RULES)
+    result = runner.invoke(app, ["route", "hello world", "--rules", "r.yaml"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "[bold]t → gpt-4o   rule: x[/]y"
+    assert "  ✓ rule 'x[/]y' → [bold]t: matched" in lines
+    assert any(line.startswith(" * [bold]t      gpt-4o") for line in lines)
+
+
+def test_escape_codes_in_names_are_shown_not_sent(runner, tmp_path):
+    (tmp_path / "r.yaml").write_text(MARKUP_RULES)
+    result = runner.invoke(app, ["route", "[/]", "--rules", "r.yaml"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "cheap → gpt-4o-mini   rule: r\\x1b[31m z"
+    assert "  ✓ rule 'r\\x1b[31m z' → cheap: matched" in lines
+    assert "\x1b" not in result.stdout

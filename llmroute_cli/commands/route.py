@@ -91,21 +91,23 @@ def _payload(router: Any, explanation: Any, quotes: list[Any]) -> dict[str, Any]
 
 
 def _render(payload: dict[str, Any], explanation: Any) -> None:
+    from rich.text import Text
+
     from llmroute_cli.render.fmt import money
+    from llmroute_cli.render.tables import plain, printable
     from llmroute_cli.render.trace import trace_lines
 
     out = stdout_console()
     rule = payload["rule"] or "(no rule matched: default tier)"
-    out.print(f"[bold]{payload['tier']}[/bold] → {payload['model']}   rule: [bold]{rule}[/bold]")
-    out.print(f"rules: {payload['rules_file']}")
+    tier, model = printable(payload["tier"]), printable(payload["model"])
+    out.print(Text.assemble((tier, "bold"), f" → {model}   rule: ", (printable(rule), "bold")))
+    out.print(plain(f"rules: {payload['rules_file']}"))
     out.print("why:")
     for line in trace_lines(explanation):
-        out.print(line, markup=False)
+        out.print(plain(line))
     out.print(f"input tokens: {payload['input_tokens']:,} (chat format)")
     out.print("input cost on each tier:")
-    for tier, q in payload["tiers"].items():
-        mark = "*" if tier == payload["tier"] else " "
-        out.print(
-            f" {mark} {tier:<12} {q['model']:<20} {q['input_tokens']:>8,} tokens  {money(q['input_cost_usd'])}",
-            markup=False,
-        )
+    for name, q in payload["tiers"].items():
+        mark = "*" if name == payload["tier"] else " "
+        cells = f"{printable(name):<12} {printable(q['model']):<20} {q['input_tokens']:>8,} tokens"
+        out.print(plain(f" {mark} {cells}  {money(q['input_cost_usd'])}"))

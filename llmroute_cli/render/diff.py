@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from llmroute_cli.render.fmt import count, money, percent
+from llmroute_cli.render.tables import Align, Table, markdown_table, md_cell, md_text, printable
+
+__all__ = ["md_cell", "quality_lines", "render_markdown", "render_text", "summary_lines"]
+RIGHT: list[Align] = ["right"]
 
 
 def _signed_money(x: float) -> str:
@@ -20,18 +23,13 @@ def summary_lines(report: dict[str, Any], old_name: str, new_name: str) -> list[
     s = report["spend"]
     return [
         f"{count(report['queries'])} logged requests over {report['days']:.2f} days, "
-        f"routed by `{old_name}` and `{new_name}`.",
+        f"routed by {old_name} and {new_name}.",
         f"Spend per day {money(s['old_daily_usd'])} → {money(s['new_daily_usd'])} "
         f"({_signed_money(s['delta_daily_usd'])}, {_signed_pct(s['delta_percent'])}); "
         f"per year {money(s['old_yearly_usd'])} → {money(s['new_yearly_usd'])} "
         f"({_signed_money(s['delta_yearly_usd'])}).",
         f"{count(report['shifted']['queries'])} requests ({percent(report['shifted']['share'])}) change tier.",
     ]
-
-
-def md_cell(text: str) -> str:
-    """Text safe inside a Markdown table cell of a PR comment: no pipes, newlines or raw HTML."""
-    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ").replace("\r", " ")
 
 
 def quality_lines(q: dict[str, Any] | None) -> list[str]:
@@ -51,43 +49,58 @@ def quality_lines(q: dict[str, Any] | None) -> list[str]:
 
 def render_markdown(report: dict[str, Any], old_name: str, new_name: str, failures: list[str]) -> str:
     """Compact GitHub-flavoured Markdown for a pull-request comment."""
-    out = ["## llmroute diff", ""]
-    lines = summary_lines(report, old_name, new_name) + quality_lines(report.get("quality"))
-    out += [f"{line}  " for line in lines] + [""]
-    out += ["| from \\ to | " + " | ".join(report["tiers"]) + " |", "|---|" + "---:|" * len(report["tiers"])]
-    cells = {(t["from"], t["to"]): t for t in report["transitions"]}
-    for a in report["tiers"]:
-        row = [
-            f"{count(cells[(a, b)]['queries'])} ({percent(cells[(a, b)]['share'])})" if (a, b) in cells else "0"
-            for b in report["tiers"]
-        ]
-        out.append(f"| **{a}** | " + " | ".join(row) + " |")
-    out += ["", "| rule | hits before | hits after | change |", "|---|---:|---:|---:|"]
-    for name, r in report["rules"].items():
-        note = "" if r["status"] == "kept" else f" ({r['status']})"
-        out.append(f"| {md_cell(name)}{note} | {count(r['old'])} | {count(r['new'])} | {r['delta']:+,} |")
+    # File names in <code>, not backticks: a code span shows backslash escapes as typed.
+    names = (f"<code>{md_text(old_name)}</code>", f"<code>{md_text(new_name)}</code>")
+    lines = summary_lines(report, *names)
+    out = ["## llmroute diff", "", *(f"{line}  " for line in lines)]
+    out += [f"{md_text(line)}  " for line in quality_lines(report.get("quality"))]
+    out += ["", markdown_table(_transitions(report)), "", markdown_table(_rule_hits(report))]
     if report["examples"]:
-        out += [
-            "",
-            "<details><summary>Requests that change tier</summary>",
-            "",
-            "| request | query | before | after |",
-            "|---|---|---|---|",
-        ]
-        for e in report["examples"]:
-            q = e["query"].replace("|", "\\|").replace("\n", " ")
-            out.append(
-                f"| {e['id']} | {q} | {e['old']['tier']} ({e['old']['rule'] or 'default'}) | "
-                f"{e['new']['tier']} ({e['new']['rule'] or 'default'}) |"
-            )
+        out += ["", "<details><summary>Requests that change tier</summary>", "", markdown_table(_examples(report))]
         out += ["", "</details>"]
     if failures:
-        out += ["", "**Gates failed:**", *(f"- {f}" for f in failures)]
+        out += ["", "**Gates failed:**", *(f"- {md_text(f)}" for f in failures)]
     return "\n".join(out) + "\n"
 
 
+def _transitions(report: dict[str, Any]) -> Table:
+    """Requests from each old tier (rows) to each new tier (columns)."""
+    tiers = list(report["tiers"])
+    cells = {(t["from"], t["to"]): t for t in report["transitions"]}
+
+    def cell(a: str, b: str) -> str:
+        t = cells.get((a, b))
+        return f"{count(t['queries'])} ({percent(t['share'])})" if t else "0"
+
+    rows = [[a, *(cell(a, b) for b in tiers)] for a in tiers]
+    align: list[Align] = ["left", *RIGHT * len(tiers)]
+    return Table(headers=["from \\ to", *tiers], rows=rows, align=align, row_headers=True)
+
+
+def _rule_hits(report: dict[str, Any]) -> Table:
+    rows = [
+        [
+            name + ("" if r["status"] == "kept" else f" ({r['status']})"),
+            count(r["old"]),
+            count(r["new"]),
+            f"{r['delta']:+,}",
+        ]
+        for name, r in report["rules"].items()
+    ]
+    return Table(headers=["rule", "hits before", "hits after", "change"], rows=rows, align=["left", *RIGHT * 3])
+
+
+def _examples(report: dict[str, Any]) -> Table:
+    rows = [[e["id"], e["query"], _decision(e["old"]), _decision(e["new"])] for e in report["examples"]]
+    return Table(headers=["request", "query", "before", "after"], rows=rows)
+
+
+def _decision(d: dict[str, Any]) -> str:
+    return f"{d['tier']} ({d['rule'] or 'default'})"
+
+
 def render_text(report: dict[str, Any], old_name: str, new_name: str, failures: list[str]) -> str:
-    lines = summary_lines(report, old_name, new_name) + quality_lines(report.get("quality"))
+    lines = summary_lines(report, f"`{old_name}`", f"`{new_name}`") + quality_lines(report.get("quality"))
     lines.append("tier moves:")
     lines += [
         f"  {t['from']} → {t['to']}: {count(t['queries'])} ({percent(t['share'])})" for t in report["transitions"]
@@ -101,4 +114,4 @@ def render_text(report: dict[str, Any], old_name: str, new_name: str, failures: 
             for e in report["examples"]
         ]
     lines += [f"gate failed: {f}" for f in failures]
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line) for line in lines) + "\n"

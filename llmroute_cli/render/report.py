@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 from llmroute_cli.render.fmt import count, money, percent
+from llmroute_cli.render.tables import Align, Table, markdown_table, md_text, plain, printable, rich_table
 
 BASELINE_NAMES = {"all_expensive": "everything on {tier} ({model})", "as_logged": "as logged"}
 
@@ -79,56 +80,45 @@ def _rows(report: dict[str, Any]) -> dict[str, list[list[str]]]:
 
 TIER_HEAD = ["tier", "model", "queries", "share", "input tokens", "output tokens", "cost", "per day", "per year"]
 RULE_HEAD = ["rule", "tier", "hits", "share", "cost", "per day"]
-TEXT_COLUMNS = ("tier", "model", "rule", "policy")
+TEXT_COLUMNS = ("tier", "model", "rule", "policy", "routed", "routed \\ needed", "verdict")
 COMPARE_HEAD = ["policy", "per day", "per year", "saved per year", "saved"]
+
+
+def _tables(report: dict[str, Any]) -> list[Table]:
+    rows = _rows(report)
+    return [
+        _table("Spend per tier", TIER_HEAD, rows["tiers"]),
+        _table("Per rule", RULE_HEAD, rows["rules"]),
+        _table("Against the baselines", COMPARE_HEAD, rows["compare"]),
+    ]
+
+
+def _table(title: str, head: list[str], body: list[list[str]]) -> Table:
+    """Text columns to the left, figures to the right."""
+    align: list[Align] = ["left" if h in TEXT_COLUMNS else "right" for h in head]
+    return Table(title=title, headers=head, rows=body, align=align)
 
 
 def render_table(report: dict[str, Any], console: Any) -> None:
     """Rich tables for a terminal."""
-    from rich.table import Table
-
     for line in _headline(report):
-        console.print(line, markup=False)
-    rows = _rows(report)
-    for title, head, body in (
-        ("Spend per tier", TIER_HEAD, rows["tiers"]),
-        ("Per rule", RULE_HEAD, rows["rules"]),
-        ("Against the baselines", COMPARE_HEAD, rows["compare"]),
-    ):
-        table = Table(title=title, title_justify="left")
-        for h in head:
-            table.add_column(h, justify="left" if h in TEXT_COLUMNS else "right")
-        for row in body:
-            table.add_row(*row)
-        console.print(table)
+        console.print(plain(line))
+    for table in _tables(report):
+        console.print(rich_table(table))
     q = report.get("quality")
     if q:
-        _quality_tables(q, console)
-    _render_notes(report, console.print)
+        console.print("Routing quality", style="bold")
+        for line in quality_lines(q):
+            console.print(plain(line))
+        console.print(rich_table(_table(CONFUSION_TITLE, CONFUSION_HEAD, confusion_rows(q))))
+        console.print(rich_table(_table(QUALITY_TITLE, QUALITY_HEAD, quality_rows(q))))
+    for line in notes(report):
+        console.print(plain(line))
 
 
-def _quality_tables(q: dict[str, Any], console: Any) -> None:
-    from rich.table import Table
-
-    console.print("Routing quality", style="bold")
-    for line in quality_lines(q):
-        console.print(line, markup=False)
-    for title, head, body in (
-        (
-            "Routed tier (rows) against needed tier (columns)",
-            ["routed", "needed cheap", "needed expensive"],
-            confusion_rows(q),
-        ),
-        ("Quality per rule", QUALITY_HEAD, quality_rows(q)),
-    ):
-        table = Table(title=title, title_justify="left")
-        for h in head:
-            table.add_column(h, justify="left" if h in (*TEXT_COLUMNS, "routed", "verdict") else "right")
-        for row in body:
-            table.add_row(*row)
-        console.print(table)
-
-
+CONFUSION_TITLE = "Routed tier (rows) against needed tier (columns)"
+CONFUSION_HEAD = ["routed", "needed cheap", "needed expensive"]
+QUALITY_TITLE = "Quality per rule"
 QUALITY_HEAD = ["rule", "tier", "labeled", "needed expensive", "under-routed", "under-routing", "verdict"]
 SCALE_NAMES = {"scores": "judge score", "correct": "accuracy"}
 
@@ -207,9 +197,9 @@ def _notes(report: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _render_notes(report: dict[str, Any], emit: Any) -> None:
-    for line in [*_notes(report), *alerts(report)]:
-        emit(line, markup=False)
+def notes(report: dict[str, Any]) -> list[str]:
+    """The lines after the tables: intervals, assumptions, warnings and skipped records."""
+    return [*_notes(report), *alerts(report)]
 
 
 def alerts(report: dict[str, Any]) -> list[str]:
@@ -218,38 +208,26 @@ def alerts(report: dict[str, Any]) -> list[str]:
     skipped = report.get("input", {}).get("skipped", 0)
     if skipped:
         lines.append(f"skipped {count(skipped)} malformed records; first: {'; '.join(report['input']['errors'])}")
-    return lines
+    return [printable(line) for line in lines]
 
 
 def render_markdown(report: dict[str, Any]) -> str:
     """A compact GitHub-flavoured Markdown report."""
-    rows = _rows(report)
-    parts = ["## llmroute simulate", "", *(f"{line}  " for line in _headline(report)), ""]
-    for title, head, body in (
-        ("Spend per tier", TIER_HEAD, rows["tiers"]),
-        ("Per rule", RULE_HEAD, rows["rules"]),
-        ("Against the baselines", COMPARE_HEAD, rows["compare"]),
-    ):
-        parts += [f"### {title}", "", _md_table(head, body), ""]
+    parts = ["## llmroute simulate", "", *_md_lines(_headline(report)), ""]
+    for table in _tables(report):
+        parts += [f"### {md_text(table.title)}", "", markdown_table(table), ""]
     q = report.get("quality")
     if q:
-        parts += ["### Routing quality", "", *(f"{line}  " for line in quality_lines(q)), ""]
-        parts += [_md_table(["routed \\ needed", "cheap", "expensive"], confusion_rows(q)), ""]
-        parts += [_md_table(QUALITY_HEAD, quality_rows(q)), ""]
-    notes: list[str] = []
-    _render_notes(report, lambda text, markup=False: notes.append(f"> {text}"))
-    return "\n".join(parts + notes).rstrip() + "\n"
+        parts += ["### Routing quality", "", *_md_lines(quality_lines(q)), ""]
+        parts += [markdown_table(_table("", ["routed \\ needed", "cheap", "expensive"], confusion_rows(q))), ""]
+        parts += [markdown_table(_table("", QUALITY_HEAD, quality_rows(q))), ""]
+    parts += [f"> {md_text(line)}" for line in notes(report)]
+    return "\n".join(parts).rstrip() + "\n"
 
 
-def _md_table(head: list[str], body: list[list[str]]) -> str:
-    def line(cells: list[str]) -> str:
-        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
-
-    align = [
-        "---" if i == 0 else "---:" if any(c[:1] in "$0123456789" for c in (r[i] for r in body)) else "---"
-        for i in range(len(head))
-    ]
-    return "\n".join([line(head), line(align), *(line(r) for r in body)])
+def _md_lines(lines: list[str]) -> list[str]:
+    """Lines of a paragraph, each ending in a hard line break."""
+    return [f"{md_text(line)}  " for line in lines]
 
 
 CSV_HEAD = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from llmroute_cli.engine.conditions import Trace
+from llmroute_cli.render.tables import printable
 
 
 def _mark(ok: bool) -> str:
@@ -21,7 +22,7 @@ def _condition_lines(trace: Trace, indent: int) -> list[str]:
 
 
 def trace_lines(explanation: Any) -> list[str]:
-    """One line per rule tried and per condition in it, with values and results."""
+    """One line per rule tried and per condition in it, with values and results; names and values printable."""
     lines: list[str] = []
     for tried in explanation.tried:
         verdict = "matched" if tried.matched else "did not match"
@@ -31,4 +32,4 @@ def trace_lines(explanation: Any) -> list[str]:
         lines.extend(_condition_lines(tried.condition, 3))
     if explanation.decision.rule is None:
         lines.append(f"  no rule matched → default tier '{explanation.decision.tier}'")
-    return lines
+    return [printable(line) for line in lines]
