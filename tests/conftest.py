@@ -13,7 +13,20 @@ os.environ["NO_COLOR"] = "1"
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+
+
+def _shared_dir(root: Path) -> Path:
+    """``shared/`` beside the checkout; for a git worktree, beside the main checkout it belongs to."""
+    git = root / ".git"
+    if git.is_file():  # a worktree's .git reads "gitdir: <main>/.git/worktrees/<name>"
+        gitdir = Path(git.read_text(encoding="utf-8").removeprefix("gitdir:").strip())
+        common = gitdir / "commondir"
+        if common.is_file():
+            root = (gitdir / common.read_text(encoding="utf-8").strip()).resolve().parent
+    return root.parent / "shared"
+
+
+SHARED = _shared_dir(ROOT)
 
 
 @pytest.fixture

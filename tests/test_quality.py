@@ -8,12 +8,13 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from conftest import SHARED
 
 from llmroute_cli.engine.router import Router
 from llmroute_cli.errors import LlmrouteError
 from llmroute_cli.quality.metrics import Outcome, QualityAccumulator, QualitySpec, outcome, verdict
 
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "routellm"
+DATA = SHARED / "data" / "routellm"
 GPT4 = "gpt-4-1106-preview"
 MIXTRAL = "mistralai/Mixtral-8x7B-Instruct-v0.1"
 

@@ -6,6 +6,7 @@ import csv
 import functools
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -14,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import SHARED
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
-SHARED = ROOT.parent / "shared"
 ROUTELLM = SHARED / "data" / "routellm"
 O200K = SHARED / "tiktoken" / "o200k_base.tiktoken"
 STRONG, WEAK = "gpt-4-1106-preview", "mistralai/Mixtral-8x7B-Instruct-v0.1"
@@ -205,8 +206,12 @@ def test_sources_credit_the_upstream_data() -> None:
 @needs_routellm
 def test_the_generator_reproduces_the_shipped_files_byte_for_byte(tmp_path: Path) -> None:
     script = ROOT / "scripts" / "make_sample_data.py"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's package, not whichever one is installed
     subprocess.run(
-        [sys.executable, str(script), str(tmp_path), "--source", str(ROUTELLM)], check=True, capture_output=True
+        [sys.executable, str(script), str(tmp_path), "--source", str(ROUTELLM)],
+        check=True,
+        capture_output=True,
+        env=env,
     )
     for name in ("chat_logs.jsonl", "chat_logs_small.jsonl"):
         assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes(), name
