@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -52,3 +54,32 @@ def write(tmp_path: Path):
         return path
 
     return _write
+
+
+TIKTOKEN_URLS = {
+    "o200k_base": "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
+    "cl100k_base": "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
+}
+TIKTOKEN_SHA256 = {  # as tiktoken_ext.openai_public expects them
+    "o200k_base": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+    "cl100k_base": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+}
+
+
+@pytest.fixture(scope="session")
+def tiktoken_encodings(tmp_path_factory):
+    """tiktoken's own get_encoding, fed from ../shared through its cache so it never downloads."""
+    import tiktoken
+    import tiktoken.registry
+
+    cache = tmp_path_factory.mktemp("tiktoken-cache")
+    for name, url in TIKTOKEN_URLS.items():
+        data = (SHARED / "tiktoken" / f"{name}.tiktoken").read_bytes()
+        assert hashlib.sha256(data).hexdigest() == TIKTOKEN_SHA256[name]  # a mismatch would make tiktoken download
+        shutil.copyfile(SHARED / "tiktoken" / f"{name}.tiktoken", cache / hashlib.sha1(url.encode()).hexdigest())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TIKTOKEN_CACHE_DIR", str(cache))
+        tiktoken.registry.ENCODINGS.clear()
+        encodings = {name: tiktoken.get_encoding(name) for name in TIKTOKEN_URLS}
+        tiktoken.registry.ENCODINGS.clear()
+    return encodings
