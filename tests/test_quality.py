@@ -12,6 +12,7 @@ from conftest import SHARED
 
 from llmroute_cli.engine.router import Router
 from llmroute_cli.errors import LlmrouteError
+from llmroute_cli.logs import read_logs
 from llmroute_cli.quality.metrics import Outcome, QualityAccumulator, QualitySpec, outcome, verdict
 
 DATA = SHARED / "data" / "routellm"
@@ -347,10 +348,7 @@ def test_mmlu_needed_from_correctness_is_18_percent():
 
 
 def test_mixed_scales_on_the_shipped_sample_log_stay_apart():
-    read_logs = pytest.importorskip("llmroute_cli.logs").read_logs
     path = Path(__file__).resolve().parent.parent / "sample_data" / "chat_logs_small.jsonl"
-    if not path.exists():
-        pytest.skip("sample_data not built")
     frame = next(iter(read_logs([str(path)])))
     router = Router.builtin()
     decisions = router.route_frame(frame)
