@@ -29,6 +29,17 @@ def _shared_dir(root: Path) -> Path:
 
 
 SHARED = _shared_dir(ROOT)
+GOLDEN = ROOT / "tests" / "golden"
+UPDATE_GOLDEN = "python -m pytest tests/test_golden_reports.py --update-golden"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite the files in tests/golden/ from the current output (the tests that do so then fail)",
+    )
 
 
 @pytest.fixture
@@ -41,6 +52,28 @@ def runner():
     from typer.testing import CliRunner
 
     return CliRunner()
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest):
+    """Compare text byte for byte with tests/golden/NAME; under --update-golden, rewrite the file and fail."""
+    update = request.config.getoption("--update-golden")
+
+    def _check(name: str, text: str) -> None:
+        path = GOLDEN / name
+        shown = path.relative_to(ROOT)
+        if update:
+            old = path.read_bytes() if path.is_file() else None
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(text.encode("utf-8"))
+            state = "unchanged" if old == text.encode("utf-8") else "written" if old is None else "CHANGED"
+            pytest.fail(f"--update-golden rewrote {shown} ({state}): review `git diff`, then run without the flag")
+        if not path.is_file():
+            pytest.fail(f"golden file {shown} is missing: run `{UPDATE_GOLDEN}` to write it, then review it")
+        expected = path.read_bytes().decode("utf-8")  # bytes, not read_text: no newline translation
+        assert text == expected, f"output differs from {shown}; if the change is intended, run `{UPDATE_GOLDEN}`"
+
+    return _check
 
 
 @pytest.fixture
