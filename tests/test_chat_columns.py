@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from llmroute_cli.errors import LlmrouteError
@@ -19,27 +19,34 @@ PLAIN = (
 )
 
 
-def read(path: str, columnar: bool, monkeypatch: pytest.MonkeyPatch, **options: int) -> tuple[pd.DataFrame, ReadStats]:
-    """All rows of ``path`` as one frame, with or without the columnar chat reader."""
+def read(
+    path: str, columnar: bool, monkeypatch: pytest.MonkeyPatch, blocks: list[bool] | None = None, **options: int
+) -> tuple[pd.DataFrame, ReadStats]:
+    """All rows of ``path`` as one frame, with or without the columnar chat reader.
+
+    With ``blocks``, whether the columnar reader took each block is appended to it."""
+
+    def counted(block: Block) -> dict | None:
+        columns = chat_columns(block)
+        if blocks is not None:
+            blocks.append(columns is not None)
+        return columns
+
     with monkeypatch.context() as patch:
-        patch.setattr(reader_module, "chat_columns", _counted if columnar else lambda block: None)
+        patch.setattr(reader_module, "chat_columns", counted if columnar else lambda block: None)
         stats = ReadStats()
         frames = list(read_logs([path], ReadOptions(**options), stats))
     return pd.concat(frames, ignore_index=True), stats
 
 
-def _counted(block: Block) -> dict | None:
-    columns = chat_columns(block)
-    COLUMNAR_BLOCKS.append(columns is not None)
-    return columns
-
-
-def same_as_record_reader(tmp_path, monkeypatch, data: bytes, **options: int) -> pd.DataFrame | None:
+def same_as_record_reader(
+    tmp_path, monkeypatch, data: bytes, blocks: list[bool] | None = None, **options: int
+) -> pd.DataFrame | None:
     """The frame both readers give (None when both refuse the log with the same error)."""
     path = tmp_path / "log.jsonl"
     path.write_bytes(data)
     try:
-        fast, fast_stats = read(str(path), True, monkeypatch, **options)
+        fast, fast_stats = read(str(path), True, monkeypatch, blocks, **options)
     except LlmrouteError as exc:
         with pytest.raises(LlmrouteError) as slow_error:
             read(str(path), False, monkeypatch, **options)
@@ -255,25 +262,23 @@ RECORD = st.fixed_dictionaries(
         "object": st.just("chat.completion"),
     },
 )
-COLUMNAR_BLOCKS: list[bool] = []
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(RECORD, min_size=1, max_size=12), st.integers(200, 2000), st.integers(1, 6))
-def test_any_chat_log_reads_the_same_with_and_without_the_columns(
-    tmp_path, monkeypatch, records, block_bytes, chunk_rows
-):
+def test_any_chat_log_reads_the_same_with_and_without_the_columns(tmp_path, monkeypatch):
+    """Random chat logs read alike both ways, and enough of their blocks were read as columns to show it."""
     import json
 
-    data = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records)  # ints past 64 bits too
-    same_as_record_reader(tmp_path, monkeypatch, data, block_bytes=block_bytes, chunk_rows=chunk_rows)
+    blocks: list[bool] = []
 
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(RECORD, min_size=1, max_size=12), st.integers(200, 2000), st.integers(1, 6))
+    def reads_the_same(records, block_bytes, chunk_rows):
+        data = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records)  # ints past 64 bits too
+        same_as_record_reader(tmp_path, monkeypatch, data, blocks, block_bytes=block_bytes, chunk_rows=chunk_rows)
 
-def test_the_random_logs_above_exercise_both_readers():
-    """Runs after the property test (pytest keeps file order): it must have compared columnar blocks too."""
-    if len(COLUMNAR_BLOCKS) < 100:
-        pytest.skip("the property test did not run in this session")
-    assert 0.1 < sum(COLUMNAR_BLOCKS) / len(COLUMNAR_BLOCKS) < 0.9
+    reads_the_same()
+    assert len(blocks) >= 300
+    assert 0.1 < sum(blocks) / len(blocks) < 0.9, f"{sum(blocks)} of {len(blocks)} blocks read as columns"
 
 
 def test_records_read_one_at_a_time_are_also_chunked_by_size(tmp_path):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import random
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHARED
 
 from llmroute_cli.quality.curve import (
     CurveMetrics,
@@ -21,7 +21,7 @@ from llmroute_cli.quality.curve import (
     with_endpoints,
 )
 
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "routellm"
+DATA = SHARED / "data" / "routellm"
 
 
 def test_pgr():

@@ -79,27 +79,43 @@ def test_markdown_and_step_summary(runner, setup, monkeypatch):
     assert summary.read_text() == md
 
 
+TEXT_REPORT = """\
+4 logged requests over 1.00 days, routed by `old.yaml` and `new.yaml`.
+Spend per day $7.65 → $5.30 (-$2.35, -30.7%); per year $2,792.25 → $1,934.50 (-$857.75).
+1 requests (25.0%) change tier.
+tier moves:
+  cheap → cheap: 1 (25.0%)
+  expensive → cheap: 1 (25.0%)
+  expensive → expensive: 2 (50.0%)
+rule hits (before → after):
+  long: 3 → 2 (-1)
+  (default): 1 → 2 (+1)
+examples:
+  r1: expensive → cheap (default): qqqqqqqqqqqqqqqqqqqqqqqqqqqqqq
+"""
+
+
 @pytest.mark.parametrize(
-    ("gate", "message"),
+    ("gate", "code", "failure"),
     [
-        (["--max-cost-increase", "10"], None),
+        (["--max-cost-increase", "10"], 0, ""),  # spend falls 30.7%: the gate passes
         (
             ["--max-expensive-share", "40"],
-            "gate failed: 'expensive' share 50.00% exceeds --max-expensive-share 40% by 10.00 points",
+            1,
+            "gate failed: 'expensive' share 50.00% exceeds --max-expensive-share 40% by 10.00 points\n",
         ),
         (
             ["--max-shift", "20"],
-            "gate failed: 25.00% of requests change tier, exceeding --max-shift 20% by 5.00 points",
+            1,
+            "gate failed: 25.00% of requests change tier, exceeding --max-shift 20% by 5.00 points\n",
         ),
     ],
 )
-def test_gates(runner, setup, gate, message):
+def test_gates(runner, setup, gate, code, failure):
     result = diff(runner, "old.yaml", "new.yaml", *gate)
-    if message is None:
-        assert result.exit_code == 0
-    else:
-        assert result.exit_code == 1
-        assert result.stderr.strip() == message
+    assert result.exit_code == code
+    assert result.stderr == failure
+    assert result.stdout == TEXT_REPORT + failure  # the text report ends with the gates that failed
 
 
 def test_cost_increase_gate(runner, setup):

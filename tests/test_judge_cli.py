@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
 from statistics import NormalDist
 
 import pytest
+from conftest import SHARED
 
 from llmroute_cli.cli import app
 from llmroute_cli.render.fmt import money
@@ -369,7 +371,7 @@ def test_judge_report_missing_file(runner, tmp_path, monkeypatch):
 
 ROOT = Path(__file__).resolve().parent.parent
 JUDGE_LOG = ROOT / "sample_data" / "mtbench_judge_log.jsonl"
-ROUTELLM = ROOT.parent / "shared" / "data" / "routellm"
+ROUTELLM = SHARED / "data" / "routellm"
 
 
 def test_sample_then_judge_report_on_the_mt_bench_log(runner, root, tmp_path, monkeypatch):
@@ -417,8 +419,12 @@ def test_the_judge_log_holds_both_real_answers_of_each_mt_bench_turn():
 @pytest.mark.skipif(not ROUTELLM.is_dir(), reason="needs the RouteLLM snapshot in ../shared")
 def test_the_generator_reproduces_the_judge_log(tmp_path):
     script = ROOT / "scripts" / "make_sample_data.py"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's package, not whichever one is installed
     subprocess.run(
-        [sys.executable, str(script), str(tmp_path), "--source", str(ROUTELLM)], check=True, capture_output=True
+        [sys.executable, str(script), str(tmp_path), "--source", str(ROUTELLM)],
+        check=True,
+        capture_output=True,
+        env=env,
     )
     assert (tmp_path / "mtbench_judge_log.jsonl").read_bytes() == JUDGE_LOG.read_bytes()
     text = (ROOT / "sample_data" / "SOURCES.md").read_text(encoding="utf-8")

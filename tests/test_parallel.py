@@ -39,9 +39,18 @@ def test_shards_match_the_serial_run(runner, tmp_path, monkeypatch, root):
     log = tmp_path / "big.jsonl"
     write_log(log, bad_at=(7, 311))
     monkeypatch.setattr(parallel, "MIN_SHARD_BYTES", 1_000)
-    assert len(parallel.plan([str(log)], 2)) == 2
+    runs = []
+    real = parallel.run_sharded
+
+    def spy(make, read, shards, jobs, routers, progress=None):
+        runs.append((len(shards), jobs))
+        return real(make, read, shards, jobs, routers, progress)
+
+    monkeypatch.setattr(parallel, "run_sharded", spy)
     serial = report(runner, log, "--rules", root / "routes.yaml", "--jobs", "1")
+    assert runs == []  # one job reads serially
     sharded = report(runner, log, "--rules", root / "routes.yaml", "--jobs", "2")
+    assert runs == [(2, 2)]  # else the comparison below would compare two serial runs
     keys = ("queries", "days", "tokens", "period", "tiers", "rules", "routed", "baseline", "savings", "quality")
     for key in (*keys, "assumptions"):
         assert sharded[key] == serial[key], key  # costs too, to the last digit

@@ -8,14 +8,16 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from conftest import SHARED
 
 from llmroute_cli.engine.router import Router
 from llmroute_cli.errors import LlmrouteError
+from llmroute_cli.logs import read_logs
 from llmroute_cli.pricing.book import price_book
 from llmroute_cli.quality.labels import Outcome, QualitySpec, outcome
 from llmroute_cli.quality.metrics import QualityAccumulator, verdict
 
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "routellm"
+DATA = SHARED / "data" / "routellm"
 GPT4 = "gpt-4-1106-preview"
 MIXTRAL = "mistralai/Mixtral-8x7B-Instruct-v0.1"
 
@@ -348,10 +350,7 @@ def test_mmlu_needed_from_correctness_is_18_percent():
 
 
 def test_mixed_scales_on_the_shipped_sample_log_stay_apart():
-    read_logs = pytest.importorskip("llmroute_cli.logs").read_logs
     path = Path(__file__).resolve().parent.parent / "sample_data" / "chat_logs_small.jsonl"
-    if not path.exists():
-        pytest.skip("sample_data not built")
     frame = next(iter(read_logs([str(path)])))
     router = Router.builtin()
     decisions = router.route_frame(frame)

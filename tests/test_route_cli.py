@@ -94,7 +94,10 @@ def test_human_output(runner):
             "error: --metadata is not valid JSON: Expecting property name enclosed in double quotes at column 2\n",
         ),
         (["hi", "--metadata", "[1]"], 'error: --metadata must be a JSON object, like \'{"user": {"plan": "pro"}}\'\n'),
-        (["hi", "--context", "a", "--context-file", "routes.yaml"], None),
+        (
+            ["hi", "--context", "a", "--context-file", "routes.yaml"],
+            "error: give --context or --context-file, not both\n",
+        ),
         (
             ["hi", "--rules", "missing.yaml"],
             "error: missing.yaml: no such rule file; pass --rules PATH or create routes.yaml\n",
@@ -105,8 +108,8 @@ def test_misuse_exits_2(runner, tmp_path, args, message):
     (tmp_path / "routes.yaml").write_text("tiers: {cheap: gpt-4o-mini}\ndefault: cheap\n")
     result = runner.invoke(app, ["route", *args])
     assert result.exit_code == 2
-    if message:
-        assert result.stderr == message
+    assert result.stderr == message
+    assert result.stdout == ""
 
 
 def test_broken_rule_file_exits_1_with_location(runner, tmp_path):

@@ -259,14 +259,19 @@ def test_empty_and_missing_input(runner, tmp_path):
             "error: give --output-tokens or an output ratio, not both\n",
         ),
         (["--output-ratio", "gpt-4o-mini=x"], "error: --output-ratio takes R or MODEL=R, got 'gpt-4o-mini=x'\n"),
-        (["--format", "yaml"], None),
+        (
+            ["--format", "yaml"],
+            "Usage: llmroute simulate [OPTIONS] {logs}...\n"
+            "Try 'llmroute simulate --help' for help.\n\n"
+            "Error: Invalid value for '--format': Value error, 'yaml' is not one of 'table', 'json', 'csv', 'markdown'.\n",
+        ),
     ],
 )
 def test_misuse(runner, logs, args, message):
     result = run(runner, logs, *args)
     assert result.exit_code == 2
-    if message:
-        assert result.stderr == message
+    assert result.stderr == message
+    assert result.stdout == ""
 
 
 def test_shipped_sample_runs_with_the_readme_command(runner, root, monkeypatch):

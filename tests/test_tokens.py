@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 
 import pytest
-from conftest import SHARED
+from conftest import SHARED, TIKTOKEN_URLS
 
 from llmroute_cli.tokens import encodings as tokens
 from llmroute_cli.tokens.chat import chat_tokens
 
-URLS = {
-    "o200k_base": "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
-    "cl100k_base": "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
-}
 TEXTS = [
     "",
     "Hello, world!",
@@ -24,31 +19,14 @@ TEXTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """tiktoken's own get_encoding, fed from ../shared through its cache so it never downloads."""
-    import tiktoken
-    import tiktoken.registry
-
-    cache = tmp_path_factory.mktemp("tiktoken-cache")
-    for name, url in URLS.items():
-        shutil.copy(SHARED / "tiktoken" / f"{name}.tiktoken", cache / hashlib.sha1(url.encode()).hexdigest())
-    mp = pytest.MonkeyPatch()
-    mp.setenv("TIKTOKEN_CACHE_DIR", str(cache))
-    tiktoken.registry.ENCODINGS.clear()
-    yield {name: tiktoken.get_encoding(name) for name in URLS}
-    tiktoken.registry.ENCODINGS.clear()
-    mp.undo()
-
-
-@pytest.mark.parametrize("name", list(URLS))
+@pytest.mark.parametrize("name", list(TIKTOKEN_URLS))
 @pytest.mark.parametrize("text", TEXTS)
-def test_counts_equal_tiktoken(reference, name, text):
-    assert tokens.count(text, name) == len(reference[name].encode_ordinary(text))
+def test_counts_equal_tiktoken(tiktoken_encodings, name, text):
+    assert tokens.count(text, name) == len(tiktoken_encodings[name].encode_ordinary(text))
 
 
 def test_bundled_files_equal_shared_copies(root):
-    for name in URLS:
+    for name in TIKTOKEN_URLS:
         bundled = (root / "llmroute_cli" / "data" / f"{name}.tiktoken").read_bytes()
         assert bundled == (SHARED / "tiktoken" / f"{name}.tiktoken").read_bytes()
         assert hashlib.sha256(bundled).hexdigest() == tokens.ENCODINGS[name].sha256
