@@ -39,7 +39,8 @@ def test_three_point_curve_by_hand():
     assert m.cpt50 == pytest.approx(1 / 3)
     # CPT(80%): on the second, 0.5 + (0.8 - 0.75) / (1 - 0.75) * 0.5 = 0.6
     assert m.cpt80 == pytest.approx(0.6)
-    assert m == CurveMetrics(5.0, 9.0, m.apgr, m.cpt50, m.cpt80)
+    # every point measured: the span is 0-1, the measured APGR is the APGR and nothing is extrapolated
+    assert m == CurveMetrics(5.0, 9.0, m.apgr, m.cpt50, m.cpt80, (0.0, 1.0), m.apgr, False, False)
 
 
 def test_endpoints_are_added_when_missing():
@@ -61,7 +62,65 @@ def test_random_routing_is_the_diagonal():
 
 
 def test_no_gap_gives_no_metrics():
-    assert curve_metrics([(0.5, 7.0)], 7.0, 7.0) == CurveMetrics(7.0, 7.0, None, None, None)
+    assert curve_metrics([(0.5, 7.0)], 7.0, 7.0) == CurveMetrics(
+        7.0, 7.0, None, None, None, (0.5, 0.5), None, False, False
+    )
+
+
+def test_a_narrow_sweep_reports_its_measured_span():
+    # all-cheap 5, all-expensive 9; three points between 2% and 5%: PGR (5.4-5)/4 = 0.1, (5.8-5)/4 = 0.2, (6.6-5)/4 = 0.4
+    m = curve_metrics([(0.03, 5.8), (0.02, 5.4), (0.05, 6.6)], 5.0, 9.0)
+    assert m.share_range == (0.02, 0.05)
+    # over the measured span only: (0.01 * (0.1 + 0.2) / 2 + 0.02 * (0.2 + 0.4) / 2) / (0.05 - 0.02) = 0.0075 / 0.03
+    assert m.apgr_measured == pytest.approx(0.25)
+    # 0-1 with the straight ends: 0.02 * (0 + 0.1) / 2 + 0.0075 + 0.95 * (0.4 + 1) / 2 = 0.001 + 0.0075 + 0.665
+    assert m.apgr == pytest.approx(0.6735)
+    # both crossings on the straight line from (0.05, 0.4) to (1, 1): 0.05 + (p - 0.4) / 0.6 * 0.95
+    assert m.cpt50 == pytest.approx(0.05 + 0.1 / 0.6 * 0.95)
+    assert m.cpt80 == pytest.approx(0.05 + 0.4 / 0.6 * 0.95)
+    assert (m.cpt50_extrapolated, m.cpt80_extrapolated) == (True, True)
+    assert m.to_dict() == {
+        "cheap_quality": 5.0,
+        "expensive_quality": 9.0,
+        "share_range": [0.02, 0.05],
+        "apgr_measured": m.apgr_measured,
+        "apgr": m.apgr,
+        "apgr_extrapolated": True,
+        "cpt50": m.cpt50,
+        "cpt50_extrapolated": True,
+        "cpt80": m.cpt80,
+        "cpt80_extrapolated": True,
+    }
+
+
+def test_a_crossing_below_the_measured_span_is_extrapolated():
+    # PGR (7.4-5)/4 = 0.6 at 0.2 and (8.6-5)/4 = 0.9 at 0.6
+    m = curve_metrics([(0.2, 7.4), (0.6, 8.6)], 5.0, 9.0)
+    assert m.cpt50 == pytest.approx(0.5 / 0.6 * 0.2)  # on the line from the added (0, 0)
+    assert m.cpt80 == pytest.approx(0.2 + (0.8 - 0.6) / (0.9 - 0.6) * 0.4)  # between the two measured points
+    assert (m.cpt50_extrapolated, m.cpt80_extrapolated) == (True, False)
+    assert m.apgr_measured == pytest.approx(0.4 * (0.6 + 0.9) / 2 / 0.4)  # 0.75
+    assert m.to_dict()["apgr_extrapolated"] is True
+
+
+def test_one_measured_share_has_no_measured_apgr():
+    m = curve_metrics([(0.5, 8.0)], 5.0, 9.0)
+    assert (m.share_range, m.apgr_measured) == ((0.5, 0.5), None)  # a span of width 0 has no mean
+    assert (m.cpt50_extrapolated, m.cpt80_extrapolated) == (True, True)
+    none = curve_metrics([], 5.0, 9.0)
+    assert (none.share_range, none.apgr_measured, none.cpt50_extrapolated) == (None, None, True)
+    assert none.to_dict()["share_range"] is None
+
+
+def test_a_gap_reached_exactly_counts_despite_rounding():
+    # 5 requests, cheap 0.1 and expensive 0.2 each: after 4 of 5 go expensive, PGR is exactly 4/5,
+    # but (0.18 - 0.1) / (0.2 - 0.1) is 0.7999999999999998 in floating point
+    m = request_metrics([0.1] * 5, [0.2] * 5, [5, 4, 3, 2, 1])
+    assert m.cpt80 == 0.8
+    # PGR 0, 0.8 at 0.8, (0.15 - 0.1) / 0.1 = 0.5 at 0.9, then 1: missing 0.8 would report 0.9 + 0.3 / 0.5 * 0.1 = 0.96
+    dip = curve_metrics([(0.8, 0.18), (0.9, 0.15)], 0.1, 0.2)
+    assert dip.cpt80 == 0.8
+    assert dip.cpt80_extrapolated is False
 
 
 def test_cpt_is_the_first_crossing_when_quality_is_not_monotone():

@@ -195,6 +195,42 @@ def test_calibrate_to_an_expensive_share():
     assert calibrate(POINTS, target_expensive_share=1.0).value == 100
 
 
+# The share closest to a cap is not the best under it: 100 sits nearest 30% but keeps the least quality.
+UNDER_CAP = [
+    SweepPoint(100, 0.29, daily_cost=30.0, mean_quality=8.2),
+    SweepPoint(150, 0.25, daily_cost=27.0, mean_quality=8.4),
+    SweepPoint(200, 0.25, daily_cost=26.0, mean_quality=8.4),
+    SweepPoint(250, 0.20, daily_cost=26.0, mean_quality=8.4),
+    SweepPoint(300, 0.35, daily_cost=40.0, mean_quality=8.9),
+]
+
+
+@pytest.mark.parametrize(
+    ("values", "chosen"),
+    [
+        ({100, 150}, 150),  # 8.4 beats 8.2 though 25% is further from the cap
+        ({100, 150, 200}, 200),  # 150 and 200 tie at 8.4: $26 beats $27
+        ({100, 150, 200, 250}, 250),  # 200 and 250 tie at 8.4 and $26: 20% beats 25%
+        ({100, 300}, 100),  # 300 has the best quality but 35% is over the cap
+    ],
+)
+def test_calibrate_to_a_share_takes_the_best_quality_under_the_cap(values, chosen):
+    points = [p for p in UNDER_CAP if p.value in values]
+    assert calibrate(points, target_expensive_share=0.3).value == chosen
+
+
+def test_calibrate_to_a_share_without_labels_takes_the_largest_share_under_the_cap():
+    points = [SweepPoint(p.value, p.expensive_share, p.daily_cost) for p in UNDER_CAP]
+    assert calibrate(points, target_expensive_share=0.3).value == 100  # 29%
+    assert calibrate(points, target_expensive_share=0.22).value == 250  # 20%
+
+
+def test_sweep_point_to_dict_counts_the_requests_the_rule_decides():
+    point = SweepPoint(0, 0.4, 1.0, rule_requests=0)
+    assert point.to_dict()["rule_requests"] == 0
+    assert SweepPoint(0, 0.4).rule_requests is None
+
+
 def test_calibrate_to_an_under_routing_limit():
     # under-routing <= 10%: 100, 150, 200; the cheapest per day is 200 ($35.00)
     assert calibrate(POINTS, max_under_routing=0.10).value == 200
@@ -244,3 +280,10 @@ def test_sweep_metrics_by_hand():
     # the unlabeled point is left out; with the endpoints: (0, 5), (0.5, 8), (1, 9), the three-point curve
     m = sweep_metrics(points, cheap_quality=5.0, expensive_quality=9.0)
     assert (m.apgr, m.cpt50, m.cpt80) == pytest.approx((0.625, 1 / 3, 0.6))
+    # one share measured: no measured APGR, and both crossings lie on the added straight lines
+    assert (m.share_range, m.apgr_measured, m.cpt50_extrapolated, m.cpt80_extrapolated) == (
+        (0.5, 0.5),
+        None,
+        True,
+        True,
+    )

@@ -95,16 +95,52 @@ def test_apgr_and_cpt_by_hand(runner, logs):
     assert metrics["apgr"] == pytest.approx(area) == pytest.approx(69 / 135)
     assert metrics["cpt50"] == pytest.approx(5 / 9 + (0.5 - 7 / 15) / (1 - 7 / 15) * 3 / 9)  # 83/144
     assert metrics["cpt80"] == pytest.approx(5 / 9 + (0.8 - 7 / 15) / (1 - 7 / 15) * 3 / 9)  # 55/72
+    # measured from 0 to 8/9: both crossings inside; the APGR's last 1/9 is the straight line to (1, 1)
+    assert metrics["share_range"] == pytest.approx([0, 8 / 9])
+    assert metrics["apgr_measured"] == pytest.approx((area - 1 / 9 * 1) / (8 / 9)) == pytest.approx(0.45)
+    assert (metrics["apgr_extrapolated"], metrics["cpt50_extrapolated"], metrics["cpt80_extrapolated"]) == (
+        True,
+        False,
+        False,
+    )
+
+
+NARROW = "short.query.chars=6:10:4"  # values 6, 10 and the current 5: labeled shares 4/9, 0 and 5/9
+
+
+def test_a_narrow_sweep_marks_what_is_extrapolated(runner, logs):
+    # (labeled expensive share, gap recovered): (0, 0), (4/9, 7/15), (5/9, 7/15), then the added (1, 1)
+    args = ["sweep", "log.jsonl", "--rules", "rules.yaml", "--param", NARROW, "--days", "2"]
+    metrics = json.loads(invoke(runner, *args, "--format", "json").stdout)["metrics"]
+    assert metrics["share_range"] == pytest.approx([0, 5 / 9])
+    measured = 4 / 9 * (0 + 7 / 15) / 2 + 1 / 9 * (7 / 15 + 7 / 15) / 2  # 14/135 + 7/135
+    assert metrics["apgr_measured"] == pytest.approx(measured / (5 / 9)) == pytest.approx(0.28)
+    assert metrics["apgr"] == pytest.approx(measured + 4 / 9 * (7 / 15 + 1) / 2) == pytest.approx(13 / 27)
+    # both on the line from (5/9, 7/15) to (1, 1)
+    assert metrics["cpt50"] == pytest.approx(5 / 9 + (0.5 - 7 / 15) / (1 - 7 / 15) * 4 / 9) == pytest.approx(7 / 12)
+    assert metrics["cpt80"] == pytest.approx(5 / 9 + (0.8 - 7 / 15) / (1 - 7 / 15) * 4 / 9) == pytest.approx(5 / 6)
+    assert (metrics["cpt50_extrapolated"], metrics["cpt80_extrapolated"]) == (True, True)
+    result = invoke(runner, *args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[2:4] == [
+        "Measured expensive share 0.0%–55.6% of the labeled requests; APGR over that span 0.280 "
+        "(the mean gap recovered there).",
+        "APGR 0.481 (0–100%, including extrapolated ends), "
+        "CPT(50%) 58.3% (extrapolated: beyond the measured 0.0%–55.6%), "
+        "CPT(80%) 83.3% (extrapolated: beyond the measured 0.0%–55.6%).",
+    ]
 
 
 def test_sweep_table_marks_the_current_value_and_defines_the_metrics(runner, logs):
     result = invoke(runner, "sweep", "log.jsonl", "--rules", "rules.yaml", "--param", PARAM, "--days", "2")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[:3] == [
+    assert lines[:4] == [
         "short.query.chars swept over 3 values (now 5) on 10 requests over 2.00 days; rules: rules.yaml.",
         "Mean judge score over 9 labeled requests: all cheap 6.000, all expensive 7.667.",
-        "APGR 0.511, CPT(50%) 57.6%, CPT(80%) 76.4%.",
+        "Measured expensive share 0.0%–88.9% of the labeled requests; APGR over that span 0.450 "
+        "(the mean gap recovered there).",
+        "APGR 0.511 (0–100%, including extrapolated ends), CPT(50%) 57.6%, CPT(80%) 76.4%.",
     ]
     row = next(line for line in lines if "5 (current)" in line)
     assert [c.strip() for c in row.strip("│ ").split("│")] == [
@@ -115,6 +151,8 @@ def test_sweep_table_marks_the_current_value_and_defines_the_metrics(runner, log
         "under-routing: of the labeled requests sent to the cheap tier, the share that needed the expensive one" in text
     )
     assert "APGR: average gap recovered: the area under gap recovered against expensive share from 0 to 1" in text
+    assert "APGR over that span: the area under gap recovered between the lowest and highest measured" in text
+    assert "; extrapolated when it falls outside the measured span" in text
     assert (
         "CPT(50%), CPT(80%): the expensive share at which the policy first recovers 50% (80%) of the quality gap"
         in text
@@ -129,9 +167,10 @@ def test_sweep_csv(runner, logs):
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == (
-        "value,current,expensive_share,daily_cost_usd,under_routing_rate,mean_quality,gap_recovered,labeled_expensive_share"
+        "value,current,expensive_share,daily_cost_usd,under_routing_rate,mean_quality,gap_recovered,"
+        "labeled_expensive_share,rule_requests"
     )
-    assert lines[1] == "2,False,0.9,0.015855,0.0,7.666666666666667,1.0,0.8888888888888888"
+    assert lines[1] == "2,False,0.9,0.015855,0.0,7.666666666666667,1.0,0.8888888888888888,1"  # the rule decides r1
     assert len(lines) == 5
 
 
@@ -143,6 +182,46 @@ def test_calibrate_to_an_expensive_share_prints_the_rule_file_line(runner, logs)
     assert lines[0] == "For an expensive share of at most 50.0%: set short.query.chars to 6 (now 5)."
     assert any("6 (chosen)" in line and "50.0%" in line for line in lines)
     assert lines[-2:] == ["rules.yaml:7: in rule 'short':", "      query.chars: {lt: 6}"]
+    assert not any(line.startswith("note:") for line in lines)
+
+
+LONG = RULES.replace("default: expensive", "default: cheap").replace("name: short", "name: long")
+LONG = LONG.replace("{lt: 5}", "{gt: 5}").replace("route: cheap", "route: expensive")
+
+
+def test_calibrate_warns_when_the_chosen_value_switches_the_rule_off(runner, logs, write):
+    # long queries go expensive; no query is longer than 10 characters, so at 10 the rule decides nothing
+    write("long.yaml", LONG)
+    args = ["calibrate", "log.jsonl", "--rules", "long.yaml", "--param", "long.query.chars=8:10:1", "--days", "2"]
+    result = invoke(runner, *args, "--target-expensive-share", "0.05")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[:2] == [
+        "For an expensive share of at most 5.0%: set long.query.chars to 10 (now 5).",
+        "note: at 10 rule 'long' decides no request: the value switches the rule off",
+    ]
+    out = json.loads(invoke(runner, *args, "--target-expensive-share", "0.05", "--format", "json").stdout)
+    assert (out["chosen"]["value"], out["chosen"]["rule_requests"], out["chosen_switches_rule_off"]) == (10, 0, True)
+    assert out["chosen_by"] == "the highest mean quality at or under the cap"
+    # under 20%: 8 sends requests 9 and 10 expensive and request 9 gains (7 against 6), so 8 beats 9 and 10
+    out = json.loads(invoke(runner, *args, "--target-expensive-share", "0.2", "--format", "json").stdout)
+    assert (out["chosen"]["value"], out["chosen"]["rule_requests"], out["chosen_switches_rule_off"]) == (8, 2, False)
+
+
+def test_calibrate_to_a_share_without_labels_says_how_it_chose(runner, logs, write):
+    write("plain.jsonl", "".join(record(i, None) + "\n" for i in range(1, 11)))
+    args = ["calibrate", "plain.jsonl", "--rules", "rules.yaml", "--param", PARAM, "--days", "2"]
+    result = invoke(runner, *args, "--target-expensive-share", "0.55")
+    assert result.exit_code == 0, result.output
+    # shares 90%, 50%, 10% for 2, 6, 10: the largest at or under 55% is 6
+    assert result.stdout.splitlines()[:3] == [
+        "For an expensive share of at most 55.0%: set short.query.chars to 6 (now 5).",
+        "note: no quality labels, so the value with the largest expensive share at or under 55.0%",
+        "No quality figures: " + json.loads(invoke(runner, "sweep", *args[1:], "--format", "json").stdout)["note"],
+    ]
+    out = json.loads(invoke(runner, *args, "--target-expensive-share", "0.55", "--format", "json").stdout)
+    assert out["chosen"]["value"] == 6
+    assert out["chosen_by"] == "the largest expensive share at or under the cap (no quality labels)"
 
 
 @pytest.mark.parametrize(
@@ -162,6 +241,7 @@ def test_calibrate_to_a_maximum_under_routing_takes_the_cheapest_value(runner, l
     assert out["now"]["value"] == 5
     assert out["target"] == {"expensive_share": None, "under_routing": float(limit)}
     assert out["yaml"] == f"      query.chars: {{lt: {chosen}}}"
+    assert out["chosen_by"] == "the lowest daily cost within the under-routing limit"
 
 
 def test_calibrate_when_no_value_meets_the_target(runner, logs):

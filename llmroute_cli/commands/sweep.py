@@ -35,7 +35,7 @@ from llmroute_cli.render.sweep import (
 )
 
 if TYPE_CHECKING:
-    from llmroute_cli.reports.sweep import SweepParam
+    from llmroute_cli.reports.sweep import SweepParam, SweepPoint
     from llmroute_cli.rules.conditions import Test
     from llmroute_cli.rules.policy import Policy
 
@@ -179,6 +179,7 @@ def _result(
     from llmroute_cli.reports.sweep import SweepPoint, sweep_metrics
 
     rows, means, note = [], [], None
+    rule = [r.name for r in policy.rules].index(param.rule)
     for value, sim in runs:
         done = sim.result()
         report = build_report(done, period_of(done, days), sample_rate)
@@ -190,10 +191,11 @@ def _result(
         q = quality.primary if quality is not None else None
         under = quality.rates.under_routing_rate if quality is not None else None
         share, daily = report["tiers"][expensive]["share"], report["routed"]["daily_cost_usd"]
+        hits = int(sim.totals.queries[rule])
         if q is None:
-            rows.append(Row(SweepPoint(value, share, daily, under), value == current))
+            rows.append(Row(SweepPoint(value, share, daily, under, rule_requests=hits), value == current))
         else:
-            point = SweepPoint(value, share, daily, under, q.routed)
+            point = SweepPoint(value, share, daily, under, q.routed, hits)
             rows.append(Row(point, value == current, q.gap_recovered, q.expensive_share))
         means.append((q, quality))
     base, scales = next(((q, r.quality) for q, r in means if q is not None and r is not None), (None, {}))
@@ -269,12 +271,14 @@ def calibrate(
     chosen_row = next(r for r in result.rows if r.point is chosen)
     now_row = next(r for r in result.rows if r.current)
     where, line = snippet(result.policy, result.param, chosen.value)
+    by = chosen_by(grid, target_expensive_share)
     if fmt is CalibrateFormat.json:
         import json
 
         target = {"expensive_share": target_expensive_share, "under_routing": max_under_routing}
         out = {k: v for k, v in result.to_dict().items() if k not in ("points", "definitions")}
-        out |= {"target": target, "chosen": row_dict(chosen_row), "now": row_dict(now_row), "where": where}
+        out |= {"target": target, "chosen": row_dict(chosen_row), "now": row_dict(now_row), "chosen_by": by}
+        out |= {"chosen_switches_rule_off": chosen.rule_requests == 0, "where": where}
         print(json.dumps({**out, "yaml": line}, indent=2, ensure_ascii=False))
         return
     body = table_rows(_only(result, [chosen_row] if chosen_row.current else [chosen_row, now_row]))
@@ -285,8 +289,36 @@ def calibrate(
         else f"under-routing of at most {percent(max_under_routing or 0.0)}"
     )
     now = "the current value" if chosen_row.current else f"now {show(result.current)}"
-    lines = [f"For {goal}: set {result.param.name} to {show(chosen.value)} ({now}).", *intro(result)[1:]]
-    print_table(lines, head(result), body, [f"{where}:", line])
+    lines = [
+        f"For {goal}: set {result.param.name} to {show(chosen.value)} ({now}).",
+        *calibrate_notes(result, chosen, by, target_expensive_share),
+    ]
+    print_table([*lines, *intro(result)[1:]], head(result), body, [f"{where}:", line])
+
+
+BY_QUALITY = "the highest mean quality at or under the cap"
+BY_SHARE = "the largest expensive share at or under the cap (no quality labels)"
+BY_COST = "the lowest daily cost within the under-routing limit"
+
+
+def chosen_by(grid: list[SweepPoint], target_share: float | None) -> str:
+    """How ``reports.sweep.calibrate`` picked among the values that meet the target."""
+    if target_share is None:
+        return BY_COST
+    return BY_SHARE if all(p.mean_quality is None for p in grid) else BY_QUALITY
+
+
+def calibrate_notes(result: Result, chosen: SweepPoint, by: str, cap: float | None) -> list[str]:
+    """Warnings about the chosen value: a choice made without labels, a rule it switches off."""
+    lines = []
+    if by == BY_SHARE:
+        lines.append(
+            f"note: no quality labels, so the value with the largest expensive share at or under {percent(cap or 0.0)}"
+        )
+    if chosen.rule_requests == 0:
+        value, rule = show(chosen.value), result.param.rule
+        lines.append(f"note: at {value} rule '{rule}' decides no request: the value switches the rule off")
+    return lines
 
 
 def _only(result: Result, rows: list[Row]) -> Result:

@@ -16,6 +16,12 @@ tier and the weak model as our cheap tier:
   ``np.interp(q_cheap + p * (q_expensive - q_cheap), accuracies, shares)``, which agrees when
   quality rises with the expensive share; the first crossing stays defined when it does not.
 
+A sweep that moves the expensive share only a little measures a short stretch of the curve; the
+rest of the 0-1 range is the straight lines to the added endpoints. So the metrics also give the
+*measured span* (the lowest and highest measured share), APGR over that span (the area under PGR
+there divided by its width: the mean gap recovered over the measured points), and whether each CPT
+falls outside the span, i.e. on an extrapolated line.
+
 APGR, CPT and PGR are None when the cheap and expensive tiers have the same mean quality.
 """
 
@@ -25,6 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
+
+TOLERANCE = 1e-9  # PGR computed in floating point: 4/5 of a gap can come out as 0.7999999999999998
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,17 +49,31 @@ class CurveMetrics:
 
     cheap_quality: float
     expensive_quality: float
-    apgr: float | None
+    apgr: float | None  # over 0-1, with straight lines to the added endpoints
     cpt50: float | None
     cpt80: float | None
+    share_range: tuple[float, float] | None  # the lowest and highest measured expensive share
+    apgr_measured: float | None  # mean PGR over share_range; None when it has no width
+    cpt50_extrapolated: bool  # CPT(50%) falls outside share_range
+    cpt80_extrapolated: bool
+
+    @property
+    def apgr_extrapolated(self) -> bool:
+        """Whether the 0-1 APGR includes ends that were not measured."""
+        return self.share_range != (0.0, 1.0)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "cheap_quality": self.cheap_quality,
             "expensive_quality": self.expensive_quality,
+            "share_range": None if self.share_range is None else list(self.share_range),
+            "apgr_measured": self.apgr_measured,
             "apgr": self.apgr,
+            "apgr_extrapolated": self.apgr_extrapolated,
             "cpt50": self.cpt50,
+            "cpt50_extrapolated": self.cpt50_extrapolated,
             "cpt80": self.cpt80,
+            "cpt80_extrapolated": self.cpt80_extrapolated,
         }
 
 
@@ -105,14 +127,21 @@ def curve_metrics(
     """APGR, CPT(50%) and CPT(80%) of (expensive share, mean quality) points, e.g. a threshold sweep.
 
     The all-cheap (0, ``cheap_quality``) and all-expensive (1, ``expensive_quality``) endpoints are
-    added when no point sits at share 0 or 1, so the area always spans the whole 0-1 range.
+    added when no point sits at share 0 or 1, so the area always spans the whole 0-1 range; the
+    measured span, APGR over it and which CPTs fall outside it tell what was measured.
     """
-    curve = with_endpoints(points, cheap_quality, expensive_quality)
+    measured = with_endpoints(points, cheap_quality, expensive_quality, ends=False)
+    span = measured_span(measured)
     if expensive_quality == cheap_quality:
-        return CurveMetrics(cheap_quality, expensive_quality, None, None, None)
-    xs = [p.expensive_share for p in curve]
-    gs = [(p.quality - cheap_quality) / (expensive_quality - cheap_quality) for p in curve]
-    return CurveMetrics(cheap_quality, expensive_quality, apgr(xs, gs), cpt(xs, gs, 0.5), cpt(xs, gs, 0.8))
+        return CurveMetrics(cheap_quality, expensive_quality, None, None, None, span, None, False, False)
+    curve = with_endpoints(measured, cheap_quality, expensive_quality)
+    gap = expensive_quality - cheap_quality
+    xs, gs = [p.expensive_share for p in curve], [(p.quality - cheap_quality) / gap for p in curve]
+    c50, c80 = cpt(xs, gs, 0.5), cpt(xs, gs, 0.8)
+    mean = mean_pgr([p.expensive_share for p in measured], [(p.quality - cheap_quality) / gap for p in measured])
+    return CurveMetrics(
+        cheap_quality, expensive_quality, apgr(xs, gs), c50, c80, span, mean, outside(c50, span), outside(c80, span)
+    )
 
 
 def request_metrics(
@@ -126,13 +155,19 @@ def request_metrics(
 
 
 def with_endpoints(
-    points: Sequence[CurvePoint] | Sequence[tuple[float, float]], cheap_quality: float, expensive_quality: float
+    points: Sequence[CurvePoint] | Sequence[tuple[float, float]],
+    cheap_quality: float,
+    expensive_quality: float,
+    *,
+    ends: bool = True,
 ) -> tuple[CurvePoint, ...]:
-    """The points sorted by expensive share, with the all-cheap and all-expensive ends added if missing."""
+    """The points sorted by expensive share, with the all-cheap and all-expensive ends added if missing (``ends``)."""
     curve = [p if isinstance(p, CurvePoint) else CurvePoint(float(p[0]), float(p[1])) for p in points]
     for p in curve:
         if not 0.0 <= p.expensive_share <= 1.0:
             raise ValueError(f"expensive share {p.expensive_share} is outside 0..1")
+    if not ends:
+        return tuple(sorted(curve, key=lambda p: p.expensive_share))
     shares = {p.expensive_share for p in curve}
     if 0.0 not in shares:
         curve.append(CurvePoint(0.0, cheap_quality))
@@ -147,12 +182,35 @@ def apgr(shares: Sequence[float], gaps: Sequence[float]) -> float:
     return sum((x1 - x0) * (g0 + g1) / 2 for (x0, g0), (x1, g1) in pairwise(points))
 
 
+def measured_span(points: Sequence[CurvePoint]) -> tuple[float, float] | None:
+    """The lowest and highest expensive share among the points; None without points."""
+    shares = [p.expensive_share for p in points]
+    return (min(shares), max(shares)) if shares else None
+
+
+def mean_pgr(shares: Sequence[float], gaps: Sequence[float]) -> float | None:
+    """Area under PGR over the points' own share range divided by its width; None when the width is 0."""
+    width = shares[-1] - shares[0] if shares else 0.0
+    return apgr(shares, gaps) / width if width > 0 else None
+
+
+def outside(share: float | None, span: tuple[float, float] | None) -> bool:
+    """Whether a CPT falls outside the measured span, on a straight line to an added endpoint."""
+    if share is None:
+        return False
+    return span is None or not span[0] - TOLERANCE <= share <= span[1] + TOLERANCE
+
+
 def cpt(shares: Sequence[float], gaps: Sequence[float], target: float) -> float | None:
-    """The smallest expensive share where the piecewise-linear PGR curve first reaches ``target``."""
+    """The smallest expensive share where the piecewise-linear PGR curve first reaches ``target``.
+
+    A point within ``TOLERANCE`` of the target reaches it, so rounding does not push the crossing later.
+    """
     for i, (x, g) in enumerate(zip(shares, gaps, strict=True)):
-        if g >= target:
-            if i == 0:
-                return x
-            x0, g0 = shares[i - 1], gaps[i - 1]
-            return x0 + (target - g0) / (g - g0) * (x - x0)
+        if g < target - TOLERANCE:
+            continue
+        if i == 0 or g <= target + TOLERANCE:
+            return x
+        x0, g0 = shares[i - 1], gaps[i - 1]
+        return x0 + (target - g0) / (g - g0) * (x - x0)
     return None

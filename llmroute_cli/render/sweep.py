@@ -31,9 +31,19 @@ DEFINITIONS = (
     (
         "APGR",
         "average gap recovered: the area under gap recovered against expensive share from 0 to 1 "
-        "(RouteLLM); random routing scores about 0.5, higher is better",
+        "(RouteLLM), with straight lines to all cheap (0) and all expensive (1) where the sweep measured "
+        "nothing; random routing scores about 0.5, higher is better",
     ),
-    ("CPT(50%), CPT(80%)", "the expensive share at which the policy first recovers 50% (80%) of the quality gap"),
+    (
+        "APGR over that span",
+        "the area under gap recovered between the lowest and highest measured expensive share, divided by "
+        "that width: the mean gap recovered where the sweep measured",
+    ),
+    (
+        "CPT(50%), CPT(80%)",
+        "the expensive share at which the policy first recovers 50% (80%) of the quality gap; "
+        "extrapolated when it falls outside the measured span, on a straight line to an end",
+    ),
 )
 
 CURVE_NOTE = "APGR and CPT read the expensive share among the labeled requests, where quality is measured."
@@ -105,6 +115,7 @@ def row_dict(r: Row) -> dict[str, Any]:
         "mean_quality": p.mean_quality,
         "gap_recovered": r.gap_recovered,
         "labeled_expensive_share": r.labeled_share,
+        "rule_requests": p.rule_requests,
     }
 
 
@@ -152,11 +163,34 @@ def intro(result: Result) -> list[str]:
         f"{result.quality_name.capitalize()} over {count(q.requests)} labeled requests: all cheap {q.all_cheap:.3f}, "
         f"all expensive {q.all_expensive:.3f}."
     )
-    if m is not None:
-        lines.append(
-            f"APGR {or_na(m.apgr, lambda x: f'{x:.3f}')}, CPT(50%) {or_na(m.cpt50)}, CPT(80%) {or_na(m.cpt80)}."
-        )
-    return lines
+    return lines if m is None else [*lines, *curve_lines(m)]
+
+
+def curve_lines(m: CurveMetrics) -> list[str]:
+    """The measured span with APGR over it, then RouteLLM's APGR and CPTs, each marked where extrapolated."""
+    lines, span = [], m.share_range
+    if span is not None:
+        over = "too narrow for an APGR over it"
+        if m.apgr_measured is not None:
+            over = f"APGR over that span {m.apgr_measured:.3f} (the mean gap recovered there)"
+        lines.append(f"Measured expensive share {_span(span)} of the labeled requests; {over}.")
+    ends = " (0–100%, including extrapolated ends)" if m.apgr is not None and m.apgr_extrapolated else ""
+    cpts = f"CPT(50%) {_cpt(m.cpt50, m.cpt50_extrapolated, span)}, CPT(80%) {_cpt(m.cpt80, m.cpt80_extrapolated, span)}"
+    return [*lines, f"APGR {or_na(m.apgr, lambda x: f'{x:.3f}')}{ends}, {cpts}."]
+
+
+def _span(span: tuple[float, float]) -> str:
+    low, high = span
+    return percent(low) if low == high else f"{percent(low)}–{percent(high)}"
+
+
+def _cpt(share: float | None, extrapolated: bool, span: tuple[float, float] | None) -> str:
+    if share is None or not extrapolated:
+        return or_na(share)
+    if span is None:
+        return f"{percent(share)} (extrapolated: nothing measured)"
+    side = "below" if share < span[0] else "beyond"
+    return f"{percent(share)} (extrapolated: {side} the measured {_span(span)})"
 
 
 def emit(result: Result, fmt: SweepFormat) -> None:
@@ -188,7 +222,7 @@ def print_table(lines: list[str], columns: list[str], body: list[list[str]], not
 
     console = stdout_console()
     for line in lines:
-        console.print(line, markup=False)
+        console.print(line, markup=False, soft_wrap=True)
     table = Table()
     for c in columns:
         table.add_column(c, justify="left" if c in ("value", "verdict") else "right")

@@ -168,6 +168,7 @@ class SweepPoint:
     daily_cost: float | None = None
     under_routing_rate: float | None = None
     mean_quality: float | None = None
+    rule_requests: int | None = None  # requests the swept rule decides at this value; 0: the value switches it off
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -176,11 +177,14 @@ class SweepPoint:
             "daily_cost": self.daily_cost,
             "under_routing_rate": self.under_routing_rate,
             "mean_quality": self.mean_quality,
+            "rule_requests": self.rule_requests,
         }
 
 
 def sweep_metrics(points: Sequence[SweepPoint], cheap_quality: float, expensive_quality: float) -> CurveMetrics:
-    """APGR and CPT over the sweep's (expensive share, mean quality) points, with the 0 and 1 endpoints."""
+    """APGR and CPT over the sweep's (expensive share, mean quality) points, with the 0 and 1 endpoints.
+
+    The metrics also carry the span of shares the labeled points cover and APGR over that span alone."""
     pairs = [(p.expensive_share, p.mean_quality) for p in points if p.mean_quality is not None]
     return curve_metrics(pairs, cheap_quality, expensive_quality)
 
@@ -194,9 +198,10 @@ def calibrate(
 ) -> SweepPoint:
     """The sweep point that meets the target.
 
-    ``target_expensive_share``: the point whose expensive share is closest to the target at or
-    below it (ties: higher mean quality, then lower under-routing). ``max_under_routing``: the
-    cheapest point (daily cost, else expensive share) whose under-routing rate is at most the limit.
+    ``target_expensive_share``: among the points at or below that share, the highest mean quality
+    (ties: lower daily cost, then lower expensive share); without quality labels, the largest share
+    at or below it. ``max_under_routing``: the cheapest point (daily cost, else expensive share)
+    whose under-routing rate is at most the limit.
     """
     if (target_expensive_share is None) == (max_under_routing is None):
         raise UsageError("give exactly one of --target-expensive-share and --max-under-routing")
@@ -215,13 +220,14 @@ def _by_share(points: Sequence[SweepPoint], target: float, param: str) -> SweepP
             f"no value of {param} keeps the expensive share at or below {percent(target)}; "
             f"the lowest is {percent(low.expensive_share)} (at {_show(low.value)})"
         )
-    worst = -math.inf
-    return max(
+    if all(p.mean_quality is None for p in fits):
+        return max(fits, key=lambda p: p.expensive_share)
+    return min(
         fits,
         key=lambda p: (
+            math.inf if p.mean_quality is None else -p.mean_quality,
+            math.inf if p.daily_cost is None else p.daily_cost,
             p.expensive_share,
-            worst if p.mean_quality is None else p.mean_quality,
-            -(p.under_routing_rate if p.under_routing_rate is not None else math.inf),
         ),
     )
 
