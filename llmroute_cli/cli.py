@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from llmroute_cli.commands import check, diff, judge_report, prices, route, sample, schema, simulate, sweep, test
+from llmroute_cli.commands import (
+    calibrate,
+    check,
+    diff,
+    judge_report,
+    prices,
+    route,
+    sample,
+    schema,
+    simulate,
+    sweep,
+    test,
+)
 
 app = typer.Typer(
     name="llmroute",
@@ -24,4 +36,4 @@ app.command("schema")(schema.schema)
 app.command("sample")(sample.sample)
 app.command("judge-report")(judge_report.report)
 app.command("sweep")(sweep.sweep)
-app.command("calibrate")(sweep.calibrate)
+app.command("calibrate")(calibrate.calibrate)

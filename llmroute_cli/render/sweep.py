@@ -2,122 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-from dataclasses import dataclass
-from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmroute_cli.render.fmt import count, money, percent
+from llmroute_cli.render.tables import Align, Table, plain, rich_table
+from llmroute_cli.reports.sweep_result import CURVE_NOTE, DEFINITIONS, Result, Row, row_dict
 
 if TYPE_CHECKING:
     from llmroute_cli.quality.curve import CurveMetrics
-    from llmroute_cli.quality.metrics import QualityMeans
-    from llmroute_cli.reports.sweep import SweepParam, SweepPoint
-    from llmroute_cli.rules.policy import Policy
-
-SCALES = {"scores": "judge score", "correct": "accuracy"}
-
-DEFINITIONS = (
-    ("expensive share", "of all requests, the share the policy sends to the expensive tier"),
-    ("per day", "the policy's spend per day over the period the logs cover"),
-    (
-        "under-routing",
-        "of the labeled requests sent to the cheap tier, the share that needed the expensive one "
-        "(the brief: under 10% the routing works, over 20% tighten the rules)",
-    ),
-    ("mean quality", "the mean judge score or accuracy of the answers the policy picks, over the labeled requests"),
-    ("gap recovered", "(mean quality - all cheap) / (all expensive - all cheap): 0 is all cheap, 1 all expensive"),
-    (
-        "APGR",
-        "average gap recovered: the area under gap recovered against expensive share from 0 to 1 "
-        "(RouteLLM), with straight lines to all cheap (0) and all expensive (1) where the sweep measured "
-        "nothing; random routing scores about 0.5, higher is better",
-    ),
-    (
-        "APGR over that span",
-        "the area under gap recovered between the lowest and highest measured expensive share, divided by "
-        "that width: the mean gap recovered where the sweep measured",
-    ),
-    (
-        "CPT(50%), CPT(80%)",
-        "the expensive share at which the policy first recovers 50% (80%) of the quality gap; "
-        "extrapolated when it falls outside the measured span, on a straight line to an end",
-    ),
-)
-
-CURVE_NOTE = "APGR and CPT read the expensive share among the labeled requests, where quality is measured."
-
-
-class SweepFormat(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One swept value: its sweep point, and what only labels give."""
-
-    point: SweepPoint
-    current: bool
-    gap_recovered: float | None = None
-    labeled_share: float | None = None  # expensive share among the quality-labeled requests: the curve's x
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    param: SweepParam
-    policy: Policy
-    current: float
-    rows: tuple[Row, ...]
-    requests: int
-    days: float
-    expensive_tier: str
-    quality: QualityMeans | None  # of the current policy: all-cheap and all-expensive quality, labeled requests
-    scale: str | None  # "scores" or "correct"
-    metrics: CurveMetrics | None
-    note: str | None  # why there is no quality
-
-    @property
-    def quality_name(self) -> str:
-        return f"mean {SCALES.get(self.scale or '', self.scale or 'quality')}"
-
-    def to_dict(self) -> dict[str, Any]:
-        q = self.quality
-        return {
-            "param": self.param.name,
-            "current": self.current,
-            "rules_file": self.policy.source,
-            "requests": self.requests,
-            "days": self.days,
-            "expensive_tier": self.expensive_tier,
-            "quality": None if q is None else _quality_dict(q, self.scale),
-            "metrics": None if self.metrics is None else self.metrics.to_dict(),
-            "points": [row_dict(r) for r in self.rows],
-            "definitions": dict(DEFINITIONS),
-            "note": self.note,
-        }
-
-
-def _quality_dict(q: QualityMeans, scale: str | None) -> dict[str, Any]:
-    return {"scale": scale, "requests": q.requests, "all_cheap": q.all_cheap, "all_expensive": q.all_expensive}
-
-
-def row_dict(r: Row) -> dict[str, Any]:
-    p = r.point
-    return {
-        "value": p.value,
-        "current": r.current,
-        "expensive_share": p.expensive_share,
-        "daily_cost_usd": p.daily_cost,
-        "under_routing_rate": p.under_routing_rate,
-        "mean_quality": p.mean_quality,
-        "gap_recovered": r.gap_recovered,
-        "labeled_expensive_share": r.labeled_share,
-        "rule_requests": p.rule_requests,
-    }
-
 
 def show(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
@@ -193,44 +85,31 @@ def _cpt(share: float | None, extrapolated: bool, span: tuple[float, float] | No
     return f"{percent(share)} (extrapolated: {side} the measured {_span(span)})"
 
 
-def emit(result: Result, fmt: SweepFormat) -> None:
-    if fmt is SweepFormat.json:
-        import json
-
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-    elif fmt is SweepFormat.csv:
-        _csv(result)
-    else:
-        print_table(
-            intro(result), head(result), table_rows(result), [CURVE_NOTE, *(f"{k}: {v}" for k, v in DEFINITIONS)]
-        )
-
-
-def _csv(result: Result) -> None:
+def csv_text(result: Result) -> str:
+    """One CSV row per swept value, with unrounded numbers."""
     import csv
+    import io
 
     rows = [row_dict(r) for r in result.rows]
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
+    return out.getvalue()
 
 
-def print_table(lines: list[str], columns: list[str], body: list[list[str]], notes: list[str]) -> None:
-    from rich.table import Table
-
-    from llmroute_cli.commands._common import stdout_console
-
-    console = stdout_console()
+def render_table(lines: list[str], columns: list[str], body: list[list[str]], notes: list[str], console: Any) -> None:
+    """Lines, the table of values, then notes, all as plain text."""
+    align: list[Align] = ["left" if c in ("value", "verdict") else "right" for c in columns]
     for line in lines:
-        console.print(line, markup=False, soft_wrap=True)
-    table = Table()
-    for c in columns:
-        table.add_column(c, justify="left" if c in ("value", "verdict") else "right")
-    for row in body:
-        table.add_row(*row)
-    console.print(table)
+        console.print(plain(line), soft_wrap=True)
+    console.print(rich_table(Table(columns, body, align)))
     for line in notes:
-        console.print(line, markup=False, soft_wrap=True)
+        console.print(plain(line), soft_wrap=True)
+
+
+def table_notes() -> list[str]:
+    return [CURVE_NOTE, *(f"{k}: {v}" for k, v in DEFINITIONS)]
 
 
 def png_bytes(result: Result) -> bytes:
@@ -250,12 +129,12 @@ def png_bytes(result: Result) -> bytes:
     )
 
 
-def write_html(path: Path, result: Result, png: bytes | None) -> None:
-    from llmroute_cli.commands.output import write_atomic
+def html_page(result: Result, png: bytes | None) -> str:
+    """The sweep as one self-contained HTML page: text, chart, table, definitions."""
     from llmroute_cli.render.chart import html_report
 
     current = next(i for i, r in enumerate(result.rows) if r.current)
-    page = html_report(
+    return html_report(
         f"llmroute sweep: {result.param.name}",
         [*intro(result), CURVE_NOTE],
         head(result),
@@ -264,4 +143,3 @@ def write_html(path: Path, result: Result, png: bytes | None) -> None:
         current_row=current,
         definitions=DEFINITIONS,
     )
-    write_atomic(path, page)

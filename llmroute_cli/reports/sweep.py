@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from llmroute_cli.engine.router import Router
 from llmroute_cli.errors import LlmrouteError, UsageError
 from llmroute_cli.quality.curve import CurveMetrics, curve_metrics
-from llmroute_cli.render.fmt import percent
 from llmroute_cli.rules.conditions import COMPARISONS, All, Any_, Compare, Condition, MetaTest, Not, Test
 from llmroute_cli.rules.parse import suggest
 from llmroute_cli.simulate.simulation import Simulation, Simulations
@@ -217,8 +216,8 @@ def _by_share(points: Sequence[SweepPoint], target: float, param: str) -> SweepP
     if not fits:
         low = min(points, key=lambda p: p.expensive_share)
         raise LlmrouteError(
-            f"no value of {param} keeps the expensive share at or below {percent(target)}; "
-            f"the lowest is {percent(low.expensive_share)} (at {_show(low.value)})"
+            f"no value of {param} keeps the expensive share at or below {target:.1%}; "
+            f"the lowest is {low.expensive_share:.1%} (at {_show(low.value)})"
         )
     if all(p.mean_quality is None for p in fits):
         return max(fits, key=lambda p: p.expensive_share)
@@ -240,8 +239,8 @@ def _by_under_routing(points: Sequence[SweepPoint], limit: float, param: str) ->
     if not fits:
         low = min(measured, key=lambda p: p.under_routing_rate or 0.0)
         raise LlmrouteError(
-            f"no value of {param} keeps under-routing at or below {percent(limit)}; "
-            f"the lowest is {percent(low.under_routing_rate or 0.0)} (at {_show(low.value)})"
+            f"no value of {param} keeps under-routing at or below {limit:.1%}; "
+            f"the lowest is {low.under_routing_rate or 0.0:.1%} (at {_show(low.value)})"
         )
     by_cost = all(p.daily_cost is not None for p in fits)
     return min(
