@@ -8,7 +8,7 @@ from collections import defaultdict
 
 import numpy as np
 import pytest
-from conftest import SHARED
+from conftest import SHARED, needs_shared
 
 from llmroute_cli.quality.curve import (
     CurveMetrics,
@@ -180,6 +180,7 @@ def test_oracle_curve_by_hand():
     assert routing_curve([], [], []) == () == oracle_curve([], [])
 
 
+@needs_shared
 def test_mt_bench_oracle_beats_random_routing():
     gpt4, mixtral = "gpt-4-1106-preview", "mistralai/Mixtral-8x7B-Instruct-v0.1"
     scores = defaultdict(dict)

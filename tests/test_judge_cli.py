@@ -11,7 +11,7 @@ from pathlib import Path
 from statistics import NormalDist
 
 import pytest
-from conftest import SHARED
+from conftest import SHARED, needs_shared
 
 from llmroute_cli.cli import app
 from llmroute_cli.render.fmt import money
@@ -416,7 +416,7 @@ def test_the_judge_log_holds_both_real_answers_of_each_mt_bench_turn():
             assert row["messages"][-2]["content"] != row["answers"][row["model"]]
 
 
-@pytest.mark.skipif(not ROUTELLM.is_dir(), reason="needs the RouteLLM snapshot in ../shared")
+@needs_shared
 def test_the_generator_reproduces_the_judge_log(tmp_path):
     script = ROOT / "scripts" / "make_sample_data.py"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's package, not whichever one is installed
@@ -431,7 +431,7 @@ def test_the_generator_reproduces_the_judge_log(tmp_path):
     assert "mtbench_judge_log.jsonl" in text
 
 
-@pytest.mark.skipif(not ROUTELLM.is_dir(), reason="needs the RouteLLM snapshot in ../shared")
+@needs_shared
 def test_the_judge_log_answers_are_routellms():
     """Each answer is the one the judge saw from that model, in the turn-2 transcript that holds both turns."""
     strong, weak = "gpt-4-1106-preview", "mistralai/Mixtral-8x7B-Instruct-v0.1"

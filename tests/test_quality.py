@@ -8,7 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
+from conftest import SHARED, needs_shared
 
 from llmroute_cli.engine.router import Router
 from llmroute_cli.errors import LlmrouteError
@@ -279,6 +279,7 @@ def mt_bench_turns():
     ]
 
 
+@needs_shared
 def test_mt_bench_all_cheap_under_routing_is_19_percent():
     turns = mt_bench_turns()
     assert len(turns) == 160
@@ -293,6 +294,7 @@ def test_mt_bench_all_cheap_under_routing_is_19_percent():
     assert q.gap_recovered == pytest.approx(0.0)
 
 
+@needs_shared
 def test_mt_bench_routing_by_category_against_direct_counts():
     hard = {"reasoning", "math", "coding", "extraction"}
     turns = mt_bench_turns()
@@ -315,6 +317,7 @@ def test_mt_bench_routing_by_category_against_direct_counts():
     assert {r.rule: r.rates.needed_expensive for r in report.rules}["writing"] == 0
 
 
+@needs_shared
 def test_mt_bench_through_the_builtin_policy():
     import pandas as pd
 
@@ -331,6 +334,7 @@ def test_mt_bench_through_the_builtin_policy():
     assert sum(r.requests for r in report.rules) == 160
 
 
+@needs_shared
 def test_mmlu_needed_from_correctness_is_18_percent():
     rows, needed = [], 0
     for path in sorted((DATA / "mmlu").glob("*.csv")):

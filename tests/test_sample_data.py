@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SHARED
+from conftest import SHARED, needs_shared
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
@@ -25,7 +25,7 @@ CODE_MARKERS = ("```", "def ", "function ")
 CHEAP_KINDS = {"classification", "extraction", "context-qa", "reformat", "summary", "simple-code"}
 EXPENSIVE_KINDS = {"reasoning", "complex-code", "long-context", "math"}
 
-needs_routellm = pytest.mark.skipif(not ROUTELLM.is_dir(), reason="needs the RouteLLM snapshot in ../shared")
+needs_routellm = needs_shared
 
 
 @functools.cache
