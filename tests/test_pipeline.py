@@ -82,3 +82,11 @@ def test_a_sharded_diff_equals_the_serial_one(runner, root, tmp_path, monkeypatc
     assert used == [2]  # the second run was shared out over two processes
     assert reports["2"] == reports["1"]
     assert reports["1"]["shifted"]["queries"] > 0 and reports["1"]["input"]["skipped"] == 2
+
+
+def test_the_diff_pr_comment_says_what_was_skipped(runner, root, log):
+    rules = root / "routes.yaml"
+    result = invoke(runner, "diff", rules, rules, "--logs", log, "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    shown = BAD.format(log=log).replace("_", "\\_")  # Markdown-escaped, as every line of the comment
+    assert result.stdout.endswith(f"\n> skipped 1 malformed records; first: {shown}  \n")

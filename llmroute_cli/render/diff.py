@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from llmroute_cli.render.fmt import count, money, percent
+from llmroute_cli.render.report import alerts
 from llmroute_cli.render.tables import Align, Table, markdown_table, md_cell, md_text, printable
 
 __all__ = ["md_cell", "quality_lines", "render_markdown", "render_text", "summary_lines"]
@@ -60,6 +61,9 @@ def render_markdown(report: dict[str, Any], old_name: str, new_name: str, failur
         out += ["", "</details>"]
     if failures:
         out += ["", "**Gates failed:**", *(f"- {md_text(f)}" for f in failures)]
+    notes = alerts(report)
+    if notes:
+        out += ["", *(f"> {md_text(note)}  " for note in notes)]
     return "\n".join(out) + "\n"
 
 
@@ -114,4 +118,5 @@ def render_text(report: dict[str, Any], old_name: str, new_name: str, failures: 
             for e in report["examples"]
         ]
     lines += [f"gate failed: {f}" for f in failures]
+    lines += alerts(report)
     return "\n".join(printable(line) for line in lines) + "\n"
