@@ -11,11 +11,11 @@ import pytest
 from llmroute_cli.engine.router import Router
 from llmroute_cli.errors import LlmrouteError
 from llmroute_cli.models import base_model
-from llmroute_cli.pricing.book import price_book
+from llmroute_cli.pricing.book import PriceBook, price_book
 from llmroute_cli.pricing.costing import Tokens, request_costs
 from llmroute_cli.pricing.maps import load_price_map
 from llmroute_cli.pricing.money import dollars
-from llmroute_cli.pricing.prices import BUILTIN_PRICES, LongContext, Price, lookup
+from llmroute_cli.pricing.prices import BUILTIN_PRICES, LongContext, Price
 from llmroute_cli.reports.simulate import build_report, period_of
 from llmroute_cli.simulate.simulation import SimulateOptions, Simulation
 
@@ -87,14 +87,14 @@ def test_reasoning_tokens_bill_as_output_or_at_their_own_price():
 
 @pytest.mark.parametrize("alias", ["gpt-4o", "openai/gpt-4o", "gpt-4o-2024-08-06", "azure/gpt-4o-2024-11-20"])
 def test_aliases_resolve_to_the_base_model(alias):
-    assert lookup(alias, BUILTIN_PRICES) is BUILTIN_PRICES["gpt-4o"]
+    assert PriceBook(BUILTIN_PRICES).price(alias) is BUILTIN_PRICES["gpt-4o"]
     assert base_model("anthropic/claude-3-5-sonnet-20241022") == "claude-3-5-sonnet"
     assert base_model("claude-3-5-haiku-latest") == "claude-3-5-haiku"
 
 
 def test_unknown_model_is_an_error_naming_close_ones():
     with pytest.raises(LlmrouteError) as err:
-        lookup("gpt-4o-mni", BUILTIN_PRICES)
+        PriceBook(BUILTIN_PRICES).price("gpt-4o-mni")
     assert str(err.value) == (
         "no price for model 'gpt-4o-mni' (did you mean gpt-4o-mini, gpt-4.1-mini, gpt-4o?); "
         "add it under 'prices:' in the rule file or pass --prices FILE"

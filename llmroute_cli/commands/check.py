@@ -9,7 +9,7 @@ import typer
 
 from llmroute_cli.commands._common import DEFAULT_RULES, handle_errors, price_table
 from llmroute_cli.commands.options import reading, warn_skipped
-from llmroute_cli.errors import ConfigError, LlmrouteError, Problem, UsageError
+from llmroute_cli.errors import ConfigError, Problem, UsageError
 
 
 @handle_errors
@@ -74,7 +74,5 @@ def _hits(policy: Any, logs: list[str], strict: bool) -> tuple[list[int], int]:
 
     router = Router(policy)
     hits, stats = read_and_route(reading(logs, strict=strict), RuleHitCounts(router), [router])
-    warn_skipped(stats)
-    if strict and stats.skipped:
-        raise LlmrouteError(f"{stats.errors[0]} (--strict: a malformed record in the logs is an error)")
+    warn_skipped(stats)  # with --strict the read has already stopped at the first one
     return hits.counts, hits.total

@@ -107,7 +107,9 @@ def check_models(book: Any, options: Any, tiers: dict[str, str]) -> None:
 
 def warn_skipped(stats: Any) -> None:
     """The malformed records a read skipped, on stderr, for commands whose report has no room for them."""
-    if stats.skipped:
-        print(f"skipped {stats.skipped:,} malformed records; first: {'; '.join(stats.errors[:5])}", file=sys.stderr)
-    for reason, n in stats.ignored.items():
-        print(f"ignored {n:,} records that are not requests: {reason}", file=sys.stderr)
+    from llmroute_cli.render.report import alerts
+    from llmroute_cli.reports.simulate import ignored_warnings
+
+    summary = stats.summary()
+    for line in alerts({"warnings": ignored_warnings(summary), "input": summary}):
+        print(line, file=sys.stderr)

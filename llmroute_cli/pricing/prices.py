@@ -1,4 +1,4 @@
-"""Model prices in USD per 1M tokens: the built-in table, aliases and lookup."""
+"""Model prices in USD per 1M tokens: the built-in table, and which table key prices a model."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from llmroute_cli.errors import LlmrouteError
 from llmroute_cli.models import base_model
 
 
@@ -64,14 +63,6 @@ BUILTIN_PRICES: dict[str, Price] = {
     "claude-3-5-sonnet": Price(3.00, 15.00, 0.30, 3.75, batch_input=1.50, batch_output=7.50, batch_cached_input=0.15),
     "claude-3-5-haiku": Price(0.80, 4.00, 0.08, 1.00, batch_input=0.40, batch_output=2.00, batch_cached_input=0.04),
 }
-
-def lookup(model: str, table: Mapping[str, Price]) -> Price:
-    """The price of ``model`` or of its base model; an unknown model is an error, never a default."""
-    key = resolve(model, table)
-    if key is None:
-        raise LlmrouteError(unknown_model_message(model, table))
-    return table[key]
-
 
 def resolve(model: str, table: Mapping[str, Price]) -> str | None:
     """The table key that prices ``model``: itself, its base model, or a key with the same base."""

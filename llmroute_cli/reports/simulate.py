@@ -112,9 +112,13 @@ def build_report(
         report["warnings"].append(f"no quality figures: {sim.quality_problem}")
     if read is not None:
         report["input"] = read
-        for reason, n in read.get("ignored", {}).items():
-            report["warnings"].append(f"ignored {n:,} records that are not requests: {reason}")
+        report["warnings"] += ignored_warnings(read)
     return report
+
+
+def ignored_warnings(read: dict[str, Any]) -> list[str]:
+    """A warning per kind of record the read passed over as not a request."""
+    return [f"ignored {n:,} records that are not requests: {reason}" for reason, n in read.get("ignored", {}).items()]
 
 
 def _period_dict(period: Period) -> dict[str, Any]:

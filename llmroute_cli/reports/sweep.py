@@ -280,8 +280,6 @@ class Sweeps:
     def __call__(self, part: int) -> SweptRuns:
         from llmroute_cli.tokens.counter import TokenCounter
 
-        counter = TokenCounter(self.policy.tokenizer)
-        make = [Simulations(r, self.prices, self.options)(part) for r in self.routers()]
-        for sim in make:
-            sim.counter = counter  # one token cache for every value
-        return SweptRuns(list(zip(self.values, make, strict=True)))
+        counter = TokenCounter(self.policy.tokenizer)  # one token cache for every value
+        sims = [Simulations(r, self.prices, self.options)(part, counter) for r in self.routers()]
+        return SweptRuns(list(zip(self.values, sims, strict=True)))

@@ -376,8 +376,8 @@ class Simulations:
     prices: PriceBook
     options: SimulateOptions
 
-    def __call__(self, part: int) -> Simulation:
+    def __call__(self, part: int, counter: TokenCounter | None = None) -> Simulation:
         import dataclasses
 
         seeded = dataclasses.replace(self.options, seed=self.options.seed + 1_000_003 * part)
-        return Simulation(self.router, self.prices, seeded)
+        return Simulation(self.router, self.prices, seeded, counter)
