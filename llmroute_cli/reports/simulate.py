@@ -237,7 +237,8 @@ def intervals(sim: SimulationResult, per_day: float, level: float = 0.95) -> dic
     daily = reps * per_day
 
     def band(values: np.ndarray) -> list[float]:
-        return [float(np.percentile(values, lo)), float(np.percentile(values, hi))]
+        # to 1e-10 USD: a bootstrap's last float bits differ between numpy versions, its meaning does not
+        return [round(float(np.percentile(values, lo)), 10), round(float(np.percentile(values, hi)), 10)]
 
     out: dict[str, Any] = {
         "method": f"Poisson bootstrap over requests (in blocks when chunks are large), {len(reps)} resamples",
