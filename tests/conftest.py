@@ -127,3 +127,16 @@ def tiktoken_encodings(tmp_path_factory):
         encodings = {name: tiktoken.get_encoding(name) for name in TIKTOKEN_URLS}
         tiktoken.registry.ENCODINGS.clear()
     return encodings
+
+
+@pytest.fixture(scope="session")
+def mmlu_sample() -> list[dict]:
+    """The first 30 questions of the first 8 subjects of the shipped labeled MMLU log (240 records)."""
+    import gzip
+    import itertools
+    import json
+
+    with gzip.open(ROOT / "sample_data" / "mmlu_labeled.jsonl.gz", "rt", encoding="utf-8") as f:
+        records = [json.loads(line) for line in f]
+    by_subject = itertools.groupby(records, key=lambda r: r["metadata"]["subject"])
+    return [r for _, rows in itertools.islice(by_subject, 8) for r in itertools.islice(rows, 30)]

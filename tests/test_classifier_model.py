@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import itertools
 import json
 
 import numpy as np
@@ -13,19 +11,12 @@ import pytest
 from llmroute_cli.classifier.fit import FitSettings, fit
 from llmroute_cli.classifier.model import load_model, model_from_json, model_to_json, vectors_archive
 from llmroute_cli.classifier.predict import probabilities, probability
-from llmroute_cli.errors import LlmrouteError, OptionError
-
-
-def mmlu_rows(root, per_subject: int = 30, subjects: int = 8) -> list[dict]:
-    with gzip.open(root / "sample_data" / "mmlu_labeled.jsonl.gz", "rt", encoding="utf-8") as f:
-        records = [json.loads(line) for line in f]
-    by_subject = itertools.groupby(records, key=lambda r: r["metadata"]["subject"])
-    return [r for _, rows in itertools.islice(by_subject, subjects) for r in itertools.islice(rows, per_subject)]
+from llmroute_cli.errors import LlmrouteError
 
 
 @pytest.fixture(scope="module")
-def data(request):
-    rows = mmlu_rows(request.config.rootpath)
+def data(mmlu_sample):
+    rows = mmlu_sample
     texts = [r["messages"][0]["content"] for r in rows]
     needed = [r["correct"]["gpt-4o"] and not r["correct"]["gpt-4o-mini"] for r in rows]
     return texts, needed
@@ -67,7 +58,7 @@ def test_knn_round_trip_through_json_and_npz(tmp_path, data):
 
 
 def test_a_router_needs_both_kinds_of_query():
-    with pytest.raises(OptionError, match="every one of the 3 training queries needed the cheap tier"):
+    with pytest.raises(LlmrouteError, match="every one of the 3 training queries needed the cheap tier"):
         fit(["a b", "c d", "e f"], [False, False, False], FitSettings())
 
 

@@ -1,1 +1,1 @@
-"""The trained router: a model file as data (``model``), its features and probabilities (``predict``), fitting (``fit``)."""
+"""The trained router: its model file as data (``model``), probabilities (``predict``), fitting (``fit``)."""

@@ -1,4 +1,4 @@
-"""Fitting a router with scikit-learn: TF-IDF word and character n-grams plus lengths, then logistic regression or kNN."""
+"""Fitting a router with scikit-learn: TF-IDF word and character n-grams plus lengths; logistic regression or kNN."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmroute_cli.classifier.model import LENGTH_NAMES, LengthFeatures, Neighbours, RouterModel, TextFeatures
 from llmroute_cli.classifier.predict import length_values, require_sklearn, vectorizer
-from llmroute_cli.errors import OptionError
+from llmroute_cli.errors import LlmrouteError, OptionError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -31,16 +31,16 @@ class FitSettings:
 
     def check(self) -> None:
         if self.kind not in ("logistic", "knn"):
-            raise OptionError("kind", f"expected logistic or knn, got {self.kind!r}")
+            raise OptionError("kind", f"{{option}}: expected logistic or knn, got {self.kind!r}")
         unknown = [f for f in self.features if f not in FEATURE_BLOCKS]
         if unknown or not {"word", "char"} & set(self.features):
             raise OptionError(
-                "features", f"expected word and/or char, optionally length; got {','.join(self.features)}"
+                "features", f"{{option}}: expected word and/or char, optionally length; got {','.join(self.features)}"
             )
         if not self.c > 0:
-            raise OptionError("c", f"must be above 0, got {self.c}")
+            raise OptionError("c", f"{{option}}: must be above 0, got {self.c}")
         if self.neighbors < 1:
-            raise OptionError("neighbors", f"must be at least 1, got {self.neighbors}")
+            raise OptionError("neighbors", f"{{option}}: must be at least 1, got {self.neighbors}")
 
 
 def blocks(settings: FitSettings) -> list[TextFeatures]:
@@ -55,7 +55,9 @@ def blocks(settings: FitSettings) -> list[TextFeatures]:
     return out
 
 
-def fit(texts: Sequence[str], expensive: Sequence[bool], settings: FitSettings, threshold: float = 0.5) -> RouterModel:
+def fit(
+    texts: Sequence[str], expensive: Sequence[bool] | np.ndarray, settings: FitSettings, threshold: float = 0.5
+) -> RouterModel:
     """A router fitted on ``texts``, each marked whether it needed the expensive tier."""
     import numpy as np
     import scipy.sparse as sp
@@ -65,7 +67,7 @@ def fit(texts: Sequence[str], expensive: Sequence[bool], settings: FitSettings, 
     y = np.asarray(expensive, dtype=bool)
     if y.all() or not y.any():
         which = "needed the expensive tier" if y.all() else "needed the cheap tier"
-        raise OptionError("inputs", f"every one of the {len(y)} training queries {which}; a router needs both kinds")
+        raise LlmrouteError(f"every one of the {len(y)} training queries {which}; a router needs both kinds")
     text, matrices = _fit_text(list(texts), settings)
     length = _fit_length(list(texts)) if "length" in settings.features else None
     if length is not None:

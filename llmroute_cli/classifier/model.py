@@ -253,7 +253,8 @@ class _Checker:
         raw = companion(name)
         if hashlib.sha256(raw).hexdigest() != digest:
             raise LlmrouteError(
-                f"{self.source}: its kNN vectors {name} do not match the sha256 it records (changed or cut short); retrain with `llmroute train`"
+                f"{self.source}: its kNN vectors {name} do not match the sha256 it records (changed or cut short); "
+                "retrain with `llmroute train`"
             )
         return self.vectors(raw, name, n_features, k)
 

@@ -18,6 +18,7 @@ class ScalarView(Protocol):
     def text(self, name: str) -> tuple[str, ...]: ...
     def size(self, name: str, unit: str) -> int: ...
     def meta(self, path: str) -> Any: ...
+    def probability(self, pred: Any) -> float: ...
 
 
 class FrameView(Protocol):
@@ -25,6 +26,7 @@ class FrameView(Protocol):
     def text_mask(self, name: str, pred: Any) -> np.ndarray: ...
     def size(self, name: str, unit: str) -> np.ndarray: ...
     def meta(self, path: str) -> list[Any]: ...
+    def probability(self, pred: Any) -> np.ndarray: ...
     def take(self, rows: np.ndarray) -> FrameView: ...
     def __len__(self) -> int: ...
 
@@ -52,6 +54,8 @@ def _value(t: Test, view: ScalarView) -> Any:
         return view.text(t.field)
     if t.kind == "meta":
         return view.meta(t.field.removeprefix("metadata."))
+    if t.kind == "classifier":
+        return view.probability(t.pred)
     name, unit = t.field.split(".")
     return view.size(name, unit)
 
@@ -81,6 +85,8 @@ def trace(cond: Condition, view: ScalarView) -> Trace:
         if cond.kind == "text":
             hits = [h for h in (found(cond.pred, text) for text in value) if h is not None]
             shown: Any = f"found {hits[0]!r}" if hits else "no match"
+        elif cond.kind == "classifier":
+            shown = f"P(expensive) = {value:.3f}"
         else:
             shown = "<missing>" if value is MISSING else value
         return Trace(cond.label, result, shown)
@@ -102,6 +108,8 @@ def mask(cond: Condition, view: FrameView) -> np.ndarray:
             return view.text_mask(cond.field, cond.pred)
         if cond.kind == "meta":
             return vector(cond.pred, view.meta(cond.field.removeprefix("metadata.")))
+        if cond.kind == "classifier":
+            return vector(cond.pred, view.probability(cond.pred))
         name, unit = cond.field.split(".")
         return vector(cond.pred, view.size(name, unit))
     if isinstance(cond, Not):

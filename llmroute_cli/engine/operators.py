@@ -22,6 +22,7 @@ from llmroute_cli.rules.conditions import (
     Contains,
     MetaTest,
     Predicate,
+    Probability,
     Regex,
     Words,
     ascii_lower,
@@ -132,11 +133,11 @@ def _regex_vector(p: Regex, texts: pa.ChunkedArray) -> np.ndarray:
 # --- numbers and metadata -------------------------------------------------------------------------
 
 
-def _compare_scalar(p: Compare, value: float) -> bool:
+def _compare_scalar(p: Compare | Probability, value: float) -> bool:
     return bool(COMPARISONS[p.op][1](value, p.limit))
 
 
-def _compare_vector(p: Compare, values: np.ndarray) -> np.ndarray:
+def _compare_vector(p: Compare | Probability, values: np.ndarray) -> np.ndarray:
     import numpy as np
 
     return np.asarray(COMPARISONS[p.op][1](values, p.limit), dtype=bool)
@@ -182,6 +183,7 @@ OPERATORS: dict[type, Operator] = {
     Words: _text(_words_found, _words_vector),
     Regex: _text(_regex_found, _regex_vector),
     Compare: Operator(_compare_scalar, _compare_vector),
+    Probability: Operator(_compare_scalar, _compare_vector),
     MetaTest: Operator(_meta_scalar, _meta_vector),
 }
 

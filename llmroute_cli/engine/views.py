@@ -39,6 +39,13 @@ class OneRequest:
     def meta(self, path: str) -> Any:
         return get_path(self.metadata, path)
 
+    def probability(self, pred: Any) -> float:
+        """The query's P(needs the expensive tier) by the model ``pred`` names."""
+        from llmroute_cli.classifier.model import load_model
+        from llmroute_cli.classifier.predict import probability
+
+        return probability(load_model(pred.path), self.query)
+
 
 class FrameRequests:
     """Columns of a DataFrame with ``query`` and optional ``context``, ``metadata``, ``input_tokens``,
@@ -142,10 +149,24 @@ class FrameRequests:
             )
         return out
 
+    def probability(self, pred: Any) -> np.ndarray:
+        """Each query's P(needs the expensive tier) by the model ``pred`` names, predicted in one batch
+        (for a view of at least half the frame, on the whole frame once, then picked)."""
+        if self.rows is not None and 2 * len(self.rows) >= len(self.root):
+            return self.root.probability(pred)[self.rows]
+        return self._memo(("probability", pred.path), lambda: _probabilities(pred.path, self._arrow("query")))
+
     def meta(self, path: str) -> list[Any]:
         if "metadata" not in self.frame:
             return [get_path({}, path)] * len(self)
         return [get_path(m if isinstance(m, Mapping) else {}, path) for m in self._column("metadata")]
+
+
+def _probabilities(path: str, queries: pa.ChunkedArray) -> np.ndarray:
+    from llmroute_cli.classifier.model import load_model
+    from llmroute_cli.classifier.predict import probabilities
+
+    return probabilities(load_model(path), queries.to_pylist())
 
 
 def _any_text(pred: Any, texts: tuple[pa.ChunkedArray, ...]) -> np.ndarray:

@@ -32,6 +32,8 @@ COMPARISONS: dict[str, tuple[str, Callable[[Any, Any], Any]]] = {
 TEXT_OPS = ("contains", "words", "regex")
 TEXT_MODIFIERS = ("ignore_case",)
 SIZE_OPS = tuple(COMPARISONS)
+CLASSIFIER_FIELD = "classifier"
+PROBABILITY_OPS = ("lt", "lte", "gt", "gte")
 META_OPS = (*COMPARISONS, "in", "nin", "exists")
 
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
@@ -123,7 +125,23 @@ class MetaTest:
         return f"{words[self.op]} {self.arg!r}"
 
 
-Predicate = Contains | Words | Regex | Compare | MetaTest
+@dataclass(frozen=True, slots=True)
+class Probability:
+    """A trained router's probability that the query needs the expensive tier, compared with a limit.
+
+    ``model`` is the path as the rule file writes it, ``path`` where it resolves (beside the rule
+    file); the model itself is loaded by the engine, on first use."""
+
+    model: str
+    path: str
+    op: str
+    limit: float
+
+    def describe(self) -> str:
+        return f"{self.model}: P(expensive) {COMPARISONS[self.op][0]} {_num(self.limit)}"
+
+
+Predicate = Contains | Words | Regex | Compare | MetaTest | Probability
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +156,14 @@ class Test:
     def kind(self) -> str:
         if self.field in TEXT_FIELDS:
             return "text"
+        if self.field == CLASSIFIER_FIELD:
+            return "classifier"
         return "meta" if self.field.startswith("metadata.") else "size"
 
     @property
     def label(self) -> str:
+        if self.kind == "classifier":
+            return self.pred.describe()
         return f"{self.field} {self.pred.describe()}"
 
     def always(self) -> bool:

@@ -11,6 +11,7 @@ from llmroute_cli.rules.conditions import (
     Condition,
     Contains,
     MetaTest,
+    Probability,
     Test,
     Words,
     ascii_lower,
@@ -51,6 +52,8 @@ def _atom(b: Test, a: Test) -> bool:
         return {ascii_lower(w) for w in pb.words} <= {ascii_lower(w) for w in pa.words}
     if isinstance(pa, Compare) and isinstance(pb, Compare):
         return _inside(_interval(pb.op, pb.limit), _interval(pa.op, pa.limit))
+    if isinstance(pa, Probability) and isinstance(pb, Probability):
+        return pa.path == pb.path and _inside(_interval(pb.op, pb.limit), _interval(pa.op, pa.limit))
     if isinstance(pa, MetaTest) and isinstance(pb, MetaTest):
         return _meta(pb, pa)
     return False

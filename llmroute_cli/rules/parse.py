@@ -5,10 +5,14 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
+from pathlib import Path as FilePath
 from typing import Any
 
+from llmroute_cli.errors import LlmrouteError
 from llmroute_cli.rules.conditions import (
+    CLASSIFIER_FIELD,
     META_OPS,
+    PROBABILITY_OPS,
     SIZE_OPS,
     SIZE_UNITS,
     TEXT_FIELDS,
@@ -21,6 +25,7 @@ from llmroute_cli.rules.conditions import (
     Contains,
     MetaTest,
     Not,
+    Probability,
     Regex,
     Test,
     Words,
@@ -30,7 +35,8 @@ from llmroute_cli.rules.yamlpos import Path
 
 COMBINATORS = ("all", "any", "not")
 SIZE_FIELDS = tuple(f"{f}.{u}" for f in TEXT_FIELDS for u in SIZE_UNITS)
-FIELD_NAMES = (*COMBINATORS, *TEXT_FIELDS, *SIZE_FIELDS, "metadata.")
+FIELD_NAMES = (*COMBINATORS, *TEXT_FIELDS, *SIZE_FIELDS, CLASSIFIER_FIELD, "metadata.")
+CLASSIFIER_KEYS = ("model", *PROBABILITY_OPS)
 MAX_DEPTH = 32
 
 Report = Callable[[Path, str, bool], None]
@@ -45,10 +51,17 @@ def suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
 class ConditionParser:
     """Parses one rule's condition; problems go to ``report(path, message, at_key)``."""
 
-    def __init__(self, rule: str, report: Report, where: Callable[[Path], tuple[int, int]] | None = None) -> None:
+    def __init__(
+        self,
+        rule: str,
+        report: Report,
+        where: Callable[[Path], tuple[int, int]] | None = None,
+        base: FilePath | None = None,
+    ) -> None:
         self.rule = rule
         self.report = report
         self.where = where or (lambda path: (0, 0))
+        self.base = base or FilePath(".")  # the rule file's folder: model paths are relative to it
 
     def fail(self, path: Path, message: str, *, key: bool = False) -> None:
         self.report(path, f"rule '{self.rule}': {message}", key)
@@ -78,6 +91,8 @@ class ConditionParser:
             return self._ops(key, value, path, SIZE_OPS, self._size)
         if key.startswith("metadata.") and len(key) > len("metadata."):
             return self._metadata(key, value, path)
+        if key == CLASSIFIER_FIELD:
+            return self._classifier(value, path)
         self.fail(path, f"unknown field '{key}'{suggest(key, FIELD_NAMES)}", key=True)
         return None
 
@@ -151,6 +166,36 @@ class ConditionParser:
                 self.fail(path + (op,), f"'{field}' {op} takes a number, got {kind_of(arg)}")
                 return None
             tests.append(Test(field, Compare(op, arg), self.where(path + (op,))))
+        return tests[0] if len(tests) == 1 else All(tuple(tests))
+
+    def _classifier(self, value: Any, path: Path) -> Condition | None:
+        """``classifier: {model: router.json, gt: 0.6}``; without a comparison, ``gte`` the model's threshold."""
+        if not isinstance(value, dict) or not isinstance(value.get("model"), str) or not value["model"].strip():
+            example = "{model: router.json, gt: 0.6}"
+            self.fail(path, f"'classifier' takes a mapping like {example} (a model `llmroute train` wrote)")
+            return None
+        bad = [k for k in value if k not in CLASSIFIER_KEYS]
+        for k in bad:
+            self.fail(path + (k,), f"unknown key '{k}' for 'classifier'{suggest(str(k), CLASSIFIER_KEYS)}", key=True)
+        written = value["model"]
+        resolved = self.base / written
+        try:
+            from llmroute_cli.classifier.model import load_model
+
+            model = load_model(resolved)
+        except LlmrouteError as exc:
+            self.fail(path + ("model",), str(exc))
+            return None
+        if bad:
+            return None
+        ops = {k: v for k, v in value.items() if k != "model"} or {"gte": model.threshold}
+        tests: list[Condition] = []
+        for op, limit in ops.items():
+            if not is_number(limit) or not 0 <= limit <= 1:
+                self.fail(path + (op,), f"'classifier' {op} takes a probability between 0 and 1, got {kind_of(limit)}")
+                return None
+            pred = Probability(written, str(resolved), op, float(limit))
+            tests.append(Test(CLASSIFIER_FIELD, pred, self.where(path + (op,) if op in value else path)))
         return tests[0] if len(tests) == 1 else All(tuple(tests))
 
     def _metadata(self, field: str, value: Any, path: Path) -> Condition | None:

@@ -7,6 +7,7 @@ sources of the run (the built-in table, a price map, the file's own ``prices``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path as FilePath
 from typing import Any
 
 from llmroute_cli.errors import ConfigError, Problem
@@ -222,7 +223,7 @@ class _Builder:
             self.fail(path + ("description",), f"rule '{name}': 'description' must be a string")
         when: Condition | None = All(())
         if "when" in entry:
-            parser = ConditionParser(name, self.fail, self.doc.where)
+            parser = ConditionParser(name, self.fail, self.doc.where, FilePath(self.doc.source).parent)
             when = parser.parse(entry["when"], path + ("when",))
         if when is None:
             return None

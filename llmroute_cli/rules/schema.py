@@ -53,6 +53,7 @@ def _defs() -> dict[str, Any]:
                 "not": {"$ref": "#/$defs/condition"},
                 **{f: {"$ref": "#/$defs/text"} for f in TEXT_FIELDS},
                 **{f: {"$ref": "#/$defs/size"} for f in SIZE_FIELDS},
+                "classifier": {"$ref": "#/$defs/classifier"},
             },
             "patternProperties": {r"^metadata\..+$": {"$ref": "#/$defs/meta"}},
             "additionalProperties": False,
@@ -63,6 +64,16 @@ def _defs() -> dict[str, Any]:
             "properties": {op: number for op in COMPARISONS},
             "additionalProperties": False,
             "minProperties": 1,
+        },
+        "classifier": {
+            "type": "object",
+            "description": "P(needs the expensive tier) by a model `llmroute train` wrote; alone: >= its threshold.",
+            "required": ["model"],
+            "properties": {
+                "model": {"type": "string", "description": "the model file, relative to this rule file"},
+                **{op: {"type": "number", "minimum": 0, "maximum": 1} for op in ("lt", "lte", "gt", "gte")},
+            },
+            "additionalProperties": False,
         },
         "meta": {
             "oneOf": [
