@@ -16,6 +16,7 @@ from llmroute_cli.commands import (
     simulate,
     sweep,
     test,
+    train,
 )
 
 app = typer.Typer(
@@ -37,3 +38,4 @@ app.command("sample")(sample.sample)
 app.command("judge-report")(judge_report.report)
 app.command("sweep")(sweep.sweep)
 app.command("calibrate")(calibrate.calibrate)
+app.command("train")(train.train)

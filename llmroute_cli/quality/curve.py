@@ -214,3 +214,36 @@ def cpt(shares: Sequence[float], gaps: Sequence[float], target: float) -> float 
         x0, g0 = shares[i - 1], gaps[i - 1]
         return x0 + (target - g0) / (g - g0) * (x - x0)
     return None
+
+
+def routing_apgr(quality_cheap: Any, quality_expensive: Any, scores: Any) -> float | None:
+    """``request_metrics(...).apgr`` in array arithmetic, for bootstrap resamples: the same curve and area."""
+    import numpy as np
+
+    qc, qe, s = (np.asarray(a, dtype=np.float64) for a in (quality_cheap, quality_expensive, scores))
+    gap = float(qe.sum() - qc.sum())
+    if len(s) == 0 or gap == 0:
+        return None
+    order = np.argsort(-s, kind="stable")
+    ranked = s[order]
+    ends = np.flatnonzero(np.append(ranked[1:] != ranked[:-1], True))
+    gains = np.cumsum((qe - qc)[order])[ends]
+    return _area(np.concatenate(([0.0], (ends + 1) / len(s))), np.concatenate(([0.0], gains / gap)))
+
+
+def oracle_apgr(quality_cheap: Any, quality_expensive: Any) -> float | None:
+    """APGR of ``oracle_curve`` in array arithmetic."""
+    import numpy as np
+
+    qc, qe = np.asarray(quality_cheap, dtype=np.float64), np.asarray(quality_expensive, dtype=np.float64)
+    gap = float(qe.sum() - qc.sum())
+    if len(qc) == 0 or gap == 0:
+        return None
+    gains = np.concatenate(([0.0], np.cumsum(np.maximum(np.sort(qe - qc)[::-1], 0.0))))
+    return _area(np.arange(len(qc) + 1) / len(qc), gains / gap)
+
+
+def _area(xs: Any, gs: Any) -> float:
+    import numpy as np
+
+    return float(np.sum(np.diff(xs) * (gs[1:] + gs[:-1]) / 2))

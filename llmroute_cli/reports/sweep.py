@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from llmroute_cli.engine.router import Router
 from llmroute_cli.errors import LlmrouteError, UsageError
 from llmroute_cli.quality.curve import CurveMetrics, curve_metrics
-from llmroute_cli.rules.conditions import COMPARISONS, All, Any_, Compare, Condition, MetaTest, Not, Test
+from llmroute_cli.rules.conditions import COMPARISONS, All, Any_, Compare, Condition, MetaTest, Not, Probability, Test
 from llmroute_cli.rules.parse import suggest
 from llmroute_cli.simulate.simulation import Simulation, Simulations
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 MAX_VALUES = 1000
 EXAMPLE = "short-no-code.query.chars=100:400:50"
 _LEFT = re.compile(
-    r"^(?P<rule>.+?)\.(?P<field>(?:query|context|request)\.(?:chars|tokens)|metadata\.[^=]+?)"
+    r"^(?P<rule>.+?)\.(?P<field>(?:query|context|request)\.(?:chars|tokens)|classifier|metadata\.[^=]+?)"
     rf"(?:\.(?P<op>{'|'.join(COMPARISONS)}))?$"
 )
 
@@ -97,7 +97,7 @@ def numeric_tests(condition: Condition) -> list[Test]:
     """Every comparison of a field with a number in a condition tree, in order."""
     if isinstance(condition, Test):
         pred = condition.pred
-        numeric = isinstance(pred, Compare) or (isinstance(pred, MetaTest) and pred.op in COMPARISONS)
+        numeric = isinstance(pred, (Compare, Probability)) or (isinstance(pred, MetaTest) and pred.op in COMPARISONS)
         return [condition] if numeric else []
     if isinstance(condition, Not):
         return numeric_tests(condition.item)
@@ -105,12 +105,14 @@ def numeric_tests(condition: Condition) -> list[Test]:
 
 
 def _op_of(test: Test) -> str:
-    return test.pred.op if isinstance(test.pred, (Compare, MetaTest)) else ""
+    return test.pred.op if isinstance(test.pred, (Compare, MetaTest, Probability)) else ""
 
 
 def _limit_of(test: Test) -> Any:
     pred = test.pred
-    return pred.limit if isinstance(pred, Compare) else pred.arg if isinstance(pred, MetaTest) else None
+    if isinstance(pred, (Compare, Probability)):
+        return pred.limit
+    return pred.arg if isinstance(pred, MetaTest) else None
 
 
 def _comparison(policy: Policy, rule: str, field: str, op: str | None) -> Test:
@@ -146,10 +148,9 @@ def with_threshold(policy: Policy, rule: str, field: str, value: float, op: str 
 def _replace(condition: Condition, target: Test, value: float) -> Condition:
     if condition is target:
         pred = target.pred
-        new: Compare | MetaTest = (
-            Compare(pred.op, value) if isinstance(pred, Compare) else MetaTest(_op_of(target), value)
-        )
-        return dataclasses.replace(target, pred=new)
+        if isinstance(pred, (Compare, Probability)):
+            return dataclasses.replace(target, pred=dataclasses.replace(pred, limit=value))
+        return dataclasses.replace(target, pred=MetaTest(_op_of(target), value))
     if isinstance(condition, Test):
         return condition
     if isinstance(condition, Not):
