@@ -15,7 +15,7 @@ def test_route_never_imports_pandas(root):
         "from llmroute_cli.cli import app\n"
         "r = CliRunner().invoke(app, ['route', 'hello', '--json'])\n"
         "assert r.exit_code == 0, r.output\n"
-        "heavy = sorted(m for m in ('pandas', 'pyarrow', 'numpy', 'polars') if m in sys.modules)\n"
+        "heavy = sorted(m for m in ('pandas', 'pyarrow', 'numpy', 'polars', 'sklearn', 'scipy') if m in sys.modules)\n"
         "print(','.join(heavy))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)

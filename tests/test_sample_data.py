@@ -201,3 +201,25 @@ def test_the_generator_reproduces_the_shipped_files_byte_for_byte(tmp_path: Path
     )
     for name in ("chat_logs.jsonl", "chat_logs_small.jsonl"):
         assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes(), name
+
+
+@needs_routellm
+def test_the_labeled_mmlu_log_is_every_real_question_byte_for_byte(tmp_path: Path) -> None:
+    import gzip
+
+    out = tmp_path / "mmlu_labeled.jsonl.gz"
+    script = ROOT / "scripts" / "make_mmlu_labeled.py"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run(
+        [sys.executable, str(script), str(out), "--source", str(ROUTELLM)], check=True, env=env, capture_output=True
+    )
+    assert out.read_bytes() == (SAMPLE / "mmlu_labeled.jsonl.gz").read_bytes()
+    with gzip.open(out, "rt", encoding="utf-8") as f:
+        records = [json.loads(line) for line in f]
+    expected = 0
+    for path in (ROUTELLM / "mmlu").glob("mmlu_*.csv"):
+        with path.open(newline="", encoding="utf-8") as f:
+            expected += sum(1 for _ in csv.DictReader(f))
+    assert len(records) == expected == 9454
+    first = records[0]
+    assert first["metadata"] == {"subject": "abstract_algebra"} and set(first["correct"]) == {"gpt-4o", "gpt-4o-mini"}

@@ -113,6 +113,10 @@ def test_evaluation_figures_at_the_threshold():
     length = result.router("length rule")
     assert length.expensive_share == 3 / 8 and length.under_routing == pytest.approx(2 / 5)  # rows 0 and 3 sent cheap
     assert result.versus_length.value == pytest.approx(clf.apgr.value - length.apgr.value)
+    rand = result.router("random")  # by its expectation: the straight line from all cheap to all expensive
+    assert (rand.apgr.value, rand.cpt50, rand.cpt80) == (0.5, 0.5, 0.8)
+    assert rand.expensive_share == 3 / 8 and rand.under_routing == 3 / 8
+    assert rand.apgr.low < 0.5 < rand.apgr.high
 
 
 def test_the_verdict_says_plainly_when_the_classifier_does_not_win():

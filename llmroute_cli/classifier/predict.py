@@ -68,6 +68,28 @@ def probabilities(model: RouterModel, texts: Sequence[str]) -> np.ndarray:
     return np.asarray(_estimator(model).predict_proba(features(model, texts))[:, 1], dtype=np.float64)
 
 
+CACHE_LIMIT = 1_000_000  # remembered probabilities per model, by a 16-byte digest of the text
+
+
+def remembered_probabilities(model: RouterModel, texts: Sequence[str]) -> np.ndarray:
+    """``probabilities``, remembering each text's by its BLAKE2b digest: a sweep that routes the same
+    queries once per swept value predicts each query once."""
+    import hashlib
+
+    import numpy as np
+
+    memory: dict[bytes, float] = model.built.setdefault("remembered", {})
+    keys = [hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=16).digest() for t in texts]
+    missing = list({k: i for i, k in enumerate(keys) if k not in memory}.items())
+    if missing:
+        if len(memory) + len(missing) > CACHE_LIMIT:
+            memory.clear()
+            missing = list({k: i for i, k in enumerate(keys)}.items())
+        fresh = probabilities(model, [texts[i] for _, i in missing])
+        memory.update(zip((k for k, _ in missing), fresh.tolist(), strict=True))
+    return np.fromiter((memory[k] for k in keys), dtype=np.float64, count=len(keys))
+
+
 def probability(model: RouterModel, text: str) -> float:
     """P(needs the expensive tier) for one text: the batch path on a batch of one."""
     return float(probabilities(model, [text])[0])

@@ -43,7 +43,7 @@ def train(
     kind: Annotated[Kind, typer.Option(help="logistic regression, or k nearest neighbours.")] = Kind.logistic,
     features: Annotated[
         str, typer.Option(help="Feature blocks: word, char, length, comma-separated.")
-    ] = "word,char,length",
+    ] = "word,length",
     neighbors: Annotated[int, typer.Option(help="k of the kNN router.")] = 50,
     target_expensive_share: Annotated[
         float | None, typer.Option(help="Threshold for this share of validation queries expensive (0-1).")

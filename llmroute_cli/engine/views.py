@@ -164,9 +164,9 @@ class FrameRequests:
 
 def _probabilities(path: str, queries: pa.ChunkedArray) -> np.ndarray:
     from llmroute_cli.classifier.model import load_model
-    from llmroute_cli.classifier.predict import probabilities
+    from llmroute_cli.classifier.predict import remembered_probabilities
 
-    return probabilities(load_model(path), queries.to_pylist())
+    return remembered_probabilities(load_model(path), queries.to_pylist())
 
 
 def _any_text(pred: Any, texts: tuple[pa.ChunkedArray, ...]) -> np.ndarray:

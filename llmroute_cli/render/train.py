@@ -21,7 +21,7 @@ def intro(report: TrainReport) -> list[str]:
     features = "+".join([b.name for b in m.text] + (["length"] if m.length else []))
     lines = [
         f"Trained a {m.kind} router ({features} features, {count(m.n_features)} weights) on {count(t.train_rows)} "
-        f"queries ({count(t.train_needed)} needed the expensive tier) from {files} in {report.seconds:.1f} s.",
+        f"queries ({count(t.train_needed)} needed the expensive tier) from {files}.",
         f"Held out by {printable(report.group_by)}: {count(len(split.train))} train, "
         f"{count(len(split.validation))} validation{_groups(split.validation_groups)}, "
         + (f"{count(len(split.test))} test{_groups(split.test_groups)}." if len(split.test) else "test from --test."),
@@ -78,8 +78,8 @@ def _share(x: float | None) -> str:
 
 
 def _threshold(name: str, t: float | None) -> str:
-    if t is None:
-        return ""
+    if t is None or name == "random":  # random sends the classifier's share: its cut on random scores means nothing
+        return "same share" if name == "random" else ""
     return f"{t:.0f} chars" if name == "length rule" else f"{t:.4g}"
 
 

@@ -6,6 +6,8 @@ CPT(80%); at the threshold chosen on the validation part, the expensive share an
 (of the queries sent cheap, the share that needed the expensive tier) against the base rate (the
 share that needed it at all: what sending everything cheap under-routes). The classifier's APGR is
 compared with the length rule's and random's on the same resamples (a paired difference).
+Random routing is shown by its expectation (APGR 0.5, CPT(p) = p, under-routing the base rate),
+with the interval one random routing spans, its scores drawn afresh on each resample.
 """
 
 from __future__ import annotations
@@ -125,13 +127,10 @@ def evaluate(
 
     rng = np.random.default_rng(seed)
     n = len(held)
-    gains = held.qe - held.qc
-    every = {**scores, "random": rng.random(n), "oracle": gains}
     draws = rng.integers(0, n, size=(resamples, n)) if n else np.zeros((0, 0), dtype=np.int64)
-    samples = {r: _resampled(held, every[r], draws, oracle=r == "oracle") for r in ROUTERS}
-    routers = tuple(
-        _router(r, held, every[r], samples[r], thresholds.get(r), share=_share(every, thresholds)) for r in ROUTERS
-    )
+    samples = {r: _resampled(held, scores.get(r), draws, r, rng) for r in ROUTERS}
+    share = _share(scores, thresholds)
+    routers = tuple(_router(r, held, scores.get(r), samples[r], thresholds.get(r), share) for r in ROUTERS)
     base = float(held.needed.mean()) if n else 0.0
     return Evaluation(
         name,
@@ -151,12 +150,18 @@ def _share(scores: dict[str, np.ndarray], thresholds: dict[str, float | None]) -
     return None if t is None or len(values) == 0 else float((values >= t).mean())
 
 
-def _resampled(held: Examples, scores: np.ndarray, draws: np.ndarray, *, oracle: bool) -> np.ndarray:
+def _resampled(
+    held: Examples, scores: np.ndarray | None, draws: np.ndarray, name: str, rng: np.random.Generator
+) -> np.ndarray:
+    """APGR on each resample; random routing draws fresh random scores on each."""
     import numpy as np
 
-    if oracle:
+    if name == "oracle":
         values = [oracle_apgr(held.qc[i], held.qe[i]) for i in draws]
+    elif name == "random":
+        values = [routing_apgr(held.qc[i], held.qe[i], rng.random(len(i))) for i in draws]
     else:
+        assert scores is not None
         values = [routing_apgr(held.qc[i], held.qe[i], scores[i]) for i in draws]
     return np.asarray([np.nan if v is None else v for v in values], dtype=np.float64)
 
@@ -176,26 +181,40 @@ def _paired(a: float | None, b: float | None, sa: np.ndarray, sb: np.ndarray) ->
 
 
 def _router(
-    name: str, held: Examples, scores: np.ndarray, samples: np.ndarray, threshold: float | None, share: float | None
+    name: str,
+    held: Examples,
+    scores: np.ndarray | None,
+    samples: np.ndarray,
+    threshold: float | None,
+    share: float | None,
 ) -> RouterScore:
-    import numpy as np
-
     sent: np.ndarray | None
+    if name == "random":
+        return _random(held, samples, share)
     if name == "oracle":
         metrics = _oracle_metrics(held)
         value = oracle_apgr(held.qc, held.qe)
         sent = held.needed  # the oracle sends exactly the queries that needed it
     else:
+        assert scores is not None
         metrics = request_metrics(held.qc.tolist(), held.qe.tolist(), scores.tolist())
         value = None if metrics.apgr is None else float(metrics.apgr)
-        if name == "random" and share is not None:
-            threshold = float(np.quantile(scores, 1 - share)) if len(scores) else None
         sent = scores >= threshold if threshold is not None else None
     cheap = None if sent is None else ~sent
     under = None if cheap is None or not cheap.any() else float((held.needed & cheap).sum() / cheap.sum())
     exp_share = None if sent is None or len(sent) == 0 else float(sent.mean())
     shown = None if name == "oracle" else threshold
     return RouterScore(name, _interval(value, samples), metrics.cpt50, metrics.cpt80, exp_share, under, shown)
+
+
+def _random(held: Examples, samples: np.ndarray, share: float | None) -> RouterScore:
+    """Random routing's expected figures: its expected curve is the straight line from all cheap to all
+    expensive (APGR 0.5, CPT(p) = p) and, at any share, it under-routes the base rate; the interval is
+    the spread of one random routing, drawn afresh on each resample."""
+    gap = float(held.qe.sum() - held.qc.sum()) if len(held) else 0.0
+    value, c50, c80 = (0.5, 0.5, 0.8) if gap else (None, None, None)
+    base = float(held.needed.mean()) if len(held) else None
+    return RouterScore("random", _interval(value, samples), c50, c80, share, base if share is not None else None, None)
 
 
 def _oracle_metrics(held: Examples) -> Any:
