@@ -209,3 +209,22 @@ def test_logs_without_labels_are_too_few_to_train_on(runner, root, tmp_path):
     result = runner.invoke(app, ["train", str(log), "-o", str(tmp_path / "m.json"), "--group-by", "metadata.app"])
     assert result.exit_code == 1
     assert "0 labeled queries (needed, correct, scores or judge); training needs at least 20" in result.stderr
+
+
+def test_a_group_field_no_record_has_is_named(trained, runner, tmp_path):
+    where, _, _ = trained
+    args = ["train", str(where / "labeled.jsonl"), "-o", str(tmp_path / "m.json"), "--group-by", "metadata.task"]
+    result = runner.invoke(app, [*args, "--rules", str(where / "base.yaml")])
+    assert result.exit_code == 1
+    assert "240 labeled queries have no metadata.task to hold them out by and 0 have one" in result.stderr
+
+
+def test_a_test_file_without_labels_is_refused(trained, runner, tmp_path):
+    where, _, _ = trained
+    plain = tmp_path / "plain.jsonl"
+    plain.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}]}) + "\n")
+    args = ["train", str(where / "labeled.jsonl"), "-o", str(tmp_path / "m.json"), "--group-by", "metadata.subject"]
+    result = runner.invoke(app, [*args, "--test", str(plain), "--rules", str(where / "base.yaml")])
+    assert result.exit_code == 1
+    assert f"--test {plain}: no labeled queries (needed, correct, scores or judge) to test on" in result.stderr
+    assert not (tmp_path / "m.json").exists()

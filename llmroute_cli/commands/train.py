@@ -81,10 +81,10 @@ def train(
     gathered, stats = _gather(logs, router, book, group_by, strict, quiet)
     how = group_by or _default_group(gathered, stats)
     examples, no_group = gathered.examples(how)
-    extra = tuple((name, _gather([name], router, book, None, strict, quiet)[0].examples()[0]) for name in test or [])
+    extra = tuple((name, _test_set(name, router, book, strict, quiet)) for name in test or [])
     target = Target(target_expensive_share, max_under_routing)
     options = TrainOptions(how, test_share, validation_share, seed, target)
-    trained = fit_and_judge(_enough(examples, logs), settings, options, extra)
+    trained = fit_and_judge(_enough(examples, logs, how, no_group), settings, options, extra)
     seconds = time.perf_counter() - started
     _write(output, trained.model)
     _report(output, trained, target, how, (gathered, no_group), stats, seconds, fmt)
@@ -122,7 +122,19 @@ def _default_group(gathered: Any, stats: Any) -> str:
     )
 
 
-def _enough(examples: Any, logs: list[str]) -> Any:
+def _test_set(name: str, router: Any, book: Any, strict: bool, quiet: bool) -> Any:
+    examples = _gather([name], router, book, None, strict, quiet)[0].examples()[0]
+    if len(examples) == 0:
+        raise LlmrouteError(f"--test {name}: no labeled queries (needed, correct, scores or judge) to test on")
+    return examples
+
+
+def _enough(examples: Any, logs: list[str], how: str, no_group: int) -> Any:
+    if len(examples) < 20 and no_group:
+        raise LlmrouteError(
+            f"{', '.join(logs)}: {no_group} labeled queries have no {how} to hold them out by "
+            f"and {len(examples)} have one; training needs at least 20 (choose another --group-by)"
+        )
     if len(examples) < 20:
         raise LlmrouteError(
             f"{', '.join(logs)}: {len(examples)} labeled queries (needed, correct, scores or judge); "
