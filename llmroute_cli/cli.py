@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from llmroute_cli.commands import (
+    batch,
     calibrate,
     check,
     diff,
@@ -39,3 +40,4 @@ app.command("judge-report")(judge_report.report)
 app.command("sweep")(sweep.sweep)
 app.command("calibrate")(calibrate.calibrate)
 app.command("train")(train.train)
+app.add_typer(batch.app, name="batch")

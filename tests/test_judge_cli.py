@@ -164,8 +164,9 @@ def test_a_missing_answer_names_the_file_and_line(runner, logs, write):
     assert result.exit_code == 1
     assert result.stderr == (
         "error: log.jsonl:2: request 'a2': no cheap answer (gpt-4o-mini) in the log: neither answers.gpt-4o-mini "
-        "nor answers.cheap, nor a response logged from gpt-4o-mini; the judge compares both answers, so log both for "
-        "sampled requests (or pass --skip-unanswered)\n"
+        "nor answers.cheap, nor a response logged from gpt-4o-mini; the judge compares both answers: get this one with "
+        "`llmroute batch answers LOGS --tier cheap --model gpt-4o-mini -o answers.jsonl`, then `llmroute batch join` "
+        "(or pass --skip-unanswered)\n"
     )
     assert not (logs / "b.jsonl").exists()
 

@@ -229,7 +229,8 @@ def test_judge_item_without_the_expensive_answer():
         judge_item(record, MODELS, "cheap", "expensive")
     assert str(err.value) == (
         "request 'r9': no expensive answer (gpt-4o) in the log: neither answers.gpt-4o nor answers.expensive, "
-        "nor a response logged from gpt-4o; the judge compares both answers, so log both for sampled requests"
+        "nor a response logged from gpt-4o; the judge compares both answers: get this one with "
+        "`llmroute batch answers LOGS --tier expensive --model gpt-4o -o answers.jsonl`, then `llmroute batch join`"
     )
 
 

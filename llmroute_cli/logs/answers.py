@@ -61,3 +61,30 @@ def response_text(raw: dict[str, Any]) -> str | None:
     return None
 
 
+def raw_records(source: Source) -> Iterator[tuple[str, dict[str, Any] | None, bytes]]:
+    """Each line of a JSONL file as (the request id the reader gives it, the record or None, the line's bytes).
+
+    The id is the logged one when it is a non-empty string, else ``source:line``, as ``logs.ids`` names it.
+    """
+    import orjson
+
+    shaper = Shaper(ReadOptions(), {})
+    with open_source(source, None) as opened:
+        for number, text in enumerate(opened.stream, 1):
+            line = text.rstrip(b"\r\n")
+            try:
+                raw = orjson.loads(line.removeprefix(b"\xef\xbb\xbf") if number == 1 else line)
+            except orjson.JSONDecodeError:
+                raw = None
+            rid = None
+            if isinstance(raw, dict):
+                try:
+                    row = shaper.row(raw)
+                    rid = row.id if isinstance(row, Row) else None
+                except (BadRecord, Ignored):
+                    rid = None
+            yield (
+                (rid if isinstance(rid, str) and rid else f"{source.name}:{number}"),
+                (raw if isinstance(raw, dict) else None),
+                line,
+            )

@@ -141,7 +141,8 @@ def _answer(record: Mapping[str, Any], model: str, tier: str, rid: str) -> str:
         return str(record["response"])
     raise LlmrouteError(
         f"request '{rid}': no {tier} answer ({model}) in the log: neither answers.{model} nor answers.{tier}, "
-        f"nor a response logged from {model}; the judge compares both answers, so log both for sampled requests"
+        f"nor a response logged from {model}; the judge compares both answers: get this one with "
+        f"`llmroute batch answers LOGS --tier {tier} --model {model} -o answers.jsonl`, then `llmroute batch join`"
     )
 
 

@@ -82,7 +82,7 @@ def _parse_line(line: str) -> tuple[str | None, JudgeVerdict | str]:
     parts = cid.split(":")
     if len(parts) != 5 or parts[0] != PREFIX or parts[4] not in POSITIONS:
         return cid, "custom_id was not written by llmroute sample (expected llmroute-judge:ID:TIER:RULE:A=...)"
-    content, problem = _content(record)
+    content, problem = reply_content(record)
     found = VERDICT.findall(content or "")
     if problem or not found:
         return cid, problem or "no verdict [[A]], [[B]] or [[C]] in the judge's answer"
@@ -91,7 +91,7 @@ def _parse_line(line: str) -> tuple[str | None, JudgeVerdict | str]:
     return cid, JudgeVerdict(rid, tier, rule or None, position_a, found[-1], _verdict(found[-1], position_a))
 
 
-def _content(record: dict[str, Any]) -> tuple[str | None, str | None]:
+def reply_content(record: dict[str, Any], verdict: bool = True) -> tuple[str | None, str | None]:
     """(the judge's message text, None) or (None, why there is none)."""
     error = record.get("error")
     if error:
@@ -114,7 +114,7 @@ def _content(record: dict[str, Any]) -> tuple[str | None, str | None]:
         return None, "no choices[0].message.content in the response"
     if not isinstance(content, str):
         return None, "the judge's message has no text content"
-    if not VERDICT.search(content) and choice.get("finish_reason") == "length":
+    if verdict and not VERDICT.search(content) and choice.get("finish_reason") == "length":
         return None, "no verdict: the answer was cut off at max_tokens"
     return content, None
 
