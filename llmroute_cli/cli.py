@@ -8,6 +8,7 @@ from llmroute_cli.commands import (
     batch,
     calibrate,
     check,
+    compare,
     diff,
     judge_report,
     prices,
@@ -41,3 +42,4 @@ app.command("sweep")(sweep.sweep)
 app.command("calibrate")(calibrate.calibrate)
 app.command("train")(train.train)
 app.add_typer(batch.app, name="batch")
+app.command("compare")(compare.compare)

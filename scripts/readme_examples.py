@@ -36,7 +36,7 @@ def main() -> None:
     readme = ROOT / "README.md"
     text = readme.read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory() as tmp:
-        for name in ("sample_data", "routes.yaml"):
+        for name in ("sample_data", "routes.yaml", "examples"):
             (Path(tmp) / name).symlink_to(ROOT / name)
 
         def fresh(match: re.Match[str]) -> str:

@@ -22,7 +22,7 @@ def examples() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("command", "shown"), examples(), ids=lambda v: v[:60] if isinstance(v, str) else v)
 def test_the_readme_example_is_what_the_command_prints(runner, tmp_path, monkeypatch, command, shown):
-    for name in ("sample_data", "routes.yaml"):  # run beside the shipped files; outputs land in tmp_path
+    for name in ("sample_data", "routes.yaml", "examples"):  # run beside the shipped files; outputs land in tmp_path
         (tmp_path / name).symlink_to(ROOT / name)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COLUMNS", "110")

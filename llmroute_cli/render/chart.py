@@ -33,8 +33,12 @@ def cost_quality_png(
     title: str,
     y_label: str,
     references: Sequence[tuple[str, float]] = (),
+    joined: bool = True,
+    series: str = "swept values",
+    marked: str = "current policy",
 ) -> bytes:
-    """A PNG of daily cost (x) against mean quality (y): points joined in order, labelled, the current one marked."""
+    """A PNG of daily cost (x) against mean quality (y): points (joined in order unless not ``joined``),
+    labelled, the current one marked."""
     try:
         from matplotlib.figure import Figure
         from matplotlib.ticker import StrMethodFormatter
@@ -42,9 +46,10 @@ def cost_quality_png(
         raise LlmrouteError("charts need matplotlib; install it with: pip install matplotlib") from None
     fig = Figure(figsize=(8, 5), dpi=100, layout="constrained")
     ax = fig.add_subplot()
-    ax.plot([p.cost for p in points], [p.quality for p in points], "o-", color=LINE_COLOUR, label="swept values")
+    style = "o-" if joined else "o"
+    ax.plot([p.cost for p in points], [p.quality for p in points], style, color=LINE_COLOUR, label=series)
     for p in (p for p in points if p.current):
-        ax.plot([p.cost], [p.quality], "D", color=CURRENT_COLOUR, markersize=11, label=f"current policy ({p.label})")
+        ax.plot([p.cost], [p.quality], "D", color=CURRENT_COLOUR, markersize=11, label=f"{marked} ({p.label})")
     for name, y in references:
         ax.axhline(y, color=REFERENCE_COLOUR, linestyle="--", linewidth=0.8)
         ax.annotate(
