@@ -44,7 +44,8 @@ CASES = [
     ),
     (  # regex that does not compile
         HEAD + "  - name: rx\n    when: {query: {regex: '(unclosed'}}\n    route: expensive\n",
-        "r.yaml:7:27: rule 'rx': regex '(unclosed' does not compile: missing ), unterminated subpattern at position 0",
+        "r.yaml:7:27: rule 'rx': regex '(unclosed' does not compile: missing ): (unclosed "
+        "(rule regexes use RE2 syntax: no backreferences or lookaround, linear time)",
     ),
     (  # a tier whose model has no price
         "tiers:\n  cheap: gpt-4o-mini\n  big: gpt-4o-2099\ndefault: cheap\n",
@@ -109,6 +110,10 @@ CASES = [
     (  # rule without route
         HEAD + "  - name: c\n    when: {query.chars: {lt: 3}}\n",
         "r.yaml:6:5: rule 'c' needs 'route': the tier it sends requests to",
+    ),
+    (  # YAML's true is not version 1
+        "version: true\ntiers: {cheap: gpt-4o-mini}\ndefault: cheap\n",
+        "r.yaml:1:10: unsupported version True; this llmroute reads version 1",
     ),
 ]
 

@@ -484,8 +484,10 @@ REGEX_CASES = [
     (r"(?m)^def ", False, "x\ndef y", True),
     ("CLASS", True, "class", True),
     ("CLASS", False, "class", False),
-    (r"err(or)?s?$", False, "errors\n", True),  # Python's $ also matches before a final newline
-    # Python re folds case beyond ASCII, unlike contains/words ignore_case.
+    (r"err(or)?s?$", False, "errors\n", False),  # RE2: $ is the end of the text, not before a final newline
+    (r"(?m)err(or)?s?$", False, "errors\n", True),
+    (r"\d", False, "\u0663", False),  # RE2: \d is ASCII digits
+    # RE2 folds case beyond ASCII, unlike contains/words ignore_case.
     ("k", True, "\u212a", True),
     ("é", True, "É", True),
 ]
@@ -676,3 +678,32 @@ def test_numpy_integer_metadata_is_a_number() -> None:
     import numpy as np
 
     assert holds({"metadata.n": {"gt": 1}}, metadata={"n": np.int64(5)}) is True
+
+
+def test_a_backtracking_regex_cannot_hang_route(tmp_path) -> None:
+    """``^(\\w+\\s?)*$`` takes Python's re exponential time on 50 letters and a '!'; RE2 answers at once."""
+    import subprocess
+    import sys
+
+    rules = tmp_path / "r.yaml"
+    rules.write_text(policy_text([{"name": "rx", "when": {"query": {"regex": r"^(\w+\s?)*$"}}, "route": "expensive"}]))
+    code = (
+        "import sys\nfrom llmroute_cli.engine.router import Router\n"
+        "r = Router.from_file(sys.argv[1])\nprint(r.route('a' * 50 + '!').tier)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(rules)], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.strip() == "cheap"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "what"), [(r"(a)\1", "invalid escape sequence: \\1"), (r"(?<=a)b", "invalid perl operator: (?<")]
+)
+def test_regexes_re2_cannot_run_in_linear_time_are_refused(pattern: str, what: str) -> None:
+    from llmroute_cli.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        Router.from_text(policy_text([{"name": "rx", "when": {"query": {"regex": pattern}}, "route": "expensive"}]))
+    (problem,) = err.value.problems
+    assert what in problem.message and "RE2 syntax: no backreferences or lookaround" in problem.message

@@ -3,8 +3,8 @@
 The scalar test (Python's ``re``) and the vectorised one (polars, whose regex engine is Rust's
 ``regex`` crate) sit side by side per predicate, and agree on every input: the folding and word
 characters the language defines (``rules.conditions``) are spelled as explicit ASCII classes that
-both engines read alike. User ``regex`` patterns use Python's ``re`` on both paths, so their
-``ignore_case`` folds Unicode as ``re.IGNORECASE`` does. Lone surrogates (which no UTF-8 text can
+both engines read alike. User ``regex`` patterns run on RE2 on both paths (``rules.regex``: linear
+time, so no pattern can hang a run), and their ``ignore_case`` folds Unicode. Lone surrogates (which no UTF-8 text can
 hold) read as U+FFFD on both paths.
 """
 
@@ -114,8 +114,11 @@ def _words_vector(p: Words, texts: pa.ChunkedArray) -> np.ndarray:
     return _matches(pc.ascii_lower(texts), f"(?:^|[^{_WORD}]){_words_body(p)}(?:$|[^{_WORD}])")
 
 
-def _regex_search(p: Regex) -> Callable[[str], re.Match[str] | None]:
-    return _compiled(p.pattern, re.IGNORECASE if p.ignore_case else 0).search
+def _regex_search(p: Regex) -> Callable[[str], Any]:
+    from llmroute_cli.rules.regex import compiled
+
+    search: Callable[[str], Any] = compiled(p.pattern, p.ignore_case).search
+    return search
 
 
 def _regex_found(p: Regex, text: str) -> str | None:

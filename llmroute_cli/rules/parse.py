@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Callable
 from pathlib import Path as FilePath
 from typing import Any
@@ -31,6 +30,7 @@ from llmroute_cli.rules.conditions import (
     Words,
     is_number,
 )
+from llmroute_cli.rules.regex import SYNTAX, compiled
 from llmroute_cli.rules.yamlpos import Path
 
 COMBINATORS = ("all", "any", "not")
@@ -145,9 +145,9 @@ class ConditionParser:
                 self.fail(path, f"'regex' takes a string, got {kind_of(arg)}")
                 return None
             try:
-                re.compile(arg, re.IGNORECASE if ignore_case else 0)
-            except re.error as exc:
-                self.fail(path, f"regex {arg!r} does not compile: {exc}")
+                compiled(arg, ignore_case)
+            except ValueError as exc:
+                self.fail(path, f"regex {arg!r} does not compile: {exc} ({SYNTAX})")
                 return None
             return Regex(arg, ignore_case)
         items = [arg] if isinstance(arg, str) else arg

@@ -102,7 +102,7 @@ class _Builder:
                 self.fail(path + (key,), f"unknown {what} '{key}'{suggest(str(key), allowed)}", key=True)
 
     def _version(self, data: dict[str, Any]) -> None:
-        if "version" in data and data["version"] != 1:
+        if "version" in data and (isinstance(data["version"], bool) or data["version"] != 1):
             self.fail(("version",), f"unsupported version {data['version']!r}; this llmroute reads version 1")
 
     def _tokenizer(self, name: Any) -> str:
