@@ -87,7 +87,13 @@ def _payload(router: Any, explanation: Any, quotes: list[Any]) -> dict[str, Any]
             for q in quotes
         },
         "explain": explanation.to_dict(),
+        "cascades": _cascades(router.policy),
     }
+
+
+def _cascades(policy: Any) -> dict[str, str]:
+    """Each cascade tier, in words: ``cheap first; escalate to expensive when ...``."""
+    return {name: c.describe() for name, c in policy.cascades.items()}
 
 
 def _render(payload: dict[str, Any], explanation: Any) -> None:
@@ -102,6 +108,8 @@ def _render(payload: dict[str, Any], explanation: Any) -> None:
     tier, model = printable(payload["tier"]), printable(payload["model"])
     out.print(Text.assemble((tier, "bold"), f" → {model}   rule: ", (printable(rule), "bold")))
     out.print(plain(f"rules: {payload['rules_file']}"))
+    for name, how in payload["cascades"].items():
+        out.print(plain(f"cascade '{name}': {how} (its rules are expanded: NAME (escalated), then NAME)"))
     out.print("why:")
     for line in trace_lines(explanation):
         out.print(plain(line))

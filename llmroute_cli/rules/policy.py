@@ -32,6 +32,7 @@ class Rule:
     when: Condition
     line: int = 0
     column: int = 0
+    first: str | None = None  # a cascade's escalated requests: the tier whose model answered first (billed too)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,27 @@ class Classifier:
     include_query: bool
     output_tokens: int
     at: tuple[int, int] = (0, 0)  # line, column of its model in the rule file
+
+
+@dataclass(frozen=True, slots=True)
+class Cascade:
+    """A tier that tries ``first`` and escalates to ``then`` when ``escalate`` holds on the logged request."""
+
+    first: str
+    then: str
+    escalate: Condition
+
+    def describe(self) -> str:
+        return f"{self.first} first; escalate to {self.then} when {_described(self.escalate)}"
+
+
+ESCALATED = " (escalated)"
+
+
+def _described(cond: Condition) -> str:
+    from llmroute_cli.rules.conditions import Test
+
+    return cond.label if isinstance(cond, Test) else "its escalate condition holds"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +80,26 @@ class Policy:
     cases: tuple[Case, ...] = ()
     classifier: Classifier | None = None
     tier_at: dict[str, tuple[int, int]] = field(default_factory=dict)  # line, column of each tier's model
+    cascades: dict[str, Cascade] = field(default_factory=dict)  # cascade tiers, expanded into the rules
+
+
+def _expanded(rules: list[Rule], default: str, cascades: dict[str, Cascade]) -> tuple[list[Rule], str]:
+    """Rules routed to a cascade become two: ``NAME (escalated)`` (its condition and the escalation, to the
+    second tier, billed the first tier's call too) then ``NAME`` (to the first tier); a cascade default
+    becomes a last ``(default) (escalated)`` rule and the first tier."""
+    out: list[Rule] = []
+    for rule in rules:
+        c = cascades.get(rule.tier)
+        if c is None:
+            out.append(rule)
+            continue
+        escalated = Rule(rule.name + ESCALATED, c.then, All((rule.when, c.escalate)), rule.line, rule.column, c.first)
+        out += [escalated, Rule(rule.name, c.first, rule.when, rule.line, rule.column)]
+    c = cascades.get(default)
+    if c is not None:
+        out.append(Rule("(default)" + ESCALATED, c.then, c.escalate, first=c.first))
+        default = c.first
+    return out, default
 
 
 def load_policy(text: str, source: str) -> Policy:
@@ -84,17 +126,22 @@ class _Builder:
         self._version(data)
         prices = self._prices(data.get("prices", {}))
         tiers = self._tiers(data.get("tiers"))
-        default = self._default(data.get("default"), tiers)
-        rules = self._rules(data.get("rules", []), tiers)
+        cascades = self._cascades(data.get("tiers"), tiers)
+        named = {**tiers, **dict.fromkeys(cascades, "")}
+        default = self._default(data.get("default"), named)
+        rules = self._rules(data.get("rules", []), named)
         tokenizer = self._tokenizer(data.get("tokenizer", "o200k_base"))
         classifier = self._classifier(data["classifier"]) if "classifier" in data else None
+        rules, default = _expanded(rules, default, cascades)
         names = [r.name for r in rules]
         cases = parse_cases(self.doc, data["cases"], tiers, names, self.problems) if "cases" in data else []
         if self.problems:
             raise ConfigError(sorted(self.problems, key=lambda p: (p.source != self.doc.source, p.line, p.column)))
         tier_at = {t: self.doc.where(("tiers", t)) for t in tiers}
         source = self.doc.source
-        return Policy(source, tiers, default, tuple(rules), prices, tokenizer, tuple(cases), classifier, tier_at)
+        return Policy(
+            source, tiers, default, tuple(rules), prices, tokenizer, tuple(cases), classifier, tier_at, cascades
+        )
 
     def _unknown_keys(self, mapping: dict[Any, Any], path: Path, allowed: tuple[str, ...], what: str) -> None:
         for key in mapping:
@@ -174,11 +221,38 @@ class _Builder:
             if not isinstance(name, str) or not name.strip():
                 self.fail(("tiers", name), f"tier names must be non-empty strings, got {name!r}", True)
                 continue
+            if isinstance(model, dict):
+                continue  # a cascade: read by _cascades
             if not isinstance(model, str) or not model.strip():
                 self.fail(("tiers", name), f"tier '{name}' must name a model, got {model!r}")
                 continue
             tiers[str(name)] = model
         return tiers
+
+    def _cascades(self, node: Any, tiers: dict[str, str]) -> dict[str, Cascade]:
+        """``name: {cascade: [first, then], escalate: CONDITION}`` entries of ``tiers``."""
+        out: dict[str, Cascade] = {}
+        for name, entry in (node.items() if isinstance(node, dict) else ()):
+            if isinstance(name, str) and isinstance(entry, dict):
+                cascade = self._cascade(name, entry, ("tiers", name), tiers)
+                if cascade is not None:
+                    out[name] = cascade
+        return out
+
+    def _cascade(self, name: str, entry: dict[Any, Any], path: Path, tiers: dict[str, str]) -> Cascade | None:
+        self._unknown_keys(entry, path, ("cascade", "escalate"), f"key of cascade tier '{name}'")
+        order: Any = entry.get("cascade")
+        pair = isinstance(order, list) and len(order) == 2 and all(t in tiers for t in order)
+        if not pair or order[0] == order[1]:
+            what = f"two different model tiers of: {', '.join(tiers)}"
+            self.fail(path, f"cascade tier '{name}' needs 'cascade: [FIRST, THEN]', {what}")
+            return None
+        if "escalate" not in entry:
+            self.fail(path, f"cascade tier '{name}' needs 'escalate': the condition on which {order[1]} answers")
+            return None
+        parser = ConditionParser(f"{name} (escalate)", self.fail, self.doc.where, FilePath(self.doc.source).parent)
+        when = parser.parse(entry["escalate"], path + ("escalate",))
+        return None if when is None else Cascade(str(order[0]), str(order[1]), when)
 
     def _default(self, node: Any, tiers: dict[str, str]) -> str:
         if node is None:

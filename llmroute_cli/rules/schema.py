@@ -122,7 +122,25 @@ def rule_file_schema() -> dict[str, Any]:
     properties = {
         "version": {"const": 1},
         "tokenizer": {"enum": list(ENCODINGS)},
-        "tiers": {"type": "object", "minProperties": 1, "additionalProperties": {"type": "string"}},
+        "tiers": {
+            "type": "object",
+            "minProperties": 1,
+            "description": "tier name: a model, or a cascade {cascade: [FIRST, THEN], escalate: CONDITION}",
+            "additionalProperties": {
+                "oneOf": [
+                    {"type": "string"},
+                    {
+                        "type": "object",
+                        "required": ["cascade", "escalate"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "cascade": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
+                            "escalate": {"$ref": "#/$defs/condition"},
+                        },
+                    },
+                ]
+            },
+        },
         "default": {"type": "string"},
         "prices": {"type": "object", "additionalProperties": {"$ref": "#/$defs/price"}},
         "classifier": {

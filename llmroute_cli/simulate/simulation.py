@@ -92,6 +92,9 @@ class Simulation:
         self.slot_models = np.array([self.key(policy.tiers[t]) for t in self.slot_tiers], dtype=object)
         self.models = list(dict.fromkeys(self.slot_models.tolist()))
         self.slot_codes = np.array([self.models.index(m) for m in self.slot_models], dtype=np.intp)
+        firsts = [self.key(policy.tiers[r.first]) if r.first else None for r in policy.rules] + [None]
+        self.first_models = list(dict.fromkeys(m for m in firsts if m is not None))
+        self.first_codes = np.array([-1 if m is None else self.first_models.index(m) for m in firsts], dtype=np.intp)
         self.baseline_model = self.key(router.model(self.baseline_tier))
         self.ratios = {self.key(m): r for m, r in options.model_output_ratios.items()}
         slots = len(self.slot_tiers)
@@ -166,6 +169,8 @@ class Simulation:
         slot = np.where(idx < 0, len(self.slot_tiers) - 1, idx)
         logged = self._logged_models(frame)
         cost, out = self._cost_on(self.models, self.slot_codes[slot], tokens, logged, count_moves=True)
+        if self.first_models:  # a cascade's escalated requests were answered by its first tier too
+            cost = cost + self._cost_on(self.first_models, self.first_codes[slot], tokens, logged)[0]
         base = self._cost_on([self.baseline_model], np.zeros(len(frame), dtype=np.intp), tokens, logged)[0]
         as_logged = self._logged_cost(tokens, logged)
         overhead = self._overhead(frame)
