@@ -136,3 +136,35 @@ def test_the_schema_accepts_a_cascade_tier():
     jsonschema.validate(yaml.safe_load(RULES), rule_file_schema())
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(yaml.safe_load(RULES.replace("escalate:", "escalates:")), rule_file_schema())
+
+
+def test_spend_and_quality_under_assumed_verifier_error(runner, files):
+    (cascade,) = simulate(runner, files, "--verifier-error", "0.1,0.4")["cascades"]
+    assert (cascade["rule"], cascade["first"], cascade["then"], cascade["escalated"], cascade["kept"]) == (
+        "(default)",
+        "cheap",
+        "expensive",
+        2,
+        2,
+    )
+    escalated = [(p, o) for _, p, o, c, *_ in REQUESTS if c and c < 8]  # "a hard one", "unsure but fine"
+    kept = [(100, 50), (300, 30)]  # "hello" (confidence 9) and "no signal" (the code request has its own rule)
+    first = sum(cost("gpt-4o-mini", p, o) for p, o in escalated + kept)
+    then_escalated = sum(cost("gpt-4o", p, o) for p, o in escalated)
+    then_kept = sum(cost("gpt-4o", p, o) for p, o in kept)
+    code = cost("gpt-4o", 500, 100)
+    for s in cascade["scenarios"]:
+        e = s["verifier_error"]
+        assert s["daily_cost_usd"] == pytest.approx(code + first + (1 - e) * then_escalated + e * then_kept, rel=1e-12)
+    # Accuracy: measured 4/5 against all cheap 3/5 and all expensive 4/5 (gap recovered 1). A wrong escalation
+    # leaves "a hard one" on the cheap model (right only on gpt-4o) with probability e: mean 4/5 - e/5.
+    gaps = [s["gap_recovered"]["correct"] for s in cascade["scenarios"]]
+    assert gaps == pytest.approx([(4 / 5 - e / 5 - 3 / 5) / (1 / 5) for e in (0.0, 0.1, 0.4)])
+
+
+def test_verifier_error_must_be_shares(runner, files):
+    args = ["simulate", str(files / "log.jsonl"), "--rules", str(files / "r.yaml"), "--days", "1"]
+    bad = runner.invoke(app, [*args, "--verifier-error", "0.5,2"])
+    assert bad.exit_code == 2 and "--verifier-error takes shares from 0 to 1, got 0.5,2" in bad.stderr
+    worse = runner.invoke(app, [*args, "--verifier-error", "often"])
+    assert worse.exit_code == 2 and "--verifier-error takes comma-separated shares" in worse.stderr

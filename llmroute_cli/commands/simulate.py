@@ -29,6 +29,7 @@ from llmroute_cli.commands.options import (
     reading,
     simulate_options,
 )
+from llmroute_cli.errors import UsageError
 
 
 class Format(StrEnum):
@@ -55,6 +56,9 @@ def simulate(
     batch: BatchOpt = False,
     bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% intervals (0: none).")] = 200,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
+    verifier_error: Annotated[
+        str, typer.Option(help="A cascade's spend and quality if its escalation were wrong this often (e.g. 0.1,0.2).")
+    ] = "0.1,0.2,0.4",
     jobs: JobsOpt = 0,
     fmt: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.table,
     output: Annotated[
@@ -82,6 +86,7 @@ def simulate(
         batch=batch,
         bootstrap=bootstrap,
         seed=seed,
+        verifier_errors=_shares(verifier_error),
     )
     fields = {"query_field": query_field, "context_field": context_field, "time_field": time_field}
     read = reading(logs, strict=strict, jobs=jobs, **fields)
@@ -176,3 +181,11 @@ def _table_text(report: dict[str, Any]) -> str:
     buf = io.StringIO()
     render_table(report, Console(file=buf, width=120, highlight=False, color_system=None))
     return buf.getvalue()
+
+
+def _shares(text: str) -> tuple[float, ...]:
+    """``0.1,0.2,0.4`` as numbers; the core checks their range."""
+    try:
+        return tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise UsageError(f"--verifier-error takes comma-separated shares like 0.1,0.2,0.4, got {text!r}") from None

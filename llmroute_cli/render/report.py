@@ -112,8 +112,28 @@ def render_table(report: dict[str, Any], console: Any) -> None:
             console.print(plain(line))
         console.print(rich_table(_table(CONFUSION_TITLE, CONFUSION_HEAD, confusion_rows(q))))
         console.print(rich_table(_table(QUALITY_TITLE, QUALITY_HEAD, quality_rows(q))))
+    for line in cascade_lines(report):
+        console.print(plain(line))
     for line in notes(report):
         console.print(plain(line))
+
+
+def cascade_lines(report: dict[str, Any]) -> list[str]:
+    """Each cascade's escalation, and its spend and gap recovered if the escalation were wrong this often."""
+    out = []
+    for c in report.get("cascades", []):
+        out.append(
+            f"Cascade '{c['rule']}' ({c['first']} first, {c['then']} when escalated): {c['escalated']:,} escalated, "
+            f"{c['kept']:,} kept. If the escalation signal were wrong on a share e of requests:"
+        )
+        for s in c["scenarios"]:
+            gaps = ", ".join(
+                f"gap recovered ({k}) {'n/a' if v is None else f'{v:.1%}'}" for k, v in s["gap_recovered"].items()
+            )
+            out.append(
+                f"  e = {s['verifier_error']:.0%}: {money(s['daily_cost_usd'])} per day" + (f", {gaps}" if gaps else "")
+            )
+    return out
 
 
 CONFUSION_TITLE = "Routed tier (rows) against needed tier (columns)"

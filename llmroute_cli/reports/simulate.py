@@ -105,6 +105,10 @@ def build_report(
         name: _saving(routed, bases[name], per_day) for name, base in report["baseline"].items() if base is not None
     }
     report["quality"] = _quality(sim, queries)
+    if policy.cascades:
+        from llmroute_cli.reports.cascade import cascade_scenarios
+
+        report["cascades"] = cascade_scenarios(sim, per_day, report["quality"])
     report["intervals"] = intervals(sim, float(per_day))
     report["assumptions"] = assumptions(sim)
     report["warnings"] = _warnings(sim, period, queries)

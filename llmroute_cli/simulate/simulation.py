@@ -42,6 +42,7 @@ class SimulateOptions:
     batch: bool = False
     bootstrap: int = 200
     seed: int = 0
+    verifier_errors: tuple[float, ...] = (0.1, 0.2, 0.4)  # a cascade's escalation wrong this often
 
     def __post_init__(self) -> None:
         if self.output_tokens is not None and self.output_ratio_given:
@@ -55,6 +56,9 @@ class SimulateOptions:
         for name in ("bootstrap", "seed"):
             if getattr(self, name) < 0:
                 raise OptionError(name, f"{{option}} must be 0 or more, got {getattr(self, name)}")
+        if not all(0 <= e <= 1 for e in self.verifier_errors):  # also refuses NaN
+            shown = ",".join(f"{e:g}" for e in self.verifier_errors)
+            raise OptionError("verifier_error", f"{{option}} takes shares from 0 to 1, got {shown}")
         if self.bootstrap > MAX_BOOTSTRAP:
             raise OptionError("bootstrap", f"{{option}} must be at most {MAX_BOOTSTRAP:,}, got {self.bootstrap}")
 
@@ -71,6 +75,21 @@ class LoggedModels:
         codes = self.codes[rows]
         own = self.names.index(model) if model in self.names else -1
         return (codes >= 0) & (codes != own)
+
+
+def cascade_pairs(policy: Any) -> list[tuple[int, int]]:
+    """(escalated slot, kept slot) of each cascade rule pair; the default slot is the last."""
+    from llmroute_cli.rules.policy import ESCALATED
+
+    names = [r.name for r in policy.rules]
+    pairs = []
+    for i, rule in enumerate(policy.rules):
+        if rule.first is None:
+            continue
+        base = rule.name.removesuffix(ESCALATED)
+        kept = len(names) if base == "(default)" else names.index(base, i + 1)
+        pairs.append((i, kept))
+    return pairs
 
 
 class Simulation:
@@ -95,11 +114,23 @@ class Simulation:
         firsts = [self.key(policy.tiers[r.first]) if r.first else None for r in policy.rules] + [None]
         self.first_models = list(dict.fromkeys(m for m in firsts if m is not None))
         self.first_codes = np.array([-1 if m is None else self.first_models.index(m) for m in firsts], dtype=np.intp)
+        thens: list[str | None] = [None] * len(firsts)  # a kept slot: the model its escalated partner would have called
+        for i, kept in cascade_pairs(policy):
+            thens[kept] = self.key(policy.tiers[policy.rules[i].tier])
+        self.then_models = list(dict.fromkeys(m for m in thens if m is not None))
+        self.then_codes = np.array([-1 if m is None else self.then_models.index(m) for m in thens], dtype=np.intp)
         self.baseline_model = self.key(router.model(self.baseline_tier))
         self.ratios = {self.key(m): r for m, r in options.model_output_ratios.items()}
         slots = len(self.slot_tiers)
         zeros = lambda: np.zeros(slots, dtype=np.int64)  # noqa: E731
-        self.totals = Totals(queries=zeros(), input_tokens=zeros(), output_tokens=zeros(), cost_units=[0] * slots)
+        self.totals = Totals(
+            queries=zeros(),
+            input_tokens=zeros(),
+            output_tokens=zeros(),
+            cost_units=[0] * slots,
+            first_units=[0] * slots,
+            then_units=[0] * slots,
+        )
         self.quality: QualityAccumulator | None = None
         self.rng = np.random.default_rng(options.seed)
         self.replicates = np.zeros((options.bootstrap, 3))  # routed incl. overhead, baseline, as logged
@@ -170,7 +201,13 @@ class Simulation:
         logged = self._logged_models(frame)
         cost, out = self._cost_on(self.models, self.slot_codes[slot], tokens, logged, count_moves=True)
         if self.first_models:  # a cascade's escalated requests were answered by its first tier too
-            cost = cost + self._cost_on(self.first_models, self.first_codes[slot], tokens, logged)[0]
+            first = self._cost_on(self.first_models, self.first_codes[slot], tokens, logged)[0]
+            then = self._cost_on(self.then_models, self.then_codes[slot], tokens, logged)[0]
+            cost = cost + first
+            n = len(self.slot_tiers)
+            t = self.totals
+            t.first_units = [a + b for a, b in zip(t.first_units, units(first, slot, n), strict=True)]
+            t.then_units = [a + b for a, b in zip(t.then_units, units(then, slot, n), strict=True)]
         base = self._cost_on([self.baseline_model], np.zeros(len(frame), dtype=np.intp), tokens, logged)[0]
         as_logged = self._logged_cost(tokens, logged)
         overhead = self._overhead(frame)

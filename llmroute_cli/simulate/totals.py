@@ -38,6 +38,8 @@ class Totals:
     bad_labels: int = 0
     bad_label_example: str | None = None
     output_by_group: dict[tuple[int, str], list[float]] = field(default_factory=dict)
+    first_units: list[int] = field(default_factory=list)  # per slot: a cascade's first calls on escalated requests
+    then_units: list[int] = field(default_factory=list)  # per slot: a cascade's kept requests on its second tier
 
     def add_costs(self, units: list[int]) -> None:
         """Add exact costs per slot."""
@@ -55,6 +57,8 @@ class Totals:
                 setattr(self, name, a or b)
             elif name == "cost_units":
                 self.add_costs(b)
+            elif name in ("first_units", "then_units"):
+                setattr(self, name, [x + y for x, y in zip(a, b, strict=True)])
             elif name == "logged_models":
                 for model, n in b.items():
                     a[model] = a.get(model, 0) + n
