@@ -132,3 +132,29 @@ def test_compare_writes_a_chart_only_with_labels(runner, root, tmp_path):
         ],
     )
     assert no.exit_code == 2 and "--chart needs logs with outcome labels" in no.stderr
+
+
+def test_the_table_names_each_rule_file_by_its_shortest_unambiguous_path(runner, root, tmp_path):
+    deep = tmp_path / ("a-directory-with-a-long-name-" * 4) / "team"
+    deep.mkdir(parents=True)
+    (deep / "routes.yaml").write_text((root / "routes.yaml").read_text())
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "routes.yaml").write_text(RULES)
+    logs = str(root / "sample_data" / "mmlu_labeled.jsonl.gz")
+    args = ["compare", logs, "--rules", str(deep / "routes.yaml"), "--rules", str(tmp_path / "mine" / "routes.yaml")]
+    table = runner.invoke(app, [*args, "--days", "1"])
+    assert table.exit_code == 0, table.output
+    rows = [line.split("│")[1].strip() for line in table.stdout.splitlines() if line.startswith("│")]
+    assert "team/routes.yaml" in rows
+    assert "mine/routes.yaml" in rows
+
+
+def test_short_names_keep_just_enough_of_each_path():
+    from llmroute_cli.render.compare import short_names
+
+    assert short_names(["/a/b/r.yaml", "/c/b/r.yaml", "/c/d/r.yaml"]) == {
+        "/a/b/r.yaml": "a/b/r.yaml",
+        "/c/b/r.yaml": "c/b/r.yaml",
+        "/c/d/r.yaml": "d/r.yaml",
+    }
+    assert short_names(["r.yaml", "x/r.yaml"]) == {"r.yaml": "r.yaml", "x/r.yaml": "x/r.yaml"}

@@ -31,11 +31,12 @@ def table(report: dict[str, Any]) -> Table:
     scales = report["scales"] if report["labeled"] else []
     head = ["policy", "per day", "per year", "saved", "expensive share", "under-routing"]
     head += [f"gap recovered ({s})" for s in scales]
+    names = short_names([p["policy"] for p in report["policies"] if p["kind"] == "rules"])
     rows = []
     for p in report["policies"]:
         saved = p["saved_vs_all_expensive"]
         cells = [
-            printable(p["policy"]),
+            printable(names.get(p["policy"], p["policy"])),
             money(p["daily_cost_usd"]),
             money(p["yearly_cost_usd"]),
             "n/a" if saved is None else percent(saved),
@@ -47,6 +48,21 @@ def table(report: dict[str, Any]) -> Table:
     right: Align = "right"
     align: list[Align] = ["left", *[right] * (len(head) - 1)]
     return Table(head, rows, align, "Policies side by side", row_headers=True)
+
+
+def short_names(paths: list[str]) -> dict[str, str]:
+    """Each rule file by its shortest trailing path that no other file shares (``routes.yaml``, ``a/x.yaml``)."""
+    parts = {p: p.replace("\\", "/").split("/") for p in paths}
+    out = {}
+    for path, segs in parts.items():
+        for n in range(1, len(segs) + 1):
+            tail = segs[-n:]
+            if all(other[-n:] != tail for q, other in parts.items() if q != path):
+                out[path] = "/".join(tail)
+                break
+        else:
+            out[path] = path
+    return out
 
 
 def _gap(x: float | None) -> str:
