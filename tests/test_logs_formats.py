@@ -188,6 +188,7 @@ def test_column_types():
         "metadata": "object",
         "messages": "object",
         "labels": "object",
+        "latency_ms": "float64",
     }
 
 

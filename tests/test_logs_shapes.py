@@ -554,3 +554,29 @@ def test_a_named_context_or_time_field_must_be_in_every_record(read):
         "c.jsonl:4: no 't' field (from --time-field)",
         "c.jsonl:5: 'q' is null (from --query-field)",
     ]
+
+
+def test_latency_is_read_from_each_shape_that_logs_it(read):
+    """latency_ms as logged; LiteLLM endTime - startTime; an OTel span's end - start; NaN when absent."""
+    chat = {"messages": [{"role": "user", "content": "hi"}], "latency_ms": 812.5}
+    simple = {"query": "hey", "latency_ms": "40"}
+    files = {"a.jsonl": [chat], "b.jsonl": [simple], "c.jsonl": [LITELLM], "d.jsonl": [OTLP_SPAN]}
+    df, stats = read({**files, "e.jsonl": [{"query": "no latency"}]})
+    assert stats.skipped == 0
+    assert df["latency_ms"].tolist()[:4] == pytest.approx([812.5, 40.0, 1400.0, 750.0])  # 1.9 s - 0.5 s; 1.0 - 0.25
+    assert math.isnan(df["latency_ms"].iloc[4])
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ({"query": "q", "latency_ms": -1}, "'latency_ms' must be 0 to 86,400,000 ms (got -1)"),
+        ({"query": "q", "latency_ms": True}, "'latency_ms' is not a number of milliseconds (got boolean)"),
+        ({"query": "q", "latency_ms": "fast"}, "'latency_ms' is not a number of milliseconds (got 'fast')"),
+        ({**LITELLM, "endTime": "2024-05-01T11:00:00"}, "'endTime' is -3,600,500 ms after 'startTime'"),
+    ],
+)
+def test_a_bad_latency_is_a_named_malformed_record(read, record, message):
+    with pytest.raises(LlmrouteError) as info:
+        read({"bad.jsonl": [record]}, strict=True)
+    assert str(info.value).startswith(f"bad.jsonl:1: {message}")

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 # nested request, a system prompt, metadata, labels): a block where any appears is read that way.
 _SLOW_FIELDS = frozenset(
     {"query", "custom_id", "request_id", "resourceSpans", "attributes", "request", "input", "system", "instructions"}
-    | {"timestamp", "metadata", "needed", "scores", "correct", "judge"}
+    | {"timestamp", "metadata", "needed", "scores", "correct", "judge", "latency_ms"}
 )
 _UNITS = ((10**17, 10**9), (10**14, 10**6), (10**11, 10**3))  # |unix time| at least → per second
 _DEEPEST = 1000  # nesting levels kept here; orjson refuses more than 1024, pyarrow reads on
@@ -240,6 +240,7 @@ def _columns(
         "metadata": none,
         "messages": none,
         "labels": none,
+        "latency_ms": np.full(rows, np.nan),
         **usage,
     }
     return {name: columns[name] for name in ROW_FIELDS}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -33,6 +34,7 @@ class Row(NamedTuple):
     metadata: dict[str, Any] | None
     messages: list[dict[str, str]] | None
     labels: dict[str, Any] | None
+    latency_ms: float = math.nan  # the logged call's latency, NaN when not logged
 
 
 ROW_FIELDS = Row._fields
@@ -145,7 +147,7 @@ def columns_frame(sources: list[str], lines: Any, columns: dict[str, Any]) -> pd
             out[name] = pd.Series(pd.arrays.ArrowExtensionArray(_arrow_text(values)))
         elif name in _OBJECT_COLUMNS:
             out[name] = pd.Series(values, dtype=object)
-        elif name == "timestamp":
+        elif name in ("timestamp", "latency_ms"):
             out[name] = np.asarray(values, dtype=np.float64)
         else:
             out[name] = np.asarray(values, dtype=bool)

@@ -10,7 +10,7 @@ import orjson
 from llmroute_cli.logs.messages import chat
 from llmroute_cli.logs.model import BadRecord, Ignored, Row
 from llmroute_cli.logs.usage import span_usage
-from llmroute_cli.logs.values import first, id_of, json_text, kind, labels_of, model_of, to_unix
+from llmroute_cli.logs.values import first, id_of, json_text, kind, labels_of, model_of, span_ms, to_unix
 
 
 def _value(value: Any) -> Any:
@@ -90,7 +90,10 @@ def span(rec: dict[str, Any], joins: Any = None) -> Row:
     start = first(rec, "startTimeUnixNano", "start_time")
     when = to_unix(start, "startTimeUnixNano" if "startTimeUnixNano" in rec else "start_time")
     usage = span_usage(attrs)
-    return Row(id_of(ident), query, context, when, model, *usage, False, None, msgs, labels_of(rec))
+    nano = "startTimeUnixNano" in rec
+    names = ("startTimeUnixNano", "endTimeUnixNano") if nano else ("start_time", "end_time")
+    latency = span_ms(rec.get(names[0]), rec.get(names[1]), names)
+    return Row(id_of(ident), query, context, when, model, *usage, False, None, msgs, labels_of(rec), latency)
 
 
 def _spans(rec: Mapping[str, Any]) -> list[Any]:

@@ -19,7 +19,9 @@ from llmroute_cli.logs.values import (
     labels_of,
     meta_of,
     model_of,
+    span_ms,
     text_of,
+    to_ms,
     to_unix,
 )
 from llmroute_cli.rules.conditions import MISSING
@@ -66,7 +68,9 @@ def _fields(rec: Mapping[str, Any], query: str) -> Row:
     when = to_unix(first(rec, "timestamp", "created_at", "created"), "timestamp")
     ident = id_of(first(rec, "custom_id", "id", "request_id"))
     meta = meta_of(rec.get("metadata"))
-    return Row(ident, query, context, when, model_of(rec.get("model")), *usage, False, meta, None, labels_of(rec))
+    model = model_of(rec.get("model"))
+    latency = to_ms(rec.get("latency_ms"), "latency_ms")
+    return Row(ident, query, context, when, model, *usage, False, meta, None, labels_of(rec), latency)
 
 
 def simple(rec: dict[str, Any], joins: Joins) -> Row:
@@ -116,7 +120,9 @@ def chat(rec: dict[str, Any], joins: Joins) -> Row:
     if meta is not None and type(meta) is not dict:
         meta = meta_of(meta)
     labels = labels_of(rec) if "needed" in rec or "scores" in rec or "correct" in rec or "judge" in rec else None
-    return Row(ident, query, context, when, model, *usage_of(rec.get("usage")), False, meta, msgs, labels)
+    latency = rec.get("latency_ms")
+    latency = to_ms(latency, "latency_ms") if latency is not None else NAN
+    return Row(ident, query, context, when, model, *usage_of(rec.get("usage")), False, meta, msgs, labels, latency)
 
 
 def _nested_chat(rec: dict[str, Any], req: dict[str, Any]) -> Row:
@@ -131,7 +137,8 @@ def _nested_chat(rec: dict[str, Any], req: dict[str, Any]) -> Row:
     model = model_of(req.get("model") or resp.get("model"))
     ident = id_of(first(rec, "id", "custom_id", "request_id") or resp.get("id"))
     meta = meta_of(first(rec, "metadata") or req.get("metadata"))
-    return Row(ident, query, context, when, model, *usage, False, meta, msgs, labels_of(rec))
+    latency = to_ms(rec.get("latency_ms"), "latency_ms")
+    return Row(ident, query, context, when, model, *usage, False, meta, msgs, labels_of(rec), latency)
 
 
 def batch(rec: dict[str, Any], joins: Joins) -> Row:
@@ -172,7 +179,9 @@ def litellm(rec: dict[str, Any], joins: Joins) -> Row:
     usage = usage_of(detail) if type(detail) is dict and "prompt_tokens" in detail else flat_usage(rec)
     when = to_unix(rec.get("startTime"), "startTime")
     ident = id_of(rec.get("request_id"))
-    return Row(ident, query, context, when, model_of(rec.get("model")), *usage, False, meta, msgs, labels_of(rec))
+    latency = span_ms(rec.get("startTime"), rec.get("endTime"), ("startTime", "endTime"))
+    model = model_of(rec.get("model"))
+    return Row(ident, query, context, when, model, *usage, False, meta, msgs, labels_of(rec), latency)
 
 
 def unknown(rec: dict[str, Any], joins: Joins) -> Row:

@@ -108,6 +108,35 @@ def to_unix(value: Any, name: str) -> float:
     raise BadRecord(f"'{name}' is not a time (got {kind(value)})")
 
 
+MAX_LATENCY_MS = 86_400_000.0  # a day: a longer call is a logging fault
+
+
+def to_ms(value: Any, name: str) -> float:
+    """A logged latency in milliseconds (a number, or a CSV cell holding one); NaN when absent."""
+    if value is None or value == "":
+        return NAN
+    if type(value) is str:
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise BadRecord(f"'{name}' is not a number of milliseconds (got {value!r})") from None
+    if type(value) is not int and type(value) is not float:
+        raise BadRecord(f"'{name}' is not a number of milliseconds (got {kind(value)})")
+    if not 0 <= value <= MAX_LATENCY_MS:  # also refuses NaN
+        raise BadRecord(f"'{name}' must be 0 to {MAX_LATENCY_MS:,.0f} ms (got {value!r})")
+    return float(value)
+
+
+def span_ms(start: Any, end: Any, names: tuple[str, str]) -> float:
+    """The milliseconds from a logged start time to a logged end time; NaN unless both are logged."""
+    if start is None or end is None:
+        return NAN
+    ms = (to_unix(end, names[1]) - to_unix(start, names[0])) * 1000.0
+    if not 0 <= ms <= MAX_LATENCY_MS:
+        raise BadRecord(f"'{names[1]}' is {ms:,.0f} ms after '{names[0]}'; expected 0 to {MAX_LATENCY_MS:,.0f}")
+    return ms
+
+
 def json_text(value: Any, name: str) -> Any:
     """A value some loggers store as a JSON string (LiteLLM's ``messages``, CSV cells): parsed if so."""
     if type(value) is not str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from llmroute_cli.render.fmt import count, money, percent
+from llmroute_cli.render.report import cascade_lines
 from llmroute_cli.render.tables import Align, Table, markdown_table, md_text, plain, printable, rich_table
 
 NOTES = (
@@ -12,6 +13,10 @@ NOTES = (
     "the share that needed the expensive tier; gap recovered: (quality - all cheap) / (all expensive - all cheap).",
     "random at s: the expectation of routing at random with a policy's expensive share s (exact, by linearity); "
     "oracle: each labeled request on the tier its labels say it needed, unlabeled ones cheap.",
+)
+LATENCY_NOTE = (
+    "added latency: nearest-rank p50 / p95 as routed minus as logged, over the requests that logged a latency "
+    "(a call not logged on its model timed by that model's median); n/a for random routing and untimed models."
 )
 
 
@@ -31,6 +36,8 @@ def table(report: dict[str, Any]) -> Table:
     scales = report["scales"] if report["labeled"] else []
     head = ["policy", "per day", "per year", "saved", "expensive share", "under-routing"]
     head += [f"gap recovered ({s})" for s in scales]
+    timed = report.get("latency", False)
+    head += ["added latency p50 / p95"] if timed else []
     names = short_names([p["policy"] for p in report["policies"] if p["kind"] == "rules"])
     rows = []
     for p in report["policies"]:
@@ -44,6 +51,7 @@ def table(report: dict[str, Any]) -> Table:
             "n/a" if p["under_routing"] is None or not scales else percent(p["under_routing"]),
         ]
         cells += [_gap(p["gap_recovered"].get(s)) for s in scales]
+        cells += [_added(p.get("latency"))] if timed else []
         rows.append(cells)
     right: Align = "right"
     align: list[Align] = ["left", *[right] * (len(head) - 1)]
@@ -65,6 +73,23 @@ def short_names(paths: list[str]) -> dict[str, str]:
     return out
 
 
+def _added(latency: dict[str, Any] | None) -> str:
+    added = (latency or {}).get("added_ms")
+    if not added:
+        return "n/a"
+    return f"{added['p50']:+,.0f} / {added['p95']:+,.0f} ms"
+
+
+def cascade_notes(report: dict[str, Any]) -> list[str]:
+    """Each cascade policy's spend and gap recovered under assumed verifier error, named by its policy."""
+    names = short_names([p["policy"] for p in report["policies"] if p["kind"] == "rules"])
+    out = []
+    for p in report["policies"]:
+        for line in cascade_lines({"cascades": p.get("cascades", [])}):
+            out.append(f"{names.get(p['policy'], p['policy'])}: {line}" if not line.startswith(" ") else line)
+    return out
+
+
 def _gap(x: float | None) -> str:
     return "n/a" if x is None else percent(x)
 
@@ -73,13 +98,21 @@ def render_table(report: dict[str, Any], console: Any) -> None:
     for line in intro(report):
         console.print(plain(line))
     console.print(rich_table(table(report), fold=True))
-    for note in NOTES:
+    for line in cascade_notes(report):
+        console.print(plain(line))
+    for note in notes(report):
         console.print(plain(note), style="dim")
 
 
 def render_markdown(report: dict[str, Any]) -> str:
     lines = ["## llmroute compare", "", *(md_text(line) for line in intro(report)), "", markdown_table(table(report))]
-    return "\n".join([*lines, "", *(f"_{md_text(n)}_  " for n in NOTES)]) + "\n"
+    cascades = cascade_notes(report)
+    lines += ["", *(f"{md_text(line)}  " for line in cascades)] if cascades else []
+    return "\n".join([*lines, "", *(f"_{md_text(n)}_  " for n in notes(report))]) + "\n"
+
+
+def notes(report: dict[str, Any]) -> list[str]:
+    return [*NOTES, LATENCY_NOTE] if report.get("latency") else list(NOTES)
 
 
 def chart(report: dict[str, Any]) -> bytes:

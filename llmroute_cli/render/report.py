@@ -112,7 +112,7 @@ def render_table(report: dict[str, Any], console: Any) -> None:
             console.print(plain(line))
         console.print(rich_table(_table(CONFUSION_TITLE, CONFUSION_HEAD, confusion_rows(q))))
         console.print(rich_table(_table(QUALITY_TITLE, QUALITY_HEAD, quality_rows(q))))
-    for line in cascade_lines(report):
+    for line in [*cascade_lines(report), *latency_lines(report)]:
         console.print(plain(line))
     for line in notes(report):
         console.print(plain(line))
@@ -134,6 +134,33 @@ def cascade_lines(report: dict[str, Any]) -> list[str]:
                 f"  e = {s['verifier_error']:.0%}: {money(s['daily_cost_usd'])} per day" + (f", {gaps}" if gaps else "")
             )
     return out
+
+
+def latency_lines(report: dict[str, Any]) -> list[str]:
+    """Latency p50/p95 as logged and as routed, when the logs carry latencies."""
+    lat = report.get("latency")
+    if not lat:
+        return []
+    before, after = lat["before_ms"], lat["after_ms"]
+    head = f"Latency over the {count(lat['requests'])} requests that logged one"
+    if after is None:
+        models = ", ".join(lat["missing_models"])
+        return [
+            f"{head}: p50 {_ms(before['p50'])}, p95 {_ms(before['p95'])} as logged; as routed: n/a, "
+            f"no request logged a latency on {models}, where the policy sends some."
+        ]
+    lines = [
+        f"{head}: p50 {_ms(before['p50'])} as logged → {_ms(after['p50'])} as routed, "
+        f"p95 {_ms(before['p95'])} → {_ms(after['p95'])} (nearest rank)."
+    ]
+    how = f"{count(lat['estimated_calls'])} routed calls timed by their model's median logged latency"
+    if lat["escalated"]:
+        how += f"; {count(lat['escalated'])} escalated requests wait for both calls of their cascade"
+    return [*lines, f"  {how}."]
+
+
+def _ms(x: float) -> str:
+    return f"{x:,.0f} ms" if x >= 100 else f"{x:,.3g} ms"
 
 
 CONFUSION_TITLE = "Routed tier (rows) against needed tier (columns)"
@@ -241,6 +268,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         parts += ["### Routing quality", "", *_md_lines(quality_lines(q)), ""]
         parts += [markdown_table(_table("", ["routed \\ needed", "cheap", "expensive"], confusion_rows(q))), ""]
         parts += [markdown_table(_table("", QUALITY_HEAD, quality_rows(q))), ""]
+    for title, lines in (("Cascades", cascade_lines(report)), ("Latency", latency_lines(report))):
+        if lines:
+            parts += [f"### {title}", "", *_md_lines(lines), ""]
     parts += [f"> {md_text(line)}" for line in notes(report)]
     return "\n".join(parts).rstrip() + "\n"
 
@@ -310,7 +340,15 @@ def render_csv(report: dict[str, Any]) -> str:
     for name, saved in report["savings"].items():  # share: of the baseline's spend
         share = "" if saved["percent"] is None else saved["percent"] / 100
         w.writerow(["savings", name, "", "", "", share, "", "", "", saved["daily_usd"], saved["yearly_usd"]])
+    for c in report.get("cascades", []):  # queries: expected escalated requests at that verifier error
+        for sc in c["scenarios"]:
+            name = f"{c['rule']} at verifier error {sc['verifier_error']:g}"
+            w.writerow(["cascade", name, c["then"], "", sc["escalated"], "", "", "", "", *_yearly(sc)])
     return buf.getvalue()
+
+
+def _yearly(scenario: dict[str, Any]) -> list[float]:
+    return [scenario["daily_cost_usd"], scenario["yearly_cost_usd"]]
 
 
 def _csv_row(section: str, name: str, tier: str, model: str, v: dict[str, Any]) -> list[Any]:

@@ -5,7 +5,8 @@ Every policy is a ``Simulation`` over the same chunks (rule files, whatever cond
 two single-tier policies; the oracle, which routes labeled requests by their needed tier). Random
 routing at a policy's expensive share ``s`` is its expectation, exact by linearity: spend
 ``s * all-expensive + (1 - s) * all-cheap``, under-routing the base rate (the share of labeled
-requests that needed the expensive tier), and gap recovered ``s``.
+requests that needed the expensive tier), and gap recovered ``s``; its latency is not stated
+(percentiles do not mix linearly). A cascade policy also carries its verifier-error scenarios.
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ def compare_report(
         "expensive_model": spec.models[spec.expensive_tier],
         "labeled": (first.get("quality") or {}).get("labeled", 0),
         "scales": _scales(out),
+        "latency": any(row["latency"] for row in out),
         "policies": out,
         "input": read,
     }
@@ -122,6 +124,8 @@ def _row(name: str, report: dict[str, Any], spec: QualitySpec) -> dict[str, Any]
         "expensive_share": tiers.get(spec.expensive_tier, {}).get("share", 0.0),
         "under_routing": quality.get("under_routing_rate"),
         "gap_recovered": {s: q.get("gap_recovered") for s, q in (quality.get("quality") or {}).items()},
+        "latency": report.get("latency"),
+        "cascades": report.get("cascades", []),
     }
 
 
@@ -138,6 +142,8 @@ def _random(policy: dict[str, Any], cheap: dict[str, Any], dear: dict[str, Any],
         "expensive_share": s,
         "under_routing": base,
         "gap_recovered": {scale: s for scale in cheap["gap_recovered"]},
+        "latency": None,  # percentiles do not mix linearly: no expectation to state
+        "cascades": [],
     }
 
 

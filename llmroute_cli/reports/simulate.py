@@ -109,6 +109,8 @@ def build_report(
         from llmroute_cli.reports.cascade import cascade_scenarios
 
         report["cascades"] = cascade_scenarios(sim, per_day, report["quality"])
+    if sim.latency is not None:
+        report["latency"] = sim.latency.to_dict()
     report["intervals"] = intervals(sim, float(per_day))
     report["assumptions"] = assumptions(sim)
     report["warnings"] = _warnings(sim, period, queries)

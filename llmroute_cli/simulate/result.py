@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
     from llmroute_cli.quality.metrics import QualityReport
     from llmroute_cli.rules.policy import Policy
+    from llmroute_cli.simulate.latency import Latency
     from llmroute_cli.simulate.simulation import SimulateOptions
     from llmroute_cli.simulate.totals import Totals
 
@@ -34,6 +35,7 @@ class SimulationResult:
     replicates: np.ndarray  # bootstrap resamples by (routed with overhead, baseline, as logged), read-only
     quality: QualityReport | None
     quality_problem: str | None
+    latency: Latency | None = None  # p50/p95 before and after, when the logs carry latencies
 
     @property
     def queries(self) -> int:

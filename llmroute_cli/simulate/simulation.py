@@ -13,6 +13,7 @@ from llmroute_cli.pricing.costing import Tokens, long_context_rows, request_cost
 from llmroute_cli.pricing.money import units
 from llmroute_cli.quality.labels import QualitySpec, outcome
 from llmroute_cli.quality.metrics import QualityAccumulator
+from llmroute_cli.simulate.latency import chunk_of, summarize
 from llmroute_cli.simulate.result import SimulationResult, frozen_totals
 from llmroute_cli.simulate.totals import Totals
 from llmroute_cli.simulate.usage import output_stats, token_arrays
@@ -114,6 +115,7 @@ class Simulation:
         firsts = [self.key(policy.tiers[r.first]) if r.first else None for r in policy.rules] + [None]
         self.first_models = list(dict.fromkeys(m for m in firsts if m is not None))
         self.first_codes = np.array([-1 if m is None else self.first_models.index(m) for m in firsts], dtype=np.intp)
+        self.slot_firsts = firsts
         thens: list[str | None] = [None] * len(firsts)  # a kept slot: the model its escalated partner would have called
         for i, kept in cascade_pairs(policy):
             thens[kept] = self.key(policy.tiers[policy.rules[i].tier])
@@ -165,6 +167,7 @@ class Simulation:
             replicates,
             quality,
             problem,
+            summarize(self.totals.latency, self.slot_models.tolist(), self.slot_firsts),
         )
 
     def merge(self, other: Simulation) -> None:
@@ -213,8 +216,20 @@ class Simulation:
         overhead = self._overhead(frame)
         self._accumulate(slot, tokens.input, out, cost, base, as_logged, overhead)
         self._observe(frame, tokens, slot, logged, has_out)
+        self._time(frame, logged, slot)
         self._judge_quality(chunk, frame, idx)
         return frame, idx, tokens, out, cost
+
+    def _time(self, frame: pd.DataFrame, logged: LoggedModels, slot: np.ndarray) -> None:
+        """Keep the logged latencies of this chunk, with each request's logged model and slot."""
+        import numpy as np
+
+        if "latency_ms" not in frame:
+            return
+        ms = frame["latency_ms"].to_numpy(dtype=float, na_value=np.nan)
+        chunk = chunk_of(ms, logged.codes, logged.names, slot)
+        if chunk is not None:
+            self.totals.latency.append(chunk)
 
     def _decisions(self, frame: pd.DataFrame, idx: np.ndarray) -> pd.DataFrame:
         """Id, tier, model and rule of each request."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,6 +40,7 @@ class Totals:
     output_by_group: dict[tuple[int, str], list[float]] = field(default_factory=dict)
     first_units: list[int] = field(default_factory=list)  # per slot: a cascade's first calls on escalated requests
     then_units: list[int] = field(default_factory=list)  # per slot: a cascade's kept requests on its second tier
+    latency: list[Any] = field(default_factory=list)  # latency.LatencyChunk of each chunk that logged latencies
 
     def add_costs(self, units: list[int]) -> None:
         """Add exact costs per slot."""
