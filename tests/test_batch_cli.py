@@ -209,3 +209,28 @@ def test_answers_round_trip_lets_the_judge_sample_a_log_without_cheap_answers(he
     assert judged.exit_code == 0, judged.output
     prompts = [line["body"]["messages"][0]["content"] for line in lines(here / "j.jsonl")]
     assert len(prompts) == 8 and all("cheap answer " in p for p in prompts)
+
+
+def test_judge_and_answers_joins_feed_simulate(here):
+    """The judge's verdicts become outcome labels simulate scores; joined answers leave every cost as it was."""
+    records = lines(here / JUDGE_LOG)
+    for r in records:
+        del r["needed"]  # else the logged needed tier outranks the judge's verdict
+    (here / "unjudged.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    output = f"{FIXTURES}/batch_judge_output.jsonl"
+    assert invoke("batch", "join", output, "--logs", "unjudged.jsonl", "-o", "judged.jsonl").exit_code == 0
+    sim = ["--rules", "routes.yaml", "--days", "1", "--format", "json", "--bootstrap", "0"]
+    plain = json.loads(invoke("simulate", JUDGE_LOG, *sim).stdout)
+    judged = json.loads(invoke("simulate", "judged.jsonl", *sim).stdout)
+    verdicts = [r["judge"] for r in lines(here / "judged.jsonl") if "judge" in r]
+    assert judged["quality"]["needed_from"]["judge"] == len(verdicts) == 8
+    assert judged["routed"] == plain["routed"]
+    for r in records:
+        del r["answers"]["gpt-4o-mini"]
+    (here / "strong_only.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    assert invoke("batch", "answers", "strong_only.jsonl", "--rate", "0.05", "-o", "ans.jsonl").exit_code == 0
+    replies = [api_reply(a["custom_id"], f"cheap answer {i}", i) for i, a in enumerate(lines(here / "ans.jsonl"))]
+    (here / "ans_out.jsonl").write_text("".join(json.dumps(r) + "\n" for r in replies))
+    assert invoke("batch", "join", "ans_out.jsonl", "--logs", "strong_only.jsonl", "-o", "both.jsonl").exit_code == 0
+    both = json.loads(invoke("simulate", "both.jsonl", *sim).stdout)
+    assert (both["queries"], both["routed"], both["tiers"]) == (plain["queries"], plain["routed"], plain["tiers"])
