@@ -9,12 +9,16 @@ from llmroute_cli.logs.shapes import SHAPES, UNKNOWN, Extractor, Joins, detect, 
 
 
 class Shaper:
-    """One file's extractor, picked from its first recognisable record; odd records are detected alone."""
+    """Each record's extractor, from its own shape: files that mix shapes lose nothing.
+
+    ``shape`` is the file's first recognised shape, which decides whether its blocks are worth
+    reading as columns; ``last`` names the shape of the record just read.
+    """
 
     def __init__(self, opts: ReadOptions, joins: Joins) -> None:
         self.opts, self.joins = opts, joins
         self.shape: str | None = None
-        self.extract: Extractor | None = None
+        self.extractors: dict[str | None, Extractor] = {}
         self.last = "custom"
 
     def _make(self, shape: str | None) -> Extractor:
@@ -22,26 +26,22 @@ class Shaper:
         return with_fields(fn, self.opts) if self.opts.overrides else fn
 
     def chose(self, shape: str) -> None:
-        """Take ``shape`` for the file, as if its first record had been detected as it."""
-        if self.extract is None:
-            self.shape, self.extract = shape, self._make(shape)
+        """Record ``shape`` as the file's, as if its first record had been detected as it."""
+        if self.shape is None:
+            self.shape = shape
 
     def row(self, rec: dict[str, Any]) -> Any:
-        """The record's row (a list of them for an OTLP export); ``last`` names the shape used."""
-        if self.extract is None:
-            shape = detect(rec)
-            if shape is None and not self.opts.overrides:
-                raise BadRecord(UNKNOWN)
-            self.shape, self.extract = shape, self._make(shape)
-        self.last = self.shape or "custom"
-        try:
-            return self.extract(rec, self.joins)
-        except BadRecord:
-            other = detect(rec)
-            if other == self.shape:
-                raise
-            self.last = other or "custom"
-            return self._make(other)(rec, self.joins)
+        """The record's row (a list of them for an OTLP export); a record of no known shape is malformed."""
+        shape = detect(rec)
+        if shape is None and not self.opts.overrides:
+            raise BadRecord(UNKNOWN)
+        extract = self.extractors.get(shape)
+        if extract is None:
+            extract = self.extractors[shape] = self._make(shape)
+        if self.shape is None:
+            self.shape = shape
+        self.last = shape or "custom"
+        return extract(rec, self.joins)
 
 
 class Tries:
