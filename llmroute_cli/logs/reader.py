@@ -136,7 +136,7 @@ class _Reader:
         return self.stdin if self.stdin is not None else sys.stdin.buffer
 
     def _is_batch_output(self, source: Source) -> bool:
-        if source.fmt != "jsonl" or source.path is None:
+        if source.fmt != "jsonl" or source.once:
             return False
         with open_source(source, self._stdin(source)) as opened:
             try:
@@ -204,7 +204,7 @@ class _Reader:
 
         Stdin cannot be read again: ``known``, the lines of the blocks already read, stands for it."""
         count = 0
-        if source.path is None:
+        if source.once:
             return known
         with open_source(source, None) as opened:
             try:

@@ -6,6 +6,7 @@ import glob
 import gzip
 import io
 import os
+import stat
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,10 +31,20 @@ class Source:
     size: int | None
     fmt: str  # "jsonl", "csv", "tsv" or "parquet"
     gz: bool = False
+    stream: bool = False  # a pipe, FIFO or device: read once, serially, sniffed as it is read
+
+    @property
+    def once(self) -> bool:
+        """Whether the source can be read only once (stdin, a pipe): never sniffed, re-read or shared out."""
+        return self.path is None or self.stream
 
 
 def _sniff(name: str, path: str) -> Source:
+    stem = name.lower().removesuffix(".gz")
+    fmt = "csv" if stem.endswith(".csv") else "tsv" if stem.endswith(".tsv") else "jsonl"
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # <(zcat f), /dev/stdin, a FIFO: reading it would consume it
+            return Source(name, path, None, fmt, stream=True)
         with open(path, "rb") as f:
             magic = f.read(4)
         size = os.path.getsize(path)
@@ -41,10 +52,7 @@ def _sniff(name: str, path: str) -> Source:
         raise UsageError(f"{name}: cannot read ({exc.strerror})") from None
     if magic == PARQUET_MAGIC:
         return Source(name, path, size, "parquet")
-    gz = magic.startswith(GZIP_MAGIC)
-    stem = name.lower().removesuffix(".gz")
-    fmt = "csv" if stem.endswith(".csv") else "tsv" if stem.endswith(".tsv") else "jsonl"
-    return Source(name, path, size, fmt, gz)
+    return Source(name, path, size, fmt, magic.startswith(GZIP_MAGIC))
 
 
 def _expand(given: str) -> list[str]:
@@ -106,12 +114,21 @@ class Opened:
 def open_source(source: Source, stdin: IO[bytes] | None) -> Iterator[Opened]:
     """The source's bytes, gunzipped when they start with the gzip magic."""
     buffered: io.BufferedReader
-    if source.path is None:
-        assert stdin is not None
-        counted = _Counted(stdin)
+    pipe = io.FileIO(source.path, "rb") if source.stream and source.path is not None else None
+    if source.once:
+        raw = stdin if pipe is None else pipe
+        assert raw is not None
+        counted = _Counted(raw)
         buffered = io.BufferedReader(counted, _BUFFER)
-        gz, position = buffered.peek(2)[:2] == GZIP_MAGIC, lambda: counted.count
+        magic = buffered.peek(4)[:4]
+        if magic == PARQUET_MAGIC:
+            buffered.close()
+            if pipe is not None:
+                pipe.close()
+            raise UsageError(f"{source.name}: Parquet cannot be read from a pipe or stdin; save it to a file first")
+        gz, position = magic[:2] == GZIP_MAGIC, lambda: counted.count
     else:
+        assert source.path is not None
         buffered = io.BufferedReader(io.FileIO(source.path, "rb"), _BUFFER)
         gz, position = source.gz, buffered.tell
     stream: io.BufferedIOBase = gzip.GzipFile(fileobj=buffered, mode="rb") if gz else buffered
@@ -120,6 +137,8 @@ def open_source(source: Source, stdin: IO[bytes] | None) -> Iterator[Opened]:
     finally:
         stream.close()
         buffered.close()
+        if pipe is not None:
+            pipe.close()
 
 
 def corrupt(source: Source, line: int, exc: BaseException) -> LlmrouteError:
