@@ -580,3 +580,39 @@ def test_a_bad_latency_is_a_named_malformed_record(read, record, message):
     with pytest.raises(LlmrouteError) as info:
         read({"bad.jsonl": [record]}, strict=True)
     assert str(info.value).startswith(f"bad.jsonl:1: {message}")
+
+
+LANGFUSE_INPUT = [
+    {"role": "system", "content": "You answer questions about invoices."},
+    {"role": "user", "content": "What is VAT?"},
+    {"role": "assistant", "content": "A tax on sales."},
+    {"role": "user", "content": "implement a function to compute it"},
+]
+
+
+def test_a_query_field_holding_messages_is_read_as_messages(read):
+    """Langfuse's and the Responses API's ``input``: the last user message, the rest as context, messages kept."""
+    rec = {"id": "obs-1", "input": LANGFUSE_INPUT, "model": "gpt-4o"}
+    df, _ = read({"lf.jsonl": [rec]}, query_field="input")
+    row = df.iloc[0]
+    assert row["query"] == "implement a function to compute it"
+    assert row["context"] == "You answer questions about invoices.\n\nWhat is VAT?\n\nA tax on sales."
+    assert [m["role"] for m in row["messages"]] == ["system", "user", "assistant", "user"]
+    responses = {
+        "id": "resp-1",
+        "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Hi"}]}],
+    }
+    df, _ = read({"resp.jsonl": [responses]}, query_field="input", context_field="id")
+    assert (df.iloc[0]["query"], df.iloc[0]["context"]) == ("Hi", "resp-1")
+
+
+def test_a_context_field_holding_messages_joins_their_text(read):
+    rec = {"q": "and now?", "history": LANGFUSE_INPUT[:3]}
+    df, _ = read({"h.jsonl": [rec]}, query_field="q", context_field="history")
+    assert df.iloc[0]["context"] == "You answer questions about invoices.\n\nWhat is VAT?\n\nA tax on sales."
+
+
+def test_a_named_list_without_text_is_a_named_malformed_record(read):
+    with pytest.raises(LlmrouteError) as info:
+        read({"n.jsonl": [{"input": [1, 2, 3]}]}, query_field="input", strict=True)
+    assert str(info.value) == "n.jsonl:1: 'input' is a list without text parts or messages (got number items)"

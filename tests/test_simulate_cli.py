@@ -366,3 +366,20 @@ def test_bom_crlf_non_utf8_and_a_huge_line_end_to_end(runner, logs, tmp_path):
     assert (r["queries"], r["input"]["skipped"]) == (5, 1)
     assert r["input"]["errors"] == [f"{path}:5: not valid UTF-8 (byte 0xe9 at column 15)"]
     assert r["rules"]["long-context"]["queries"] == 2  # the huge context routes as long context
+
+
+def test_a_query_field_holding_messages_counts_the_tokens_of_every_message(runner, root, tmp_path):
+    """A Langfuse observation read with --query-field input costs what the same messages logged as chat cost."""
+    messages = [
+        {"role": "system", "content": "You are a support agent for an invoicing product. " * 40},
+        {"role": "user", "content": "How do I export invoices to CSV?"},
+    ]
+    (tmp_path / "langfuse.jsonl").write_text(json.dumps({"id": "o1", "input": messages, "model": "gpt-4o"}) + "\n")
+    (tmp_path / "chat.jsonl").write_text(json.dumps({"id": "o1", "messages": messages, "model": "gpt-4o"}) + "\n")
+    base = ["--rules", str(root / "routes.yaml"), "--days", "1", "--format", "json", "--bootstrap", "0"]
+    lf = runner.invoke(app, ["simulate", str(tmp_path / "langfuse.jsonl"), "--query-field", "input", *base])
+    chat = runner.invoke(app, ["simulate", str(tmp_path / "chat.jsonl"), *base])
+    assert lf.exit_code == 0, lf.output
+    lf_report, chat_report = json.loads(lf.stdout), json.loads(chat.stdout)
+    assert lf_report["tiers"] == chat_report["tiers"]
+    assert sum(t["input_tokens"] for t in lf_report["tiers"].values()) > 400  # the long system prompt is counted

@@ -212,19 +212,44 @@ def with_fields(extract: Extractor, opts: ReadOptions) -> Extractor:
             row = _fields(rec, "")
         if type(row) is list:  # an OTLP export: its spans keep what detection found
             return row
-        query, context, when = row.query, row.context, row.timestamp
+        query, context, when, msgs = row.query, row.context, row.timestamp, row.messages
         if qf:
             value = _named(rec, qf, "--query-field")
             if value is None:
                 raise BadRecord(f"'{qf}' is null (from --query-field)")
-            query = text_of(value, f"'{qf}'")
+            if _is_messages(value):  # Langfuse's or the Responses API's input: the query is its last user message
+                msgs, query, found = chat_messages.chat(value, qf)
+                context = context if cf else found
+            else:
+                query = _field_text(value, qf)
         if cf:
-            context = text_of(_named(rec, cf, "--context-field"), f"'{cf}'")
+            value = _named(rec, cf, "--context-field")
+            context = _messages_text(value, cf) if _is_messages(value) else _field_text(value, cf)
         if tf:
             when = to_unix(_named(rec, tf, "--time-field"), tf)
-        return row._replace(query=query, context=context, timestamp=when)
+        return row._replace(query=query, context=context, timestamp=when, messages=msgs)
 
     return run
+
+
+def _is_messages(value: Any) -> bool:
+    """A list of chat messages (dicts with a role, or Responses API ``message`` items) rather than of text parts."""
+    return type(value) is list and any(
+        type(item) is dict and ("role" in item or item.get("type") == "message") for item in value
+    )
+
+
+def _messages_text(value: Any, path: str) -> str:
+    """Every message's text, in order, blank-line joined (a named context field holding messages)."""
+    return "\n\n".join(filter(None, (m["content"] for m in chat_messages.normalize(value, path))))
+
+
+def _field_text(value: Any, path: str) -> str:
+    """A named field's text; a list that holds no text at all is malformed, never an empty query."""
+    text = text_of(value, f"'{path}'")
+    if not text and type(value) is list and value:
+        raise BadRecord(f"'{path}' is a list without text parts or messages (got {kind(value[0])} items)")
+    return text
 
 
 def _named(rec: dict[str, Any], path: str, option: str) -> Any:
