@@ -25,10 +25,30 @@ app = typer.Typer(
     name="llmroute",
     help="Simulate LLM routing policies offline, from your own logs.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from llmroute_cli import __version__
+
+        typer.echo(f"llmroute {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Simulate LLM routing policies offline, from your own logs."""
+
+
 app.command("simulate")(simulate.simulate)
 app.command("route")(route.route)
 app.command("check")(check.check)

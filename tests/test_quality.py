@@ -201,7 +201,7 @@ def test_no_labels_is_an_error_naming_the_fields():
     with pytest.raises(LlmrouteError) as err:
         run([("cheap", None, None), ("cheap", "short", {})])
     assert str(err.value) == (
-        "no request has quality labels; give records a 'labels' field with any of: "
+        "no request has quality labels; give records a top-level field: "
         "needed (cheap|expensive), judge (cheap_ok|expensive_better|tie), "
         "correct ({model: true|false}), scores ({model: number})"
     )

@@ -262,7 +262,7 @@ def test_empty_and_missing_input(runner, tmp_path):
         (
             ["--format", "yaml"],
             "Usage: llmroute simulate [OPTIONS] {logs}...\n"
-            "Try 'llmroute simulate --help' for help.\n\n"
+            "Try 'llmroute simulate -h' for help.\n\n"
             "Error: Invalid value for '--format': Value error, 'yaml' is not one of 'table', 'json', 'csv', 'markdown'.\n",
         ),
     ],

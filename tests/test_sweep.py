@@ -134,7 +134,7 @@ def test_bad_specs(spec, message):
     ],
 )
 def test_specs_checked_against_the_policy(spec, policy, message):
-    with pytest.raises(LlmrouteError) as err:
+    with pytest.raises(UsageError) as err:  # a --param that does not fit the rule file: exit 2
         sweep_values(spec, policy)
     assert str(err.value) == message
 

@@ -279,7 +279,7 @@ def test_calibrate_when_no_value_meets_the_target(runner, logs):
         ),
         (
             ["sweep", "--param", "shrot.query.chars=1:2:1"],
-            1,
+            2,
             "error: unknown rule 'shrot' (did you mean 'short'?); rules: short\n",
         ),
         (
@@ -302,7 +302,7 @@ def test_without_labels_the_sweep_still_reports_spend(runner, logs, write):
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["quality"] is None and out["metrics"] is None
-    assert out["note"].startswith("no request has quality labels; give records a 'labels' field")
+    assert out["note"].startswith("no request has quality labels; give records a top-level field")
     assert [p["expensive_share"] for p in out["points"]] == pytest.approx([0.9, 0.6, 0.5, 0.1])
     assert {p["under_routing_rate"] for p in out["points"]} == {None}
 

@@ -62,6 +62,9 @@ def _problems(
         problems = sorted(problems + never_fired(policy, _hits(policy, logs, strict)), key=lambda p: (p.line, p.column))
     if any(p.severity == "error" for p in problems):
         return problems, None
+    if strict and problems:
+        k = len(problems)
+        return problems, f"{path}: failed under --strict ({k} warning{'s' * (k != 1)})"
     n, tiers = len(policy.rules), ", ".join(policy.tiers)
     return problems, f"{path}: ok ({n} rule{'s' * (n != 1)}, tiers: {tiers}; default: {policy.default})"
 

@@ -23,7 +23,7 @@ def diff(
     days: Annotated[float | None, typer.Option(help="Days the logs cover [default: from timestamps].")] = None,
     sample_rate: Annotated[float, typer.Option(help="Share of all traffic the logs hold.")] = 1.0,
     prices: Annotated[Path | None, typer.Option(help="LiteLLM-format price map.")] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="table (plain text), markdown or json.")] = Format.table,
+    fmt: Annotated[Format, typer.Option("--format", help="table (plain text), markdown, json or csv.")] = Format.table,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file (atomically).")
     ] = None,
@@ -74,9 +74,11 @@ def diff(
 
 def _emit(report: dict[str, Any], fmt: Any, output: Path | None, old: str, new: str, failures: list[str]) -> None:
     from llmroute_cli.commands.output import write_atomic
-    from llmroute_cli.render.diff import render_markdown, render_text
+    from llmroute_cli.render.diff import render_csv, render_markdown, render_text
 
-    if fmt.value == "json":
+    if fmt.value == "csv":
+        text = render_csv(report, failures)
+    elif fmt.value == "json":
         text = json.dumps({**report, "gates_failed": failures}, indent=2, ensure_ascii=False) + "\n"
     elif fmt.value == "markdown":
         text = render_markdown(report, old, new, failures)

@@ -15,7 +15,7 @@ from llmroute_cli.quality.labels import CHEAP, EXPENSIVE, LABEL_FIELDS, Outcome,
 
 WORKS_BELOW, TIGHTEN_ABOVE = 0.10, 0.20
 NO_LABELS = (
-    "no request has quality labels; give records a 'labels' field with any of: "
+    "no request has quality labels; give records a top-level field: "
     "needed (cheap|expensive), judge (cheap_ok|expensive_better|tie), "
     "correct ({model: true|false}), scores ({model: number})"
 )

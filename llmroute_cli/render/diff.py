@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from llmroute_cli.render.fmt import count, money, percent
 from llmroute_cli.render.report import alerts
 from llmroute_cli.render.tables import Align, Table, markdown_table, md_cell, md_text, printable
 
-__all__ = ["md_cell", "quality_lines", "render_markdown", "render_text", "summary_lines"]
+__all__ = ["md_cell", "quality_lines", "render_csv", "render_markdown", "render_text", "summary_lines"]
 RIGHT: list[Align] = ["right"]
 
 
@@ -120,3 +122,31 @@ def render_text(report: dict[str, Any], old_name: str, new_name: str, failures: 
     lines += [f"gate failed: {f}" for f in failures]
     lines += alerts(report)
     return "\n".join(printable(line) for line in lines) + "\n"
+
+
+CSV_HEAD = ["section", "name", "before", "after", "change", "share"]
+
+
+def render_csv(report: dict[str, Any], failures: list[str]) -> str:
+    """One row per spend figure, quality figure, tier move, rule and failed gate, with unrounded numbers."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_HEAD)
+    s = report["spend"]
+    for period in ("daily", "yearly"):
+        w.writerow(
+            ["spend", f"{period}_usd", s[f"old_{period}_usd"], s[f"new_{period}_usd"], s[f"delta_{period}_usd"], ""]
+        )
+    q = report.get("quality")
+    if q:
+        u = q["under_routing_rate"]
+        w.writerow(["quality", "under_routing_rate", u["old"], u["new"], u["delta"], ""])
+        for scale, m in q["mean_quality"].items():
+            w.writerow(["quality", f"mean_{scale}", m["old"], m["new"], m["delta"], ""])
+    for t in report["transitions"]:  # change: the requests that move; share: of all requests
+        w.writerow(["tier_move", f"{t['from']} -> {t['to']}", t["from"], t["to"], t["queries"], t["share"]])
+    for name, r in report["rules"].items():
+        w.writerow(["rule", name, r["old"], r["new"], r["delta"], ""])
+    for f in failures:
+        w.writerow(["gate_failed", f, "", "", "", ""])
+    return buf.getvalue()

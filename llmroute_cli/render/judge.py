@@ -41,7 +41,7 @@ def _headline(result: JudgeReport, name: str) -> list[str]:
         )
         if any(low < edge < high for edge in (0.10, 0.20)):
             lines.append("The interval crosses the 10% or 20% line: judge more requests (a larger --rate) to be sure.")
-    lines.append("The brief: under 10% the routing works, over 20% tighten the rules. Ties count as not preferred.")
+    lines.append("Under 10% the routing works, 10-20% watch it, over 20% tighten. Ties count as not preferred.")
     if result.first_position_share is not None:
         first = percent(result.first_position_share)
         lines.append(

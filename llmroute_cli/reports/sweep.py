@@ -116,10 +116,10 @@ def _limit_of(test: Test) -> Any:
 
 
 def _comparison(policy: Policy, rule: str, field: str, op: str | None) -> Test:
-    """The one numeric comparison of ``field`` (with ``op``, if given) in ``rule``, or an error saying why not."""
+    """The one numeric comparison of ``field`` (with ``op``, if given) in ``rule``, or a usage error saying why not."""
     names = [r.name for r in policy.rules]
     if rule not in names:
-        raise LlmrouteError(f"unknown rule '{rule}'{suggest(rule, names)}; rules: {', '.join(names)}")
+        raise UsageError(f"unknown rule '{rule}'{suggest(rule, names)}; rules: {', '.join(names)}")
     tests = numeric_tests(policy.rules[names.index(rule)].when)
     hits = [t for t in tests if t.field == field and (op is None or _op_of(t) == op)]
     if len(hits) == 1:
@@ -128,9 +128,9 @@ def _comparison(policy: Policy, rule: str, field: str, op: str | None) -> Test:
         compared = ", ".join(f"{t.field} {_op_of(t)} {_show(_limit_of(t))}" for t in tests)
         what = f"{field} {op}" if op else field
         has = f"its numeric comparisons: {compared}" if compared else "it compares no field with a number"
-        raise LlmrouteError(f"rule '{rule}' does not compare {what} with a number; {has}")
+        raise UsageError(f"rule '{rule}' does not compare {what} with a number; {has}")
     ops = ", ".join(f"{_op_of(t)} {_show(_limit_of(t))}" for t in hits)
-    raise LlmrouteError(
+    raise UsageError(
         f"rule '{rule}' compares {field} {len(hits)} times ({ops}); name the one to sweep, "
         f"e.g. {rule}.{field}.{_op_of(hits[0])}=START:STOP:STEP"
     )

@@ -24,7 +24,7 @@ DEFINITIONS = (
     (
         "under-routing",
         "of the labeled requests sent to the cheap tier, the share that needed the expensive one "
-        "(the brief: under 10% the routing works, over 20% tighten the rules)",
+        "(under 10%: the routing works; 10-20%: watch it; over 20%: tighten the rules)",
     ),
     ("mean quality", "the mean judge score or accuracy of the answers the policy picks, over the labeled requests"),
     ("gap recovered", "(mean quality - all cheap) / (all expensive - all cheap): 0 is all cheap, 1 all expensive"),
