@@ -99,6 +99,57 @@ def refuse_overwrite(outputs: dict[str, Path | None], inputs: list[Any]) -> None
             files.add(os.path.realpath(match))
     if DEFAULT_RULES.is_file():
         files.add(os.path.realpath(DEFAULT_RULES))
+    files |= {os.path.realpath(f) for rules in list(files) for f in _referenced(rules)}
+    seen: dict[str, str] = {}
     for option, path in outputs.items():
-        if path is not None and os.path.realpath(path) in files:
+        if path is None or str(path) == "-":
+            continue
+        real = os.path.realpath(path)
+        if real in files:
             raise UsageError(f"{option} {path} would overwrite an input file; choose another path")
+        if real in seen and not _special(path):
+            raise UsageError(f"{seen[real]} and {option} name the same file {path}; give each its own")
+        seen[real] = option
+
+
+def _special(path: Path) -> bool:
+    """A device or FIFO: written in place, so two outputs may share it (/dev/null)."""
+    import stat
+
+    try:
+        return not stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def _referenced(path: str) -> list[str]:
+    """The files a YAML rule file points to (its cases file, classifier models and their vectors)."""
+    import os
+
+    if not path.endswith((".yaml", ".yml")) or not os.path.isfile(path):
+        return []
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            doc = yaml.safe_load(f)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []  # reading the rule file itself reports what is wrong with it
+    home = os.path.dirname(path)
+    out = [doc["cases"]] if isinstance(doc, dict) and isinstance(doc.get("cases"), str) else []
+    out += _models(doc)
+    out += [m.removesuffix(".json") + ".npz" for m in out if m.endswith(".json")]
+    return [os.path.join(home, f) for f in out]
+
+
+def _models(node: Any) -> list[str]:
+    """Every ``classifier: {model: PATH}`` path in a YAML tree."""
+    if isinstance(node, list):
+        return [m for item in node for m in _models(item)]
+    if not isinstance(node, dict):
+        return []
+    found = []
+    clf = node.get("classifier")
+    if isinstance(clf, dict) and isinstance(clf.get("model"), str) and clf["model"].endswith(".json"):
+        found.append(clf["model"])  # a trained model file (an LLM classifier names a model, not a file)
+    return found + [m for value in node.values() for m in _models(value)]

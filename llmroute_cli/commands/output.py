@@ -34,15 +34,32 @@ def _temporary(target: Path) -> tuple[int, str]:
         raise UsageError(f"{target}: cannot write here ({exc.strerror})") from None
 
 
+_STREAMS = ("/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/self/fd/")
+
+
 def _in_place(target: Path) -> bool:
-    """Whether ``target`` is written where it stands: stdout (``-``), or an existing non-regular file."""
-    if str(target) == "-":
+    """Whether ``target`` is written where it stands: stdout (``-``), a standard stream's path (even
+    when it leads to a regular file: renaming over it would replace the link), or a non-regular file."""
+    if str(target) == "-" or str(target).startswith(_STREAMS):
+        return True
+    if any(hop.startswith(_STREAMS) for hop in _hops(target)):
         return True
     try:
         mode = target.stat().st_mode
     except OSError:
         return False
     return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _hops(target: Path) -> list[str]:
+    """The paths a chain of symbolic links passes through (a link to /proc/self/fd/1 is stdout)."""
+    hops, path = [], str(target)
+    for _ in range(40):
+        if not os.path.islink(path):
+            break
+        path = os.path.join(os.path.dirname(path), os.readlink(path))
+        hops.append(os.path.normpath(path))
+    return hops
 
 
 def _write_error(target: Path, exc: OSError) -> LlmrouteError:
@@ -72,6 +89,8 @@ def atomic_writer(path: str | Path, binary: bool = False) -> Iterator[TextIO]:
         except OSError as exc:
             raise _write_error(target, exc) from None
         return
+    if target.is_symlink():  # replace the file the link leads to, keep the link
+        target = Path(os.path.realpath(target))
     fd, tmp = _temporary(target)
     try:
         os.chmod(tmp, _mode(target))

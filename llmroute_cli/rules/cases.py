@@ -43,6 +43,7 @@ def parse_cases(
 ) -> list[Case]:
     """Cases from a list, or from the YAML file a string points to (relative to the rule file)."""
     path: tuple[Any, ...] = ("cases",)
+    source = doc.source
     if isinstance(node, str):
         doc, node, path = _load_pointed(doc, node, problems)
         if doc is None:
@@ -52,14 +53,22 @@ def parse_cases(
         problems.append(doc.problem(where, message, key=key))
 
     if not isinstance(node, list):
-        fail(path, f"'cases' must be a list of cases or a path to a YAML file of them, got {kind_of(node)}")
+        got = kind_of(node) if doc.source == source else _kind(node)  # a pointed file's content is never echoed
+        fail(path, f"'cases' must be a list of cases or a path to a YAML file of them, got {got}")
         return []
     out = [_case(doc, entry, path + (i,), tiers, rules, fail) for i, entry in enumerate(node)]
     return [c for c in out if c is not None]
 
 
 def _load_pointed(doc: Located, relpath: str, problems: list[Problem]) -> tuple[Any, Any, tuple[Any, ...]]:
-    target = Path(doc.source).parent / relpath
+    """The cases file a rule file names: inside the rule file's directory (after links), never echoed."""
+    home = Path(doc.source).parent
+    target = home / relpath
+    if not _inside(target, home):
+        problems.append(
+            doc.problem(("cases",), f"cases file '{relpath}' is outside the rule file's directory; keep it beside")
+        )
+        return None, None, ()
     if not target.is_file():
         problems.append(doc.problem(("cases",), f"cases file '{relpath}' not found (looked for {target})"))
         return None, None, ()
@@ -72,6 +81,19 @@ def _load_pointed(doc: Located, relpath: str, problems: list[Problem]) -> tuple[
         problems.append(Problem(str(target), 1, 1, "not UTF-8 text; save the cases file as UTF-8"))
         return None, None, ()
     return pointed, pointed.data, ()
+
+
+def _inside(target: Path, home: Path) -> bool:
+    """Whether ``target``, all links followed, lies under ``home`` (absolute paths and ``..`` escape it)."""
+    import os
+
+    real, base = os.path.realpath(target), os.path.realpath(home)
+    return os.path.commonpath([real, base]) == base
+
+
+def _kind(value: Any) -> str:
+    """What a value is, without what it holds."""
+    return kind_of(value).split(" (", 1)[0]
 
 
 def _case(

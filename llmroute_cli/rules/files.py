@@ -13,8 +13,11 @@ def read_spec(spec: str) -> tuple[str, str]:
     if Path(spec).is_file() or ":" not in spec:
         return read_rule_text(spec), spec
     rev, path = spec.split(":", 1)
-    try:
-        done = subprocess.run(["git", "show", f"{rev}:{path}"], capture_output=True, check=False)
+    if rev.startswith("-") or not rev or any(c.isspace() or ord(c) < 32 for c in rev):
+        raise UsageError(f"{spec}: not a git revision and path (REV:PATH, e.g. origin/main:routes.yaml)")
+    try:  # --end-of-options: nothing a user types reaches git as an option
+        cmd = ["git", "show", "--end-of-options", f"{rev}:{path}"]
+        done = subprocess.run(cmd, capture_output=True, check=False)
     except FileNotFoundError:
         raise UsageError(f"{spec}: git is not installed, so REV:PATH cannot be read") from None
     if done.returncode != 0:

@@ -66,3 +66,37 @@ def test_dash_writes_the_report_to_stdout(runner, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith('{\n  "queries": 200,')
     assert list(tmp_path.iterdir()) == []  # no file named "-"
+
+
+def test_a_link_to_stdout_stays_a_link_and_the_report_reaches_stdout(tmp_path):
+    import subprocess
+    import sys
+
+    link = tmp_path / "mystdout"
+    link.symlink_to("/proc/self/fd/1")
+    cmd = [sys.executable, "-m", "llmroute_cli", "simulate", LOG, "--rules", RULES, "--format", "json", "--quiet"]
+    with open(tmp_path / "so.txt", "wb") as out:
+        done = subprocess.run([*cmd, "-o", str(link)], stdout=out, stderr=subprocess.PIPE, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    assert link.is_symlink() and os.readlink(link) == "/proc/self/fd/1"
+    assert (tmp_path / "so.txt").read_text().startswith('{\n  "queries": 200,')
+
+
+def test_a_link_to_a_file_replaces_the_file_and_keeps_the_link(runner, tmp_path):
+    (tmp_path / "real.json").write_text("old\n")
+    (tmp_path / "link.json").symlink_to("real.json")
+    result = simulate(runner, "-o", str(tmp_path / "link.json"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "link.json").is_symlink()
+    assert (tmp_path / "real.json").read_text().startswith('{\n  "queries": 200,')
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "real.json"]  # no temporary left
+
+
+def test_two_outputs_onto_one_file_are_refused(runner, tmp_path):
+    target = tmp_path / "x.out"
+    result = simulate(runner, "-o", str(target), "--decisions", str(target))
+    assert result.exit_code == 2
+    assert result.stderr == f"error: --output and --decisions name the same file {target}; give each its own\n"
+    assert not target.exists()
+    null = device(tmp_path, "null", 3)
+    assert simulate(runner, "-o", str(null), "--decisions", str(null)).exit_code == 0
