@@ -317,10 +317,10 @@ class Simulation:
             t = tokens if len(rows) == len(targets) else tokens.take(rows)
             moved = logged.moved(rows, model)
             t = self._moved(t, moved, model)
-            cost[rows], output[rows] = request_costs(self.prices.table[model], t), t.output
+            cost[rows], output[rows] = request_costs(self.prices.at(model), t), t.output
             if count_moves:
                 self.totals.moved += int(moved.sum())
-                self.totals.long_context_rows += long_context_rows(self.prices.table[model], t)
+                self.totals.long_context_rows += long_context_rows(self.prices.at(model), t)
         return cost, output
 
     def _moved(self, t: Tokens, moved: np.ndarray, model: str) -> Tokens:
@@ -346,7 +346,7 @@ class Simulation:
         counts = np.bincount(codes + 1, minlength=len(logged.names) + 1)  # [0] counts rows with no model
         for code, model in enumerate(logged.names):
             rows = np.flatnonzero(codes == code)
-            cost[rows] = request_costs(self.prices.table[model], tokens.take(rows))
+            cost[rows] = request_costs(self.prices.at(model), tokens.take(rows))
             t.logged_models[model] = t.logged_models.get(model, 0) + int(counts[code + 1])
         t.rows_with_model += len(codes) - int(counts[0])
         return cost
