@@ -339,7 +339,7 @@ def test_an_unpriced_logged_model_names_the_request_that_logged_it(runner, logs,
     result = run(runner, path)
     assert result.exit_code == 1
     assert result.stderr.startswith(
-        f"error: no price for 1 logged model (1 request): mystery-model (1 request, first at {path}:5); "
+        f"error: no price for 1 logged model (1 request): 'mystery-model' (1 request, first at {path}:5); "
         "price them with --prices FILE (a LiteLLM price map), 'prices:' in the rule file or "
     )
 

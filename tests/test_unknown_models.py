@@ -55,9 +55,9 @@ def test_every_unknown_model_is_listed_at_once_with_its_requests_and_first_line(
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == (
-        "error: no price for 5 logged models (7 requests): o1 (3 requests, first at log.jsonl:2), "
-        "claude-3-7-sonnet (1 request, first at log.jsonl:3), claude-sonnet-4 (1 request, first at log.jsonl:7), "
-        "ft:gpt-5:org::x1 (1 request, first at log.jsonl:5), gpt-5 (1 request, first at log.jsonl:8); " + FIX + "\n"
+        "error: no price for 5 logged models (7 requests): 'o1' (3 requests, first at log.jsonl:2), "
+        "'claude-3-7-sonnet' (1 request, first at log.jsonl:3), 'claude-sonnet-4' (1 request, first at log.jsonl:7), "
+        "'ft:gpt-5:org::x1' (1 request, first at log.jsonl:5), 'gpt-5' (1 request, first at log.jsonl:8); " + FIX + "\n"
     )
 
 
@@ -79,8 +79,8 @@ def test_unknown_models_are_counted_across_files_and_chunks(runner, log, monkeyp
     assert chunks == [1] * 6  # one request a chunk: the unknown models of every chunk are listed
     assert result.exit_code == 1
     assert result.stderr == (
-        "error: no price for 2 logged models (4 requests): o1 (3 requests, first at a.jsonl:1), "
-        "o1-mini (1 request, first at b.jsonl:2); " + FIX + "\n"
+        "error: no price for 2 logged models (4 requests): 'o1' (3 requests, first at a.jsonl:1), "
+        "'o1-mini' (1 request, first at b.jsonl:2); " + FIX + "\n"
     )
 
 
@@ -100,8 +100,8 @@ def test_sharded_runs_merge_the_unknown_models_of_every_shard(runner, log, monke
     assert shards == [2]  # else this would test a serial read
     assert result.exit_code == 1
     assert result.stderr == (
-        "error: no price for 2 logged models (6 requests): o1 (4 requests, first at log.jsonl:41), "
-        "gpt-5 (2 requests, first at log.jsonl:84); " + FIX + "\n"
+        "error: no price for 2 logged models (6 requests): 'o1' (4 requests, first at log.jsonl:41), "
+        "'gpt-5' (2 requests, first at log.jsonl:84); " + FIX + "\n"
     )
 
 
@@ -196,9 +196,9 @@ def test_diff_compare_and_sweep_take_the_option_too(runner, log, write):
     for name, args in commands.items():
         failed = runner.invoke(app, args)
         assert failed.exit_code == 1, (name, failed.output)
-        assert failed.stderr.startswith("error: no price for 1 logged model (2 requests): o1 (2 requests, first at"), (
-            name
-        )
+        assert failed.stderr.startswith(
+            "error: no price for 1 logged model (2 requests): 'o1' (2 requests, first at"
+        ), name
         priced = runner.invoke(app, [*args, "--unknown-model-price", "o1=15/60"])
         assert priced.exit_code == 0, (name, priced.output)
         skipped = runner.invoke(app, [*args, "--unknown-model-price", "o1=skip"])
@@ -217,3 +217,14 @@ def test_skipped_requests_still_count_towards_the_period_the_logs_cover(runner, 
     assert result.exit_code == 0, result.output
     r = json.loads(result.stdout)
     assert r["queries"] == 2 and r["days"] == 2 / 24  # the period is of the logs, skipped requests too
+
+
+def test_diff_examples_show_the_right_queries_when_requests_are_left_out(runner, log, write):
+    lines = [json.loads(record(i, m)) for i, m in enumerate(["o1", "gpt-4o", "o1", "gpt-4o-mini"], 1)]
+    write("log.jsonl", "".join(json.dumps({**rec, "query": f"question {rec['id']}"}) + "\n" for rec in lines))
+    write("other.yaml", RULES.replace("default: cheap", "default: expensive"))
+    args = ["diff", "rules.yaml", "other.yaml", "--logs", "log.jsonl", "--format", "json", "--days", "1"]
+    result = runner.invoke(app, [*args, "--unknown-model-price", "o1=skip"])
+    assert result.exit_code == 0, result.output
+    examples = json.loads(result.stdout)["examples"]
+    assert [(e["id"], e["query"]) for e in examples] == [("r2", "question r2"), ("r4", "question r4")]

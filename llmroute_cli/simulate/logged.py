@@ -95,7 +95,7 @@ def _where(chunk: pd.DataFrame, codes: np.ndarray, code: int) -> str:
 def unpriced_error(unknown: dict[str, list[Any]]) -> LlmrouteError:
     """One line naming every logged model without a price, its requests and where it was first logged."""
     ranked = sorted(unknown.items(), key=lambda item: (-item[1][0], item[0]))
-    listed = ", ".join(f"{model} ({_requests(n)}, first at {where})" for model, (n, where) in ranked)
+    listed = ", ".join(f"'{model}' ({_requests(n)}, first at {where})" for model, (n, where) in ranked)
     total = sum(n for n, _ in unknown.values())
     return LlmrouteError(
         f"no price for {len(unknown)} logged model{'s' if len(unknown) != 1 else ''} ({_requests(total)}): {listed}; "
