@@ -228,3 +228,14 @@ def test_diff_examples_show_the_right_queries_when_requests_are_left_out(runner,
     assert result.exit_code == 0, result.output
     examples = json.loads(result.stdout)["examples"]
     assert [(e["id"], e["query"]) for e in examples] == [("r2", "question r2"), ("r4", "question r4")]
+
+
+def test_a_tier_on_a_fine_tune_without_its_own_price_is_priced_as_its_base_and_said_so(runner, log, write):
+    write("rules.yaml", RULES.replace("cheap: gpt-4o-mini", "cheap: ft:gpt-4o:org::tuned"))
+    r = report(runner, log("gpt-4o"))
+    assert r["routed"]["cost_usd"] == pytest.approx(IN * 2.50 / 1e6 + OUT * 10.00 / 1e6, rel=1e-12)  # gpt-4o's
+    assert r["assumptions"]["moved_requests"] == 1  # from gpt-4o to its fine-tune
+    assert r["warnings"] == [
+        "tier 'cheap' (ft:gpt-4o:org::tuned) is priced at its base model gpt-4o's price, which has no fine-tune "
+        "price here: likely understated; price it with 'prices:', --prices or --unknown-model-price"
+    ]

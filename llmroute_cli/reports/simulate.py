@@ -212,6 +212,11 @@ def _warnings(sim: SimulationResult, period: Period, queries: int) -> list[str]:
         missing = queries - t.rows_with_model
         warnings.append(f"{missing:,} of {queries:,} requests name no model: no as-logged baseline")
     warnings += model_warnings(t)
+    for tier, base in sim.tiers_at_base:
+        warnings.append(
+            f"tier '{tier}' ({sim.policy.tiers[tier]}) is priced at its base model {base}'s price, which has no "
+            "fine-tune price here: likely understated; price it with 'prices:', --prices or --unknown-model-price"
+        )
     if t.bad_labels:
         warnings.append(
             f"{t.bad_labels:,} requests have malformed outcome labels, left out of the quality figures; "

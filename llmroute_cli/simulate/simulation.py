@@ -158,7 +158,13 @@ class Simulation:
             quality,
             problem,
             summarize(self.totals.latency, self.slot_models.tolist(), self.slot_firsts),
+            self._tiers_at_base(),
         )
+
+    def _tiers_at_base(self) -> tuple[tuple[str, str], ...]:
+        """(tier, base model) of each tier whose model is a fine-tune priced as its base, for want of its own price."""
+        bases = ((tier, self.prices.at_base(self.key(model))) for tier, model in self.router.policy.tiers.items())
+        return tuple((tier, base) for tier, base in bases if base is not None)
 
     def merge(self, other: Simulation) -> None:
         """Add another simulation of other requests under the same policy (a shard of the logs)."""
