@@ -390,6 +390,10 @@ def test_builtin_table_agrees_with_litellm_map(litellm):
     names = {
         "claude-3-5-sonnet": "anthropic.claude-3-5-sonnet-20241022-v2:0",
         "claude-3-5-haiku": "anthropic.claude-3-5-haiku-20241022-v1:0",
+        "ft:gpt-4o-mini": "ft:gpt-4o-mini-2024-07-18",
+        "ft:gpt-4.1": "ft:gpt-4.1-2025-04-14",
+        "ft:gpt-4.1-mini": "ft:gpt-4.1-mini-2025-04-14",
+        "ft:gpt-4.1-nano": "ft:gpt-4.1-nano-2025-04-14",
     }
     for model, ours in BUILTIN_PRICES.items():
         t = theirs[names.get(model, model)]

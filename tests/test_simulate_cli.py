@@ -338,8 +338,10 @@ def test_an_unpriced_logged_model_names_the_request_that_logged_it(runner, logs,
     path.write_text(logs.read_text() + json.dumps({**RECORDS[0], "model": "mystery-model"}) + "\n")
     result = run(runner, path)
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"error: {path}:5: no price for model 'mystery-model'")
-    assert "add it under 'prices:' in the rule file or pass --prices FILE" in result.stderr
+    assert result.stderr.startswith(
+        f"error: no price for 1 logged model (1 request): 'mystery-model' (1 request, first at {path}:5); "
+        "price them with --prices FILE (a LiteLLM price map), 'prices:' in the rule file or "
+    )
 
 
 def test_a_failed_run_leaves_existing_output_files_as_they_were(runner, tmp_path):

@@ -35,19 +35,21 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def price_table(prices_file: Path | None) -> Any:
-    """The built-in prices, overridden by a LiteLLM-format price map when given."""
+def price_table(prices_file: Path | None, added: dict[str, Any] | None = None) -> Any:
+    """The built-in prices, overridden by a LiteLLM-format price map when given, then by ``added`` ones."""
     from llmroute_cli.pricing.prices import BUILTIN_PRICES
 
-    if prices_file is None:
-        return BUILTIN_PRICES
-    from llmroute_cli.pricing.maps import load_price_map
+    table = dict(BUILTIN_PRICES)
+    if prices_file is not None:
+        from llmroute_cli.pricing.maps import load_price_map
 
-    return {**BUILTIN_PRICES, **load_price_map(prices_file)}
+        table |= load_price_map(prices_file)
+    return table | (added or {})
 
 
-def load_router(rules: Path | None, prices_file: Path | None = None) -> Any:
-    """The router for ``--rules`` (else ./routes.yaml when present, else the built-in policy) and its prices."""
+def load_router(rules: Path | None, prices_file: Path | None = None, unknown: Any = None) -> Any:
+    """The router for ``--rules`` (else ./routes.yaml when present, else the built-in policy) and its prices,
+    with ``--unknown-model-price``'s (``options.UnknownModels``) when given."""
     from llmroute_cli.engine.router import Router
     from llmroute_cli.pricing.book import price_book
 
@@ -57,7 +59,9 @@ def load_router(rules: Path | None, prices_file: Path | None = None) -> Any:
         router = Router.from_file(DEFAULT_RULES)
     else:
         router = Router.builtin()
-    return router, price_book(router.policy, price_table(prices_file))
+    if unknown is None:
+        return router, price_book(router.policy, price_table(prices_file))
+    return router, price_book(router.policy, price_table(prices_file, unknown.prices), unknown.skip)
 
 
 def stdout_console() -> Any:

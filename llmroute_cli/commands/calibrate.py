@@ -23,6 +23,7 @@ from llmroute_cli.commands.options import (
     RulesOpt,
     SampleRateOpt,
     StrictOpt,
+    UnknownPriceOpt,
 )
 from llmroute_cli.commands.sweep import ParamOpt, RunOptions, run
 from llmroute_cli.errors import UsageError
@@ -53,6 +54,7 @@ def calibrate(
     ] = None,
     rules: RulesOpt = None,
     prices: PricesOpt = None,
+    unknown_model_price: UnknownPriceOpt = None,
     days: DaysOpt = None,
     fmt: Annotated[CalibrateFormat, typer.Option("--format", help="table or json.")] = CalibrateFormat.table,
     quiet: QuietOpt = False,
@@ -74,7 +76,10 @@ def calibrate(
 
     _check_target(target_expensive_share, max_under_routing)
     ratios, fields = tuple(output_ratio or ()), (query_field, context_field, time_field)
-    opts = RunOptions(sample_rate, cold_cache, batch, ratios, *fields, strict=strict, jobs=jobs)
+    unknown = tuple(unknown_model_price or ())
+    opts = RunOptions(
+        sample_rate, cold_cache, batch, ratios, *fields, strict=strict, jobs=jobs, unknown_model_price=unknown
+    )
     result = run(logs, param, rules, prices, days, quiet, opts)
     grid = [r.point for r in result.rows if r.point.value in result.param.values]
     chosen = choose(grid, target_expensive_share, max_under_routing, param=result.param.name)

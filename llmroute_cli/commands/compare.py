@@ -18,7 +18,10 @@ from llmroute_cli.commands.options import (
     PricesOpt,
     QuietOpt,
     StrictOpt,
+    UnknownPriceOpt,
     reading,
+    unknown_models,
+    warn_models,
     warn_skipped,
 )
 from llmroute_cli.errors import UsageError
@@ -37,6 +40,7 @@ def compare(
     days: DaysOpt = None,
     sample_rate: Annotated[float, typer.Option(help="Share of all traffic the logs hold, e.g. 0.1.")] = 1.0,
     prices: PricesOpt = None,
+    unknown_model_price: UnknownPriceOpt = None,
     fmt: Annotated[CompareFormat, typer.Option("--format", help="table, markdown or json.")] = CompareFormat.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically).")] = None,
     chart: Annotated[Path | None, typer.Option(help="Also draw spend against quality as a PNG (needs labels).")] = None,
@@ -56,7 +60,7 @@ def compare(
 
     check_scale(days, sample_rate)
     refuse_overwrite({"--output": output, "--chart": chart}, [*logs, *rules, prices])
-    policies = _policies(rules, prices)
+    policies = _policies(rules, prices, unknown_models(unknown_model_price))
     spec = QualitySpec.from_policy(policies[0][1].policy, policies[0][2])
     make = Comparing(entries(policies, spec), SimulateOptions(bootstrap=0))
     with progress_bar(quiet) as progress:
@@ -65,23 +69,24 @@ def compare(
         )
     report = compare_report(compared, spec, days, sample_rate, stats.summary())
     warn_skipped(stats)
+    warn_models(compared.simulations[0].totals)
     _emit(report, fmt, output)
     if chart is not None:
         _chart(report, chart)
 
 
-def _policies(rules: list[str], prices: Path | None) -> list[tuple[str, Any, Any]]:
+def _policies(rules: list[str], prices: Path | None, unknown: Any) -> list[tuple[str, Any, Any]]:
     """Each rule file as (its name, its router, its prices); names must differ."""
     from llmroute_cli.engine.router import Router
     from llmroute_cli.pricing.book import price_book
     from llmroute_cli.rules.files import read_spec
 
-    table = price_table(prices)
+    table = price_table(prices, unknown.prices)
     out = []
     for spec in rules:
         text, name = read_spec(spec)
         router = Router.from_text(text, name)
-        out.append((name, router, price_book(router.policy, table)))
+        out.append((name, router, price_book(router.policy, table, unknown.skip)))
     names = [n for n, _, _ in out]
     if len(set(names)) != len(names):
         raise UsageError(f"--rules names a file twice: {', '.join(names)}")

@@ -11,7 +11,15 @@ from typing import Annotated, Any
 import typer
 
 from llmroute_cli.commands._common import handle_errors, price_table, progress_bar, refuse_overwrite
-from llmroute_cli.commands.options import JobsOpt, StrictOpt, reading, warn_skipped
+from llmroute_cli.commands.options import (
+    JobsOpt,
+    StrictOpt,
+    UnknownPriceOpt,
+    reading,
+    unknown_models,
+    warn_models,
+    warn_skipped,
+)
 from llmroute_cli.commands.simulate import Format
 
 
@@ -23,6 +31,7 @@ def diff(
     days: Annotated[float | None, typer.Option(help="Days the logs cover [default: from timestamps].")] = None,
     sample_rate: Annotated[float, typer.Option(help="Share of all traffic the logs hold.")] = 1.0,
     prices: Annotated[Path | None, typer.Option(help="LiteLLM-format price map.")] = None,
+    unknown_model_price: UnknownPriceOpt = None,
     fmt: Annotated[Format, typer.Option("--format", help="table (plain text), markdown, json or csv.")] = Format.table,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file (atomically).")
@@ -50,20 +59,22 @@ def diff(
 
     gates = Gates(max_cost_increase, max_expensive_share, max_shift)
     check_scale(days, sample_rate)
+    unknown = unknown_models(unknown_model_price)
     read = reading(logs, strict=strict, jobs=jobs)
     refuse_overwrite({"--output": output}, [*logs, old, new, prices])
-    table = price_table(prices)
+    table = price_table(prices, unknown.prices)
     (old_text, old_name), (new_text, new_name) = read_spec(old), read_spec(new)
     old_router, new_router = Router.from_text(old_text, old_name), Router.from_text(new_text, new_name)
     make = Comparisons(
-        (old_router, price_book(old_router.policy, table)),
-        (new_router, price_book(new_router.policy, table)),
+        (old_router, price_book(old_router.policy, table, unknown.skip)),
+        (new_router, price_book(new_router.policy, table, unknown.skip)),
         SimulateOptions(bootstrap=0),
     )
     with progress_bar(quiet) as progress:
         cmp, stats = read_and_route(read, make, [old_router, new_router], progress)
     report = comparison_report(cmp, days, sample_rate, stats.summary())
     warn_skipped(stats)
+    warn_models(cmp.new.totals)
     failures = failed_gates(report, gates)
     _emit(report, fmt, output, old_name, new_name, failures)
     for failure in failures:

@@ -7,6 +7,7 @@ the parameter; here they are only parsed from the command line.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,6 +39,56 @@ RatioOpt = Annotated[
         "MODEL=R: output length of requests moved to MODEL, relative to the logged one. Repeatable."
     ),
 ]
+
+UnknownPriceOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="MODEL=IN/OUT: price a model the table lacks, in USD per 1M input/output tokens (o1=15/60). "
+        "MODEL=skip: leave out the requests logged on it, counted and reported. Repeatable."
+    ),
+]
+UNKNOWN_PRICE_USAGE = (
+    "--unknown-model-price takes MODEL=IN/OUT (USD per 1M input/output tokens, e.g. o1=15/60) or MODEL=skip"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownModels:
+    """What ``--unknown-model-price`` says: prices to add, and models whose logged requests to leave out."""
+
+    prices: dict[str, Any] = field(default_factory=dict)
+    skip: frozenset[str] = frozenset()
+
+
+def unknown_models(values: list[str] | None) -> UnknownModels:
+    """``MODEL=IN/OUT`` and ``MODEL=skip`` entries; a malformed one, or a model given twice, is a usage error."""
+    from llmroute_cli.pricing.prices import Price
+
+    prices: dict[str, Any] = {}
+    skip: set[str] = set()
+    for value in values or []:
+        model, _, price = (part.strip() for part in value.rpartition("="))
+        if not model:
+            raise UsageError(f"{UNKNOWN_PRICE_USAGE}, got '{value}'")
+        if model in prices or model in skip:
+            raise UsageError(f"--unknown-model-price names '{model}' twice")
+        if price.lower() == "skip":
+            skip.add(model)
+        else:
+            rates = _rates(price, value)
+            prices[model] = Price(*rates, source="--unknown-model-price")
+    return UnknownModels(prices, frozenset(skip))
+
+
+def _rates(text: str, value: str) -> tuple[float, float]:
+    parts = text.split("/")
+    try:
+        rates = tuple(float(p) for p in parts)
+    except ValueError:
+        rates = ()
+    if len(rates) != 2 or not all(0 <= r < float("inf") for r in rates):  # also refuses NaN
+        raise UsageError(f"{UNKNOWN_PRICE_USAGE}, got '{value}'")
+    return rates[0], rates[1]
 
 
 def reading(
@@ -103,6 +154,14 @@ def check_models(book: Any, options: Any, tiers: dict[str, str]) -> None:
             book.price(model)
         except LlmrouteError as exc:
             raise UsageError(f"--output-ratio {model}=…: {exc}") from None
+
+
+def warn_models(totals: Any) -> None:
+    """Requests left out by ``--unknown-model-price MODEL=skip`` and fine-tunes priced as their base, on stderr."""
+    from llmroute_cli.reports.simulate import model_warnings
+
+    for line in model_warnings(totals):
+        print(f"warning: {line}", file=sys.stderr)
 
 
 def warn_skipped(stats: Any) -> None:

@@ -47,24 +47,28 @@ def prices(
     )
     for name in names:
         book.price(name)  # an unknown model is an error naming the closest known ones
-    rows = [_row(name, book.key(name), table, policy) for name in names]
+    rows = [_row(name, book.key(name), book, policy) for name in names]
     if as_json:
         print(json.dumps(rows, indent=2))
     else:
         _render(rows)
 
 
-def _row(name: str, key: str, table: Any, policy: Any) -> dict[str, Any]:
-    price = table[key]
+def _row(name: str, key: str, book: Any, policy: Any) -> dict[str, Any]:
+    price, base = book.at(key), book.at_base(key)
     tiers = [t for t, m in policy.tiers.items() if m in (name, key)]
     return {
         "model": name,
         "priced_as": key,
         **{c: getattr(price, c) for c in COLUMNS},
         "long_context": [{"above": lc.above, "input": lc.input, "output": lc.output} for lc in price.long_context],
-        "source": price.source if price.source != "rule file" else f"rule file ({policy.source})",
+        "source": _source(price, policy) + (f" (fine-tune priced as its base {base})" if base else ""),
         "tiers": tiers,
     }
+
+
+def _source(price: Any, policy: Any) -> str:
+    return price.source if price.source != "rule file" else f"rule file ({policy.source})"
 
 
 def _render(rows: list[dict[str, Any]]) -> None:

@@ -25,9 +25,11 @@ from llmroute_cli.commands.options import (
     RulesOpt,
     SampleRateOpt,
     StrictOpt,
+    UnknownPriceOpt,
     check_models,
     reading,
     simulate_options,
+    unknown_models,
 )
 from llmroute_cli.errors import UsageError
 
@@ -52,6 +54,7 @@ def simulate(
     output_ratio: RatioOpt = None,
     baseline_tier: Annotated[str | None, typer.Option(help="Tier of the all-expensive baseline.")] = None,
     prices: PricesOpt = None,
+    unknown_model_price: UnknownPriceOpt = None,
     cold_cache: ColdCacheOpt = False,
     batch: BatchOpt = False,
     bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% intervals (0: none).")] = 200,
@@ -78,6 +81,7 @@ def simulate(
 
     refuse_overwrite({"--output": output, "--decisions": decisions}, [*logs, rules, prices])
     check_scale(days, sample_rate)
+    unknown = unknown_models(unknown_model_price)
     options = simulate_options(
         output_ratio,
         output_tokens=output_tokens,
@@ -92,7 +96,7 @@ def simulate(
     read = reading(logs, strict=strict, jobs=jobs, **fields)
     if decisions is not None:
         read = dataclasses.replace(read, jobs=1)  # decisions are written in log order, serially
-    router, book = load_router(rules, prices)
+    router, book = load_router(rules, prices, unknown)
     check_models(book, options, router.policy.tiers)
     make = Simulations(router, book, options)
     with _decision_sink(decisions) as sink, progress_bar(quiet) as progress:  # decisions appear with the report

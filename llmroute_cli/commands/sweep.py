@@ -28,8 +28,11 @@ from llmroute_cli.commands.options import (
     RulesOpt,
     SampleRateOpt,
     StrictOpt,
+    UnknownPriceOpt,
     reading,
     simulate_options,
+    unknown_models,
+    warn_models,
     warn_skipped,
 )
 from llmroute_cli.errors import LlmrouteError, UsageError
@@ -63,6 +66,7 @@ class RunOptions:
     time_field: str | None = None
     strict: bool = False
     jobs: int = 1
+    unknown_model_price: tuple[str, ...] = ()
 
     def simulate_options(self) -> Any:
         from llmroute_cli.reports.simulate import check_scale
@@ -81,6 +85,7 @@ def sweep(
     param: ParamOpt,
     rules: RulesOpt = None,
     prices: PricesOpt = None,
+    unknown_model_price: UnknownPriceOpt = None,
     days: DaysOpt = None,
     chart: Annotated[Path | None, typer.Option(help="Write a PNG of spend against mean quality.")] = None,
     html: Annotated[Path | None, typer.Option(help="Write an HTML report with the chart and the table.")] = None,
@@ -106,7 +111,10 @@ def sweep(
     for path in (chart, html):
         _check_dir(path)
     ratios, fields = tuple(output_ratio or ()), (query_field, context_field, time_field)
-    opts = RunOptions(sample_rate, cold_cache, batch, ratios, *fields, strict=strict, jobs=jobs)
+    unknown = tuple(unknown_model_price or ())
+    opts = RunOptions(
+        sample_rate, cold_cache, batch, ratios, *fields, strict=strict, jobs=jobs, unknown_model_price=unknown
+    )
     result = run(logs, param, rules, prices, days, quiet, opts)
     if chart and result.quality is None:
         raise LlmrouteError(f"--chart plots spend against mean quality, which needs labels: {result.note}")
@@ -142,7 +150,7 @@ def run(
 
     opts = opts or RunOptions()
     options = opts.simulate_options()
-    router, book = load_router(rules, prices)
+    router, book = load_router(rules, prices, unknown_models(list(opts.unknown_model_price)))
     policy = router.policy
     param = sweep_values(spec, policy)
     current = current_value(swept_test(policy, param))
@@ -153,6 +161,7 @@ def run(
     warn_skipped(stats)
     runs = swept.runs
     totals = runs[0][1].totals
+    warn_models(totals)
     if totals.bad_labels:
         print(
             f"skipped the malformed outcome labels of {totals.bad_labels} requests; first: {totals.bad_label_example}",

@@ -6,39 +6,63 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from llmroute_cli.errors import ConfigError, LlmrouteError, Problem
-from llmroute_cli.pricing.prices import BUILTIN_PRICES, Price, resolve, unknown_model_message
+from llmroute_cli.models import FINE_TUNE, base_model
+from llmroute_cli.pricing.prices import BUILTIN_PRICES, Price, base_priced, resolve, unknown_model_message
 from llmroute_cli.rules.policy import Policy
 
 
 @dataclass(frozen=True, slots=True)
 class PriceBook:
-    """Model name → price for a run; aliases resolve to their base model, an unknown model is an error."""
+    """Model name → price for a run; aliases resolve to their base model, an unknown model is an error.
+
+    A fine-tune with no fine-tune price is known as ``ft:BASE`` and priced as its base model BASE (``at_base``).
+    ``skip`` names logged models whose requests a simulation leaves out (counted, reported), priced or not.
+    """
 
     table: Mapping[str, Price]
+    skip: frozenset[str] = frozenset()
 
     def key(self, model: str) -> str:
-        """The table's name for ``model`` (itself, its base model or an alias of it)."""
+        """The run's name for ``model``: the table's key (itself, its base model or an alias), or ``ft:BASE``."""
         key = resolve(model, self.table)
-        if key is None:
+        if key is not None:
+            return key
+        base = base_priced(model, self.table)
+        if base is None:
             raise LlmrouteError(unknown_model_message(model, self.table))
-        return key
+        return FINE_TUNE + base
 
     def price(self, model: str) -> Price:
-        return self.table[self.key(model)]
+        return self.at(self.key(model))
+
+    def at(self, key: str) -> Price:
+        """The price of a name ``key`` returned."""
+        return self.table[key] if key in self.table else self.table[key.removeprefix(FINE_TUNE)]
+
+    def at_base(self, key: str) -> str | None:
+        """The base model pricing a fine-tune ``key`` (as ``key`` returned it) for want of a fine-tune price."""
+        return None if key in self.table else key.removeprefix(FINE_TUNE)
 
     def knows(self, model: str) -> bool:
-        return resolve(model, self.table) is not None
+        return resolve(model, self.table) is not None or base_priced(model, self.table) is not None
+
+    def skips(self, model: str) -> bool:
+        """Whether requests logged on ``model`` are left out: it, or its base model, is in ``skip``."""
+        return model in self.skip or base_model(model) in {base_model(m) for m in self.skip}
 
 
-def price_book(policy: Policy, base: Mapping[str, Price] | None = None) -> PriceBook:
-    """The prices ``policy`` runs with: ``base`` (default: built-in) overridden by the file's ``prices``.
+def price_book(
+    policy: Policy, base: Mapping[str, Price] | None = None, skip: frozenset[str] = frozenset()
+) -> PriceBook:
+    """The prices ``policy`` runs with: ``base`` (default: built-in) overridden by the file's ``prices``;
+    requests logged on the models in ``skip`` are to be left out.
 
     Every model the policy names must be priced: a ConfigError names each one that is not, at its
     place in the rule file.
     """
     table = dict(BUILTIN_PRICES if base is None else base)
     table |= {model: Price(**fields, source="rule file") for model, fields in policy.prices.items()}  # type: ignore[arg-type]
-    book = PriceBook(table)
+    book = PriceBook(table, skip)
     named = [(f"tier '{t}'", m, policy.tier_at.get(t, (1, 1))) for t, m in policy.tiers.items()]
     if policy.classifier is not None:
         named.append(("classifier", policy.classifier.model, policy.classifier.at))

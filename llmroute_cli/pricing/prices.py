@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from llmroute_cli.models import base_model
+from llmroute_cli.models import FINE_TUNE, base_model, fine_tune_base
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +62,34 @@ BUILTIN_PRICES: dict[str, Price] = {
     "gpt-3.5-turbo": Price(0.50, 1.50),
     "claude-3-5-sonnet": Price(3.00, 15.00, 0.30, 3.75, batch_input=1.50, batch_output=7.50, batch_cached_input=0.15),
     "claude-3-5-haiku": Price(0.80, 4.00, 0.08, 1.00, batch_input=0.40, batch_output=2.00, batch_cached_input=0.04),
+    # Fine-tunes (``ft:gpt-4o-mini-2024-07-18:org::id``) are billed above their base model, as LiteLLM's map
+    # prices them; a fine-tune of a base not listed here is priced as its base model, with a warning.
+    "ft:gpt-4o-mini": Price(0.30, 1.20, 0.15, batch_input=0.15, batch_output=0.60, batch_cached_input=0.075),
+    "ft:gpt-4.1": Price(3.00, 12.00, 0.75, batch_input=1.50, batch_output=6.00),
+    "ft:gpt-4.1-mini": Price(0.80, 3.20, 0.20, batch_input=0.40, batch_output=1.60),
+    "ft:gpt-4.1-nano": Price(0.20, 0.80, 0.05, batch_input=0.10, batch_output=0.40),
 }
 
+
 def resolve(model: str, table: Mapping[str, Price]) -> str | None:
-    """The table key that prices ``model``: itself, its base model, or a key with the same base."""
+    """The table key that prices ``model``: itself, its base model, or a key with the same base; for a
+    fine-tune (``ft:BASE:org::id``), the fine-tune price of its base model (``ft:BASE``) when the table has one."""
+    key = _same_base(model, table)
+    base = fine_tune_base(model)
+    if key is None and base is not None:
+        key = _same_base(FINE_TUNE + base, table)
+    return key
+
+
+def base_priced(model: str, table: Mapping[str, Price]) -> str | None:
+    """The key of a fine-tune's base model, when the table has no fine-tune price for that base (else None)."""
+    base = fine_tune_base(model)
+    if base is None or resolve(model, table) is not None:
+        return None
+    return _same_base(base, table)
+
+
+def _same_base(model: str, table: Mapping[str, Price]) -> str | None:
     if model in table:
         return model
     base = base_model(model)
@@ -75,6 +99,8 @@ def resolve(model: str, table: Mapping[str, Price]) -> str | None:
 
 
 def unknown_model_message(model: str, table: Mapping[str, Price]) -> str:
-    close = difflib.get_close_matches(base_model(model), list(table), n=3, cutoff=0.5)
+    name = base_model(model)
+    kind = [key for key in table if key.startswith(FINE_TUNE) == name.startswith(FINE_TUNE)]  # fine-tunes for one
+    close = difflib.get_close_matches(name, kind, n=3, cutoff=0.5)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
     return f"no price for model '{model}'{hint}; add it under 'prices:' in the rule file or pass --prices FILE"

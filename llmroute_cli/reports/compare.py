@@ -109,6 +109,7 @@ def compare_report(
         "latency": any(row["latency"] for row in out),
         "policies": out,
         "input": read,
+        **({"skipped_models": first["skipped_models"]} if "skipped_models" in first else {}),
     }
 
 

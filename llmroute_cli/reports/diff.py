@@ -44,6 +44,8 @@ class Comparison:
 
     def add(self, chunk: pd.DataFrame) -> None:
         before, after = self.old.decide(chunk), self.new.decide(chunk)
+        if len(before) != len(after):  # one policy's prices lack a logged model: the run fails at the end
+            return
         pairs = list(zip(before["tier"].astype(str), after["tier"].astype(str), strict=True))
         for pair in pairs:
             self.transitions[pair] = self.transitions.get(pair, 0) + 1
@@ -52,8 +54,9 @@ class Comparison:
 
     def _collect(self, chunk: pd.DataFrame, before: pd.DataFrame, after: pd.DataFrame) -> None:
         changed = (before["tier"].astype(str) != after["tier"].astype(str)).to_numpy()
+        queries = chunk["query"].loc[before.index]  # requests on skipped models are not in the decisions
         for i in changed.nonzero()[0][: EXAMPLES - len(self.examples)]:
-            query = str(chunk["query"].iloc[i])
+            query = str(queries.iloc[i])
             self.examples.append(
                 {
                     "id": before["id"].iloc[i],

@@ -11,6 +11,7 @@ from typing import Any
 from llmroute_cli.errors import LlmrouteError, OptionError
 from llmroute_cli.pricing.money import UNITS_PER_DOLLAR, dollars
 from llmroute_cli.simulate.result import SimulationResult
+from llmroute_cli.simulate.totals import Totals
 
 DAYS_PER_YEAR = 365
 DEFAULT_RULE = "(default)"
@@ -113,6 +114,9 @@ def build_report(
         report["latency"] = sim.latency.to_dict()
     report["intervals"] = intervals(sim, float(per_day))
     report["assumptions"] = assumptions(sim)
+    if sim.totals.skipped_models:
+        skipped = sim.totals.skipped_models
+        report["skipped_models"] = {"requests": sum(skipped.values()), "models": dict(sorted(skipped.items()))}
     report["warnings"] = _warnings(sim, period, queries)
     if sim.quality_problem is not None:
         report["warnings"].append(f"no quality figures: {sim.quality_problem}")
@@ -207,6 +211,12 @@ def _warnings(sim: SimulationResult, period: Period, queries: int) -> list[str]:
     if 0 < t.rows_with_model < queries:
         missing = queries - t.rows_with_model
         warnings.append(f"{missing:,} of {queries:,} requests name no model: no as-logged baseline")
+    warnings += model_warnings(t)
+    for tier, base in sim.tiers_at_base:
+        warnings.append(
+            f"tier '{tier}' ({sim.policy.tiers[tier]}) is priced at its base model {base}'s price, which has no "
+            "fine-tune price here: likely understated; price it with 'prices:', --prices or --unknown-model-price"
+        )
     if t.bad_labels:
         warnings.append(
             f"{t.bad_labels:,} requests have malformed outcome labels, left out of the quality figures; "
@@ -215,6 +225,26 @@ def _warnings(sim: SimulationResult, period: Period, queries: int) -> list[str]:
     if period.source == "timestamps" and t.rows_with_time < queries:
         warnings.append(f"{queries - t.rows_with_time:,} requests have no timestamp; the period comes from the others")
     return warnings
+
+
+def model_warnings(t: Totals) -> list[str]:
+    """Requests left out by ``--unknown-model-price MODEL=skip``, and fine-tunes priced as their base model."""
+    warnings = []
+    if t.skipped_models:
+        n, listed = sum(t.skipped_models.values()), _counts(t.skipped_models)
+        warnings.append(f"left out {n:,} requests on models skipped by --unknown-model-price MODEL=skip: {listed}")
+    if t.fine_tunes_at_base:
+        n, listed = sum(t.fine_tunes_at_base.values()), _counts(t.fine_tunes_at_base)
+        warnings.append(
+            f"{n:,} requests on fine-tunes priced at their base model's price, which has no fine-tune price here: "
+            f"{listed}; fine-tunes are usually billed higher (OpenAI's cost 1.5x to 6x their base), so these costs are "
+            "likely understated: pass --prices with a map that prices ft:BASE, or --unknown-model-price ft:BASE=IN/OUT"
+        )
+    return warnings
+
+
+def _counts(by_model: dict[str, int]) -> str:
+    return ", ".join(f"{model} ({n:,})" for model, n in sorted(by_model.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _quality(sim: SimulationResult, queries: int) -> dict[str, Any] | None:
@@ -284,4 +314,5 @@ def assumptions(sim: SimulationResult) -> dict[str, Any]:
         "reasoning_tokens": t.reasoning_tokens,
         "output_length": output,
         "measured_output_ratios": ratios,
+        **({"fine_tunes_at_base_price": dict(sorted(t.fine_tunes_at_base.items()))} if t.fine_tunes_at_base else {}),
     }

@@ -36,6 +36,7 @@ class SimulationResult:
     quality: QualityReport | None
     quality_problem: str | None
     latency: Latency | None = None  # p50/p95 before and after, when the logs carry latencies
+    tiers_at_base: tuple[tuple[str, str], ...] = ()  # (tier, base model) of tiers on fine-tunes priced as their base
 
     @property
     def queries(self) -> int:

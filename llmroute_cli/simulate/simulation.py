@@ -14,6 +14,7 @@ from llmroute_cli.pricing.money import units
 from llmroute_cli.quality.labels import QualitySpec, outcome
 from llmroute_cli.quality.metrics import QualityAccumulator
 from llmroute_cli.simulate.latency import chunk_of, summarize
+from llmroute_cli.simulate.logged import LoggedModels, logged_models, unpriced_error
 from llmroute_cli.simulate.result import SimulationResult, frozen_totals
 from llmroute_cli.simulate.totals import Totals
 from llmroute_cli.simulate.usage import output_stats, token_arrays
@@ -62,20 +63,6 @@ class SimulateOptions:
             raise OptionError("verifier_error", f"{{option}} takes shares from 0 to 1, got {shown}")
         if self.bootstrap > MAX_BOOTSTRAP:
             raise OptionError("bootstrap", f"{{option}} must be at most {MAX_BOOTSTRAP:,}, got {self.bootstrap}")
-
-
-@dataclass(frozen=True, slots=True)
-class LoggedModels:
-    """Each request's logged model as an index into ``names`` (price-table keys); -1 where none was logged."""
-
-    codes: np.ndarray
-    names: list[str]
-
-    def moved(self, rows: np.ndarray, model: str) -> np.ndarray:
-        """Which of ``rows`` logged a model other than ``model``; a request with none logged never moves."""
-        codes = self.codes[rows]
-        own = self.names.index(model) if model in self.names else -1
-        return (codes >= 0) & (codes != own)
 
 
 def cascade_pairs(policy: Any) -> list[tuple[int, int]]:
@@ -133,6 +120,7 @@ class Simulation:
             first_units=[0] * slots,
             then_units=[0] * slots,
         )
+        self.logged_keys: dict[str, str | None] = {}  # logged model → price key (None: left out)
         self.quality: QualityAccumulator | None = None
         self.rng = np.random.default_rng(options.seed)
         self.replicates = np.zeros((options.bootstrap, 3))  # routed incl. overhead, baseline, as logged
@@ -148,6 +136,8 @@ class Simulation:
         """The frozen record of the totals so far, for reports."""
         import numpy as np
 
+        if self.totals.unknown_models:
+            raise unpriced_error(self.totals.unknown_models)
         quality, problem = None, None
         if self.quality is not None:
             try:
@@ -168,7 +158,13 @@ class Simulation:
             quality,
             problem,
             summarize(self.totals.latency, self.slot_models.tolist(), self.slot_firsts),
+            self._tiers_at_base(),
         )
+
+    def _tiers_at_base(self) -> tuple[tuple[str, str], ...]:
+        """(tier, base model) of each tier whose model is a fine-tune priced as its base, for want of its own price."""
+        bases = ((tier, self.prices.at_base(self.key(model))) for tier, model in self.router.policy.tiers.items())
+        return tuple((tier, base) for tier, base in bases if base is not None)
 
     def merge(self, other: Simulation) -> None:
         """Add another simulation of other requests under the same policy (a shard of the logs)."""
@@ -198,10 +194,11 @@ class Simulation:
     def _route(self, chunk: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, Tokens, np.ndarray, np.ndarray]:
         import numpy as np
 
+        self._span(chunk)
+        chunk, logged = logged_models(chunk, self.prices, self.logged_keys, self.totals)
         frame, tokens, has_out = self._prepare(chunk)
         idx = self.router.rule_indices(frame)
         slot = np.where(idx < 0, len(self.slot_tiers) - 1, idx)
-        logged = self._logged_models(frame)
         cost, out = self._cost_on(self.models, self.slot_codes[slot], tokens, logged, count_moves=True)
         if self.first_models:  # a cascade's escalated requests were answered by its first tier too
             first = self._cost_on(self.first_models, self.first_codes[slot], tokens, logged)[0]
@@ -279,29 +276,6 @@ class Simulation:
         t.reasoning_tokens += int(tokens.reasoning.sum())
         return frame, tokens, has_out
 
-    def _logged_models(self, frame: pd.DataFrame) -> LoggedModels:
-        import numpy as np
-        import pandas as pd
-
-        if "model" not in frame:
-            return LoggedModels(np.full(len(frame), -1, dtype=np.intp), [])
-        raw_codes, raw = pd.factorize(frame["model"].to_numpy(dtype=object))  # missing values get -1
-        keys = [self._logged_key(frame, raw_codes, i, str(m)) for i, m in enumerate(raw)]
-        names = list(dict.fromkeys(keys))  # aliases of one model share its price key
-        to_name = np.array([names.index(k) for k in keys] + [-1], dtype=np.intp)  # code -1 picks the last
-        return LoggedModels(to_name[raw_codes], names)
-
-    def _logged_key(self, frame: pd.DataFrame, codes: np.ndarray, code: int, model: str) -> str:
-        """The price key of a logged model; an unknown one is an error naming the first request that logged it."""
-        try:
-            return self.key(model)
-        except LlmrouteError as exc:
-            row = int((codes == code).argmax())
-            where = f"request {row + 1}"
-            if "source" in frame and "line" in frame:
-                where = f"{frame['source'].iat[row]}:{frame['line'].iat[row]}"
-            raise LlmrouteError(f"{where}: {exc}") from None
-
     def _cost_on(
         self, models: list[str], targets: np.ndarray, tokens: Tokens, logged: LoggedModels, count_moves: bool = False
     ) -> Any:
@@ -317,10 +291,10 @@ class Simulation:
             t = tokens if len(rows) == len(targets) else tokens.take(rows)
             moved = logged.moved(rows, model)
             t = self._moved(t, moved, model)
-            cost[rows], output[rows] = request_costs(self.prices.table[model], t), t.output
+            cost[rows], output[rows] = request_costs(self.prices.at(model), t), t.output
             if count_moves:
                 self.totals.moved += int(moved.sum())
-                self.totals.long_context_rows += long_context_rows(self.prices.table[model], t)
+                self.totals.long_context_rows += long_context_rows(self.prices.at(model), t)
         return cost, output
 
     def _moved(self, t: Tokens, moved: np.ndarray, model: str) -> Tokens:
@@ -346,8 +320,11 @@ class Simulation:
         counts = np.bincount(codes + 1, minlength=len(logged.names) + 1)  # [0] counts rows with no model
         for code, model in enumerate(logged.names):
             rows = np.flatnonzero(codes == code)
-            cost[rows] = request_costs(self.prices.table[model], tokens.take(rows))
+            cost[rows] = request_costs(self.prices.at(model), tokens.take(rows))
             t.logged_models[model] = t.logged_models.get(model, 0) + int(counts[code + 1])
+            base = self.prices.at_base(model)
+            if base is not None:
+                t.fine_tunes_at_base[base] = t.fine_tunes_at_base.get(base, 0) + int(counts[code + 1])
         t.rows_with_model += len(codes) - int(counts[0])
         return cost
 
@@ -405,17 +382,23 @@ class Simulation:
     def _observe(
         self, frame: pd.DataFrame, tokens: Tokens, slot: np.ndarray, logged: LoggedModels, has_out: np.ndarray
     ) -> None:
-        import numpy as np
-
         output_stats(self.totals.output_by_group, slot, logged.codes, logged.names, tokens.output, has_out)
-        if "timestamp" not in frame:
-            return
-        ts = frame["timestamp"].to_numpy(dtype=float, na_value=np.nan)
-        ts = ts[~np.isnan(ts)]
+        self.totals.rows_with_time += len(_timestamps(frame))
+
+    def _span(self, chunk: pd.DataFrame) -> None:
+        """Widen the logs' period to this chunk's timestamps, those of requests left out by skipped models too."""
+        ts, t = _timestamps(chunk), self.totals
         if len(ts):
-            t = self.totals
             t.first_ts, t.last_ts = min(t.first_ts, float(ts.min())), max(t.last_ts, float(ts.max()))
-            t.rows_with_time += len(ts)
+
+
+def _timestamps(frame: pd.DataFrame) -> np.ndarray:
+    import numpy as np
+
+    if "timestamp" not in frame:
+        return np.array([])
+    ts = frame["timestamp"].to_numpy(dtype=float, na_value=np.nan)
+    return ts[~np.isnan(ts)]
 
 
 def _texts(frame: pd.DataFrame, column: str) -> list[str]:

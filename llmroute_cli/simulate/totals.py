@@ -35,6 +35,9 @@ class Totals:
     last_ts: float = float("-inf")
     rows_with_time: int = 0
     logged_models: dict[str, int] = field(default_factory=dict)
+    unknown_models: dict[str, list[Any]] = field(default_factory=dict)  # unpriced model → [requests, first file:line]
+    skipped_models: dict[str, int] = field(default_factory=dict)  # requests left out by --unknown-model-price M=skip
+    fine_tunes_at_base: dict[str, int] = field(default_factory=dict)  # base model → requests on its fine-tunes
     bad_labels: int = 0
     bad_label_example: str | None = None
     output_by_group: dict[tuple[int, str], list[float]] = field(default_factory=dict)
@@ -60,9 +63,12 @@ class Totals:
                 self.add_costs(b)
             elif name in ("first_units", "then_units"):
                 setattr(self, name, [x + y for x, y in zip(a, b, strict=True)])
-            elif name == "logged_models":
+            elif name in ("logged_models", "skipped_models", "fine_tunes_at_base"):
                 for model, n in b.items():
                     a[model] = a.get(model, 0) + n
+            elif name == "unknown_models":  # shards merge in log order: the first place stays first
+                for model, (n, where) in b.items():
+                    a.setdefault(model, [0, where])[0] += n
             elif name == "output_by_group":
                 for group, (total, n) in b.items():
                     entry = a.setdefault(group, [0.0, 0])
