@@ -17,13 +17,41 @@ F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_RULES = Path("routes.yaml")
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwound like Ctrl-C, so temporary files go and worker processes end."""
+
+
+@contextlib.contextmanager
+def _terminate_raises() -> Iterator[None]:
+    """While a command runs, SIGTERM raises ``Terminated`` (main thread only; the old handler restored)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def handle_errors(func: F) -> F:
-    """Turn user mistakes into a message on stderr and an exit code; Ctrl-C exits 130."""
+    """Turn user mistakes into a message on stderr and an exit code; Ctrl-C exits 130, SIGTERM 143."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with _terminate_raises():
+                return func(*args, **kwargs)
+        except Terminated:
+            print("terminated", file=sys.stderr)
+            raise typer.Exit(143) from None
         except LlmrouteError as exc:
             text = exc.for_cli() if isinstance(exc, OptionError) else str(exc)
             print(text if isinstance(exc, ConfigError) else f"error: {text}", file=sys.stderr)

@@ -118,8 +118,11 @@ def _will_count(routers: list[Router], shard: Shard) -> bool:
 
 
 def _init(progress: Any) -> None:
+    import signal
+
     global _PROGRESS
     _PROGRESS = progress
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker ends at once when the run is stopped
 
 
 def _run(index: int, shard: Shard, make: Callable[[int], Any], read: ReadOptions) -> Any:
@@ -159,15 +162,20 @@ def run_sharded(
     done_bytes = ctx.Array("q", len(shards), lock=False)
     total = sum(s.end - s.start for s in shards)
     gc.freeze()  # a forked worker's collector would otherwise touch, so copy, every inherited object
+    pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init, initargs=(done_bytes,))
     try:
-        with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init, initargs=(done_bytes,)) as pool:
-            futures = [pool.submit(_run, i, s, make, read) for i, s in enumerate(shards)]
-            pending: set[Future[Any]] = set(futures)
-            while pending:
-                _, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-                if progress is not None:
-                    progress(sum(done_bytes), total)
-            results = [f.result() for f in futures]
+        futures = [pool.submit(_run, i, s, make, read) for i, s in enumerate(shards)]
+        pending: set[Future[Any]] = set(futures)
+        while pending:
+            _, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+            if progress is not None:
+                progress(sum(done_bytes), total)
+        results = [f.result() for f in futures]
+    except BaseException:  # Ctrl-C, SIGTERM or a failed shard: end the workers now, not after their shards
+        _end(pool)
+        raise
+    else:
+        pool.shutdown()
     finally:
         gc.unfreeze()
     whole, stats = make(0), ReadStats()
@@ -175,6 +183,13 @@ def run_sharded(
         whole.merge(part)
         stats.merge(part_stats)
     return whole, stats
+
+
+def _end(pool: ProcessPoolExecutor) -> None:
+    """Stop every worker at once (the executor has no public way to) and drop the queued shards."""
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        proc.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def default_jobs() -> int:
