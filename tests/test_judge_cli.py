@@ -466,3 +466,29 @@ def test_judge_report_markdown_escapes_names(runner, tmp_path, monkeypatch):
     assert "| tier \\[bold\\]t | 1 | 1 | 0 | 0 | 100.0% |" in result.stdout
     assert "| rule x\\[/\\]y | 1 | 1 | 0 | 0 | 100.0% |" in result.stdout
     assert "| 2 | not\\\\x1b\\[31mours  |" in result.stdout
+
+
+def test_a_request_judged_in_both_orders_counts_once_and_a_flip_is_a_tie(runner, tmp_path):
+    from urllib.parse import quote
+
+    def line(rid: str, position: str, picked: str) -> str:
+        cid = f"llmroute-judge:{quote(rid)}:cheap:short:{position}"
+        body = {"choices": [{"message": {"role": "assistant", "content": f"[[{picked}]]"}, "finish_reason": "stop"}]}
+        return json.dumps({"id": "b", "custom_id": cid, "response": {"status_code": 200, "body": body}, "error": None})
+
+    # r1: cheap first picks A (cheap ok), expensive first picks B (cheap ok): agree -> one cheap_ok
+    # r2: cheap first picks B (expensive better), expensive first picks B (cheap ok): flips -> one tie
+    # r3: judged once, expensive better
+    lines = [line("r1", "A=cheap", "A"), line("r1", "A=expensive", "B"), line("r2", "A=cheap", "B")]
+    lines += [line("r2", "A=expensive", "B"), line("r3", "A=cheap", "B")]
+    (tmp_path / "out.jsonl").write_text("\n".join(lines) + "\n")
+    result = runner.invoke(app, ["judge-report", str(tmp_path / "out.jsonl"), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert {k: report["overall"][k] for k in ("judged", "cheap_ok", "tie", "expensive_better")} == {
+        "judged": 3, "cheap_ok": 1, "tie": 1, "expensive_better": 1
+    }  # fmt: skip
+    assert (report["both_orders"], report["inconsistent"]) == (2, 1)
+    assert report["first_position_share"] == pytest.approx(1 / 5)  # picks A, B, B, B, B: A once in 5
+    text = " ".join(runner.invoke(app, ["judge-report", str(tmp_path / "out.jsonl")]).stdout.split())
+    assert "2 requests were judged in both orders and count once; 1 of them flipped with the order" in text

@@ -6,6 +6,7 @@ and rule, and which answer the judge saw first; the verdict is mapped back throu
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -190,10 +191,14 @@ class JudgeReport:
     rules: tuple[tuple[str | None, JudgeShare], ...]  # None is the default tier
     failures: tuple[JudgeFailure, ...]
     first_position_share: float | None  # of the non-tie verdicts, the share picking answer A: position bias
+    both_orders: int = 0  # requests judged with each answer first: counted once
+    inconsistent: int = 0  # of those, the ones whose two verdicts disagree: counted as a tie
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "overall": self.overall.to_dict(),
+            "both_orders": self.both_orders,
+            "inconsistent": self.inconsistent,
             "tiers": {t: s.to_dict() for t, s in self.tiers.items()},
             "rules": [{"rule": r, **s.to_dict()} for r, s in self.rules],
             "unparsed": len(self.failures),
@@ -204,7 +209,7 @@ class JudgeReport:
 
 def judge_report(results: JudgeResults) -> JudgeReport:
     """Shares where the expensive answer won, with Wilson 95% intervals and the brief's verdict."""
-    verdicts = results.verdicts
+    verdicts, twice, inconsistent = per_request(results.verdicts)
     if not verdicts and not results.failures:
         raise LlmrouteError("no judge results in the file; pass the Batch API output file (one JSON object a line)")
     tiers: dict[str, list[JudgeVerdict]] = {}
@@ -212,11 +217,32 @@ def judge_report(results: JudgeResults) -> JudgeReport:
     for v in verdicts:
         tiers.setdefault(v.tier, []).append(v)
         rules.setdefault(v.rule, []).append(v)
-    decided = [v.picked for v in verdicts if v.picked != "C"]
+    decided = [v.picked for v in results.verdicts if v.picked != "C"]  # every judgment, for position bias
     return JudgeReport(
         _share(verdicts),
         {t: _share(vs) for t, vs in tiers.items()},
         tuple((r, _share(vs)) for r, vs in rules.items()),
         results.failures,
         decided.count("A") / len(decided) if decided else None,
+        twice,
+        inconsistent,
     )
+
+
+def per_request(verdicts: Iterable[JudgeVerdict]) -> tuple[list[JudgeVerdict], int, int]:
+    """One verdict per request: one judged in both orders counts once, as a tie when the orders disagree
+    (MT-Bench's rule for a verdict that flips with the answers' positions); how many were, and disagreed."""
+    at: dict[str, int] = {}
+    out: list[JudgeVerdict] = []
+    twice = inconsistent = 0
+    for v in verdicts:
+        i = at.get(v.request_id)
+        if i is None:
+            at[v.request_id] = len(out)
+            out.append(v)
+            continue
+        twice += 1
+        if out[i].verdict != v.verdict:
+            inconsistent += 1
+            out[i] = dataclasses.replace(out[i], verdict="tie")
+    return out, twice, inconsistent

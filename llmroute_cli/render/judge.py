@@ -33,6 +33,11 @@ def _cells(s: JudgeShare) -> list[str]:
 def _headline(result: JudgeReport, name: str) -> list[str]:
     s = result.overall
     lines = [f"{name}: {count(s.judged)} verdicts, {count(len(result.failures))} unusable results."]
+    if result.both_orders:
+        lines.append(
+            f"{count(result.both_orders)} requests were judged in both orders and count once; "
+            f"{count(result.inconsistent)} of them flipped with the order and count as ties."
+        )
     if s.share is not None and s.interval is not None:
         low, high = s.interval
         lines.append(
