@@ -81,17 +81,21 @@ class _Walker:
             self.open_nodes.discard(id(node))
 
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[Any, Any]:
-        self.loader.flatten_mapping(node)
+        own = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}
+        self.loader.flatten_mapping(node)  # merged (``<<``) pairs first: the mapping's own keys override them
         out: dict[Any, Any] = {}
+        mine: set[Any] = set()
         for key_node, value_node in node.value:
             key = self.loader.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
                 line, col = _mark(key_node)
                 self.problems.append(Problem(self.doc.source, line, col, "keys must be plain scalars"))
                 continue
-            if key in out:
+            if key in mine and id(key_node) in own:
                 line, col = _mark(key_node)
                 self.problems.append(Problem(self.doc.source, line, col, f"duplicate key '{key}'"))
+            if id(key_node) in own:
+                mine.add(key)
             self.doc.keys[path + (key,)] = _mark(key_node)
             out[key] = self.build(value_node, path + (key,))
         return out
