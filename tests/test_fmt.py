@@ -28,3 +28,38 @@ from llmroute_cli.render.fmt import money
 )
 def test_money(usd, text):
     assert money(usd) == text
+
+
+def test_a_money_column_prints_figures_that_differ_differently():
+    from llmroute_cli.render.fmt import money_column
+
+    assert money_column([0.66, 1.56, 0.53]) == ["$0.66", "$1.56", "$0.53"]  # cents already tell them apart
+    assert money_column([0.0129, 0.0131, 1.5, None]) == ["$0.0129", "$0.0131", "$1.5000", None]
+    assert money_column([0.011234, 0.011236, 0.011234]) == ["$0.01123", "$0.01124", "$0.01123"]
+    assert money_column([2.0, 2.0]) == ["$2.00", "$2.00"]  # equal figures stay at cents
+
+
+def test_a_sweep_of_a_four_tier_policy_shows_spend_moving(runner, tmp_path):
+    import json
+
+    from llmroute_cli.cli import app
+
+    rules = """\
+tiers: {nano: gpt-4.1-nano, mini: gpt-4o-mini, big: gpt-4o, top: gpt-4.1}
+default: nano
+rules:
+  - name: long
+    when: {query.chars: {gt: 40}}
+    route: mini
+"""
+    (tmp_path / "r.yaml").write_text(rules)
+    lines = [
+        {"messages": [{"role": "user", "content": "x" * (10 + i)}], "usage": {"prompt_tokens": 5000 + i}}
+        for i in range(60)
+    ]
+    (tmp_path / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
+    args = ["sweep", str(tmp_path / "log.jsonl"), "--rules", str(tmp_path / "r.yaml"), "--days", "1"]
+    result = runner.invoke(app, [*args, "--param", "long.query.chars=20:60:10"])
+    assert result.exit_code == 0, result.output
+    daily = [line.split("│")[3].strip() for line in result.stdout.splitlines() if line.startswith("│")]
+    assert len(daily) == 5 and len(set(daily)) == 5, daily  # every threshold moves spend, and it shows

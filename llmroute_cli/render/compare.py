@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmroute_cli.render.fmt import count, money, percent
+from llmroute_cli.render.fmt import count, money_column, percent
 from llmroute_cli.render.report import cascade_lines
 from llmroute_cli.render.tables import Align, Table, markdown_table, md_text, plain, printable, rich_table
 
@@ -40,12 +40,14 @@ def table(report: dict[str, Any]) -> Table:
     head += ["added latency p50 / p95"] if timed else []
     names = short_names([p["policy"] for p in report["policies"] if p["kind"] == "rules"])
     rows = []
-    for p in report["policies"]:
+    daily = money_column([p["daily_cost_usd"] for p in report["policies"]])
+    yearly = money_column([p["yearly_cost_usd"] for p in report["policies"]])
+    for i, p in enumerate(report["policies"]):
         saved = p["saved_vs_all_expensive"]
         cells = [
             printable(names.get(p["policy"], p["policy"])),
-            money(p["daily_cost_usd"]),
-            money(p["yearly_cost_usd"]),
+            daily[i] or "n/a",
+            yearly[i] or "n/a",
             "n/a" if saved is None else percent(saved),
             percent(p["expensive_share"]),
             "n/a" if p["under_routing"] is None or not scales else percent(p["under_routing"]),

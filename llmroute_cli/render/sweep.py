@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from llmroute_cli.render.fmt import count, money, percent
+from llmroute_cli.render.fmt import count, money_column, percent
 from llmroute_cli.render.tables import Align, Table, plain, rich_table
 from llmroute_cli.reports.sweep_result import CURVE_NOTE, DEFINITIONS, Result, Row, row_dict
 
@@ -26,21 +26,15 @@ def head(result: Result) -> list[str]:
 def table_rows(result: Result) -> list[list[str]]:
     from llmroute_cli.quality.metrics import verdict
 
-    def cells(r: Row) -> list[str]:
+    def cells(r: Row, daily: str | None) -> list[str]:
         p = r.point
         label = show(p.value) + (" (current)" if r.current else "")
         quality = or_na(p.mean_quality, lambda x: f"{x:.3f}")
         under = p.under_routing_rate
-        return [
-            label,
-            percent(p.expensive_share),
-            or_na(p.daily_cost, money),
-            or_na(under),
-            verdict(under) or "",
-            quality,
-        ]
+        return [label, percent(p.expensive_share), daily or "n/a", or_na(under), verdict(under) or "", quality]
 
-    return [[*cells(r), or_na(r.gap_recovered)] for r in result.rows]
+    daily = money_column([r.point.daily_cost for r in result.rows])  # rows that differ in spend print differently
+    return [[*cells(r, d), or_na(r.gap_recovered)] for r, d in zip(result.rows, daily, strict=True)]
 
 
 def intro(result: Result) -> list[str]:
