@@ -385,3 +385,44 @@ def test_the_expensive_tier_is_the_same_for_the_baseline_and_the_quality_figures
     spec = QualitySpec.from_policy(router.policy, book)
     sim = Simulation(router, book, SimulateOptions(bootstrap=0))
     assert (spec.cheap_tier, spec.expensive_tier, sim.baseline_tier) == ("c", "b", "b")
+
+
+def test_with_three_tiers_a_middle_tier_under_routes_too(runner, tmp_path):
+    """Requests that needed the expensive tier but went to the middle one are under-routed, like the cheapest."""
+    import json
+
+    from llmroute_cli.cli import app
+
+    rules = """\
+tiers: {nano: gpt-4.1-nano, mini: gpt-4o-mini, big: gpt-4o}
+default: nano
+rules:
+  - name: long
+    when: {query.chars: {gt: 20}}
+    route: mini
+  - name: code
+    when: {query: {contains: "def "}}
+    route: big
+"""
+    (tmp_path / "r.yaml").write_text(rules)
+    # (query, needed): 2 short -> nano (1 needed expensive), 3 long -> mini (2 needed expensive), 1 code -> big
+    records = [("hi", "cheap"), ("ok?", "expensive"), ("x" * 30, "expensive"), ("y" * 30, "expensive")]
+    records += [("z" * 30, "cheap"), ("def f(): pass", "cheap")]
+    lines = [
+        {"messages": [{"role": "user", "content": q}], "usage": {"prompt_tokens": 10}, "needed": n} for q, n in records
+    ]
+    (tmp_path / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
+    args = [
+        "simulate",
+        str(tmp_path / "log.jsonl"),
+        "--rules",
+        str(tmp_path / "r.yaml"),
+        "--days",
+        "1",
+        "--format",
+        "json",
+    ]
+    q = json.loads(runner.invoke(app, args).stdout)["quality"]
+    assert (q["cheap_routed"], q["under_routed"]) == (5, 3)  # 2 on nano + 3 on mini; 1 + 2 needed expensive
+    assert q["under_routing_rate"] == pytest.approx(3 / 5)
+    assert (q["expensive_routed"], q["over_routed"]) == (1, 1)

@@ -76,8 +76,9 @@ class _Counts:
         if needed is not None:
             self.labeled += 1
             self.needed_expensive += needed == EXPENSIVE
-            self.cheap_routed += routed == c
-            self.under_routed += routed == c and needed == EXPENSIVE
+            below = routed != e  # with 3+ tiers, a middle tier is as short of the expensive one as the cheapest
+            self.cheap_routed += below
+            self.under_routed += below and needed == EXPENSIVE
             self.expensive_routed += routed == e
             self.over_routed += routed == e and needed == CHEAP
         q = result.quality
@@ -131,7 +132,7 @@ class Rates:
 
     @property
     def under_routing_rate(self) -> float | None:
-        """Of the labeled requests sent cheap, the share that needed the expensive tier (the brief's metric)."""
+        """Of the labeled requests sent below the expensive tier, the share that needed it (the headline metric)."""
         return ratio(self.under_routed, self.cheap_routed)
 
     @property
