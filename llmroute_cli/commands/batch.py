@@ -237,7 +237,9 @@ app.command("judge")(sample_command.sample)
 @handle_errors
 def join(
     results: Annotated[list[Path], typer.Argument(help="Batch API output files (JSONL).")],
-    logs: Annotated[list[str], typer.Option("--logs", help="The JSONL logs the requests were written from.")],
+    logs: Annotated[
+        list[str], typer.Option("--logs", metavar="LOGS", help="The JSONL logs the requests were written from.")
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Write the enriched log here (JSONL).")],
     strict: Annotated[bool, typer.Option(help="Exit 1 when any result line failed or matched no request.")] = False,
 ) -> None:
@@ -305,9 +307,7 @@ def _unmatched(by_id: dict[str, list[Any]], joined: set[str]) -> list[Any]:
     ]
 
 
-def _summary(
-    read: int, outcomes: list[Any], failures: list[Any], written: int, joined: set[str], output: Path
-) -> None:
+def _summary(read: int, outcomes: list[Any], failures: list[Any], written: int, joined: set[str], output: Path) -> None:
     from collections import Counter
 
     kinds = Counter(o.kind for o in outcomes if o.request_id in joined)

@@ -17,11 +17,10 @@ def check(
     paths: Annotated[list[Path] | None, typer.Argument(help="Rule files to check [default: routes.yaml].")] = None,
     strict: Annotated[bool, typer.Option(help="Fail on warnings too.")] = False,
     logs: Annotated[
-        list[str] | None, typer.Option("--logs", help="Also report rules that never fire on these logs.")
+        list[str] | None,
+        typer.Option("--logs", metavar="LOGS", help="Also report rules that never fire on these logs."),
     ] = None,
-    prices: Annotated[
-        Path | None, typer.Option(help="LiteLLM-format price map the models may be priced in.")
-    ] = None,
+    prices: Annotated[Path | None, typer.Option(help="LiteLLM-format price map the models may be priced in.")] = None,
 ) -> None:
     """Validate rule files; print every problem as FILE:LINE:COL: message; exit 1 on errors.
 

@@ -36,7 +36,9 @@ class CompareFormat(enum.StrEnum):
 @handle_errors
 def compare(
     logs: LogsArg,
-    rules: Annotated[list[str], typer.Option("--rules", help="A rule file (or REV:PATH) to compare. Repeatable.")],
+    rules: Annotated[
+        list[str], typer.Option("--rules", metavar="FILE", help="A rule file (or REV:PATH) to compare. Repeatable.")
+    ],
     days: DaysOpt = None,
     sample_rate: Annotated[float, typer.Option(help="Share of all traffic the logs hold, e.g. 0.1.")] = 1.0,
     prices: PricesOpt = None,

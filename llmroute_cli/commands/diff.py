@@ -27,7 +27,9 @@ from llmroute_cli.commands.simulate import Format
 def diff(
     old: Annotated[str, typer.Argument(help="The current rule file, or REV:PATH from git (origin/main:routes.yaml).")],
     new: Annotated[str, typer.Argument(help="The proposed rule file, or REV:PATH.")],
-    logs: Annotated[list[str], typer.Option("--logs", help="Log files or globs to route with both (repeatable).")],
+    logs: Annotated[
+        list[str], typer.Option("--logs", metavar="LOGS", help="Log files or globs to route with both (repeatable).")
+    ],
     days: Annotated[float | None, typer.Option(help="Days the logs cover [default: from timestamps].")] = None,
     sample_rate: Annotated[float, typer.Option(help="Share of all traffic the logs hold.")] = 1.0,
     prices: Annotated[Path | None, typer.Option(help="LiteLLM-format price map.")] = None,

@@ -38,12 +38,11 @@ def train(
         ),
     ] = None,
     test: Annotated[
-        list[str] | None, typer.Option("--test", help="Labeled logs to test on instead of a held-out part. Repeatable.")
+        list[str] | None,
+        typer.Option("--test", metavar="LOGS", help="Labeled logs to test on instead of a held-out part. Repeatable."),
     ] = None,
     kind: Annotated[Kind, typer.Option(help="logistic regression, or k nearest neighbours.")] = Kind.logistic,
-    features: Annotated[
-        str, typer.Option(help="Feature blocks: word, char, length, comma-separated.")
-    ] = "word,length",
+    features: Annotated[str, typer.Option(help="Feature blocks: word, char, length, comma-separated.")] = "word,length",
     neighbors: Annotated[int, typer.Option(help="k of the kNN router.")] = 50,
     target_expensive_share: Annotated[
         float | None, typer.Option(help="Threshold for this share of validation queries expensive (0-1).")
