@@ -416,6 +416,7 @@ class Simulation:
             t = self.totals
             t.first_ts, t.last_ts = min(t.first_ts, float(ts.min())), max(t.last_ts, float(ts.max()))
             t.rows_with_time += len(ts)
+            t.timeline.add(ts)
 
 
 def _texts(frame: pd.DataFrame, column: str) -> list[str]:
