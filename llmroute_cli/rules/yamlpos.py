@@ -84,7 +84,13 @@ class _Walker:
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         """A scalar's value; text with a lone surrogate (YAML "\\udc80") is refused: no output could hold it."""
-        value = self.loader.construct_object(node, deep=True)
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except ValueError:  # a whole number of over 4,300 digits, which Python will not read
+            line, col = _mark(node)
+            digits = sum(c.isdigit() for c in node.value)
+            self.problems.append(Problem(self.doc.source, line, col, f"a number too large ({digits} digits)"))
+            return None
         if isinstance(value, str) and (bad := _SURROGATE.search(value)):
             line, col = _mark(node)
             what = f"character {bad.group()!r} is a lone surrogate, not text; remove it"

@@ -57,6 +57,12 @@ def test_a_400_digit_threshold_is_a_located_error(runner, tmp_path):
     )
 
 
+def test_a_5000_digit_number_is_a_located_error(runner, tmp_path):
+    rule = "rules:\n  - name: big\n    when:\n      query.chars: {gt: 1" + "0" * 5000 + "}\n    route: expensive\n"
+    result, rules = simulate(runner, tmp_path, rule)
+    assert error_line(result, 1) == f"{rules}:6:25: a number too large (5001 digits)"
+
+
 def test_a_400_digit_metadata_threshold_is_a_located_error(runner, tmp_path):
     rule = "rules:\n  - name: big\n    when:\n      metadata.n: {lt: -1" + "0" * 400 + "}\n    route: expensive\n"
     result, rules = simulate(runner, tmp_path, rule)

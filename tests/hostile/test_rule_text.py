@@ -24,8 +24,8 @@ def test_a_lone_surrogate_is_a_located_error(runner, tmp_path, rules, at):
     log, path = tmp_path / "logs.jsonl", tmp_path / "routes.yaml"
     log.write_text(json.dumps(CHAT) + "\n")
     path.write_text("tiers: {cheap: gpt-4o-mini, expensive: gpt-4o}\ndefault: cheap\n" + rules)
-    args = ["simulate", str(log), "--rules", str(path), "--days", "1", "--quiet", "--decisions", str(tmp_path / "d.csv")]
-    result = runner.invoke(app, args)
+    decisions = str(tmp_path / "d.csv")
+    result = runner.invoke(app, ["simulate", str(log), "--rules", str(path), "--days", "1", "--decisions", decisions])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 1
     char = "\\" + rules.split("\\")[1][:5]
