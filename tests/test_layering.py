@@ -8,7 +8,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "llmroute_cli"
 # Lowest first: a module may import from its own layer and the layers before it, never after.
 LAYERS = [
-    ("errors", "models"),
+    ("errors", "models", "limits"),
     ("tokens",),
     ("classifier",),
     ("rules",),

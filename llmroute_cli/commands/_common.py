@@ -165,7 +165,7 @@ def _referenced(path: str) -> list[str]:
     try:
         with open(path, encoding="utf-8-sig") as f:
             doc = yaml.safe_load(f)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except (OSError, ValueError, RecursionError, yaml.YAMLError):
         return []  # reading the rule file itself reports what is wrong with it
     home = os.path.dirname(path)
     out = [doc["cases"]] if isinstance(doc, dict) and isinstance(doc.get("cases"), str) else []

@@ -11,6 +11,7 @@ import typer
 
 from llmroute_cli.commands._common import handle_errors, load_router, stdout_console
 from llmroute_cli.errors import UsageError
+from llmroute_cli.limits import MAX_METADATA_DEPTH
 
 
 @handle_errors
@@ -58,13 +59,30 @@ def _context(context: str | None, context_file: Path | None) -> str | None:
 def _metadata(raw: str | None) -> dict[str, Any]:
     if raw is None:
         return {}
+    too_deep = f"--metadata is nested more than {MAX_METADATA_DEPTH} levels deep; flatten it"
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise UsageError(f"--metadata is not valid JSON: {exc.msg} at column {exc.colno}") from None
+    except RecursionError:
+        raise UsageError(too_deep) from None
     if not isinstance(value, dict):
         raise UsageError('--metadata must be a JSON object, like \'{"user": {"plan": "pro"}}\'')
+    if _depth(value) > MAX_METADATA_DEPTH:
+        raise UsageError(too_deep)
     return value
+
+
+def _depth(value: Any) -> int:
+    """Levels of objects and arrays, the outermost being 1; walked without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is not None:
+            deepest = max(deepest, level)
+            stack += [(child, level + 1) for child in children]
+    return deepest
 
 
 def _payload(router: Any, explanation: Any, quotes: list[Any]) -> dict[str, Any]:

@@ -114,7 +114,8 @@ class _Reader:
             if source.fmt == "jsonl":
                 yield jsonl_records(opened.stream), opened.position
             else:
-                yield csv_records(opened.stream, "\t" if source.fmt == "tsv" else ","), opened.position
+                delimiter = "\t" if source.fmt == "tsv" else ","
+                yield csv_records(opened.stream, delimiter, source.name), opened.position
 
     @contextmanager
     def _blocks(self, source: Source) -> Iterator[tuple[Iterator[Block], Callable[[], int], int]]:

@@ -59,21 +59,31 @@ def _row(header: list[str], dotted: list[str], row: list[str]) -> dict[str, Any]
     return nest(record, dotted) if dotted else record
 
 
-def csv_records(stream: io.BufferedIOBase, delimiter: str = ",") -> Iterator[tuple[int, Any]]:
+def _unique(name: str, columns: list[str], where: str) -> None:
+    """Two columns of one name would fill one field twice: refuse the file, naming the column."""
+    seen: set[str] = set()
+    for column in columns:
+        if column in seen:
+            raise LlmrouteError(f"{name}{where}: column '{column}' appears twice in the header; rename or drop one")
+        seen.add(column)
+
+
+def csv_records(stream: io.BufferedIOBase, delimiter: str = ",", name: str = "<csv>") -> Iterator[tuple[int, Any]]:
     """``(line where the record starts, record or Bad)``; empty cells are null fields."""
     csv.field_size_limit(max(csv.field_size_limit(), _CSV_LIMIT))
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")  # type: ignore[type-var]
     try:
-        yield from _csv_rows(csv.reader(text, delimiter=delimiter))
+        yield from _csv_rows(csv.reader(text, delimiter=delimiter), name)
     finally:
         with contextlib.suppress(ValueError):  # the caller may have closed it first (an error mid-file)
             text.detach()  # the stream belongs to the caller
 
 
-def _csv_rows(reader: Any) -> Iterator[tuple[int, Any]]:
+def _csv_rows(reader: Any, name: str) -> Iterator[tuple[int, Any]]:
     header = next((row for row in reader if row), None)
     if header is None:
         return
+    _unique(name, header, f":{reader.line_num}")
     dotted = [c for c in header if "." in c]
     end = reader.line_num
     while True:
@@ -109,11 +119,32 @@ class ParquetRecords:
         return int(self.size * self.done // self.total)
 
     def __iter__(self) -> Iterator[tuple[int, Any]]:
-        dotted = [c for c in self.file.schema_arrow.names if "." in c]
+        names = self.file.schema_arrow.names
+        _unique(self.name, names, "")
+        dotted = [c for c in names if "." in c]
         try:
             for batch in self.file.iter_batches(batch_size=self.batch_rows):
-                for record in batch.to_pylist():
+                for record in _pylist(batch):
                     self.done += 1
-                    yield self.done, nest(record, dotted) if dotted else record
+                    yield self.done, nest(record, dotted) if dotted and not isinstance(record, Bad) else record
         except self._errors as exc:
             raise LlmrouteError(f"{self.name}: cannot read Parquet after row {self.done}: {exc}") from None
+
+
+def _pylist(batch: Any) -> list[dict[str, Any] | Bad]:
+    """A batch's rows as dicts; when one holds a value Python cannot (a time past year 9999), row by row,
+    that row a Bad record."""
+    try:
+        return batch.to_pylist()
+    except OverflowError:
+        return [_one_row(batch.slice(i, 1)) for i in range(batch.num_rows)]
+
+
+def _one_row(row: Any) -> dict[str, Any] | Bad:
+    record = {}
+    for name, column in zip(row.schema.names, row.columns, strict=True):
+        try:
+            record[name] = column[0].as_py()
+        except OverflowError:
+            return Bad(f"'{name}' holds a {column.type} value past what Python can read (after year 9999)")
+    return record

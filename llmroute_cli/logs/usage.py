@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from llmroute_cli.limits import MAX_TOKENS
 from llmroute_cli.logs.model import NO_USAGE, BadRecord, Usage
 from llmroute_cli.logs.values import kind, to_int
-
-MAX_TOKENS = 10**9  # per request; more is a logging fault, not traffic
 
 
 def checked(usage: Usage) -> Usage:

@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from llmroute_cli.limits import LATEST
 from llmroute_cli.logs.model import BadRecord
 from llmroute_cli.rules.conditions import MISSING
 
@@ -78,9 +79,6 @@ def _scaled(stamp: float) -> float:
     return float(stamp)
 
 
-LATEST = 32_503_680_000.0  # 3000-01-01: a later (or non-finite) time is a logging fault
-
-
 def _in_range(seconds: float, name: str, given: Any) -> float:
     if not -LATEST < seconds < LATEST:  # also false for NaN and infinities
         raise BadRecord(f"'{name}' is out of range for a time (got {given!r})")
@@ -93,6 +91,7 @@ def to_unix(value: Any, name: str) -> float:
         return NAN
     if type(value) is int or type(value) is float:
         return _in_range(_scaled(value), name, value)
+    given = value
     if type(value) is str:
         text = value.strip()
         try:
@@ -103,8 +102,8 @@ def to_unix(value: Any, name: str) -> float:
             value = datetime.fromisoformat(text)
         except ValueError:
             raise BadRecord(f"'{name}' is not an ISO-8601 time or unix time (got {value!r})") from None
-    if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+    if isinstance(value, datetime):  # an ISO string, or a Parquet timestamp
+        return _in_range((value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp(), name, given)
     raise BadRecord(f"'{name}' is not a time (got {kind(value)})")
 
 

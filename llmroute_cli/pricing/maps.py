@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from llmroute_cli.errors import LlmrouteError, UsageError
+from llmroute_cli.limits import MAX_PRICE
 from llmroute_cli.pricing.prices import LongContext, Price
 
 FIELDS = {
@@ -26,7 +27,10 @@ def per_million(value: Any, where: str) -> float:
     """A per-token USD price as USD per 1M tokens, exactly (2.5e-06 → 2.5)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
         raise LlmrouteError(f"{where}: expected a finite price >= 0 in USD per token, got {value!r}")
-    return float(Decimal(repr(value)) * 1_000_000)
+    million = Decimal(repr(value)) * 1_000_000
+    if million > Decimal(MAX_PRICE):
+        raise LlmrouteError(f"{where}: {value!r} USD per token is over ${MAX_PRICE:,.0f} per 1M tokens")
+    return float(million)
 
 
 def load_price_map(path: str | Path) -> dict[str, Price]:

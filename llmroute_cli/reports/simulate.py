@@ -11,6 +11,7 @@ from typing import Any
 from llmroute_cli.errors import LlmrouteError, OptionError
 from llmroute_cli.pricing.money import UNITS_PER_DOLLAR, dollars
 from llmroute_cli.simulate.result import SimulationResult
+from llmroute_cli.simulate.timeline import Outliers
 from llmroute_cli.simulate.totals import Totals
 
 DAYS_PER_YEAR = 365
@@ -131,11 +132,16 @@ def ignored_warnings(read: dict[str, Any]) -> list[str]:
     return [f"ignored {n:,} records that are not requests: {reason}" for reason, n in read.get("ignored", {}).items()]
 
 
-def _period_dict(period: Period) -> dict[str, Any]:
-    def iso(ts: float | None) -> str | None:
-        return None if ts is None else dt.datetime.fromtimestamp(ts, dt.UTC).isoformat().replace("+00:00", "Z")
+def _iso(ts: float | None) -> str | None:
+    return None if ts is None else dt.datetime.fromtimestamp(ts, dt.UTC).isoformat().replace("+00:00", "Z")
 
-    return {"source": period.source, "start": iso(period.start), "end": iso(period.end)}
+
+def _day(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).date().isoformat()
+
+
+def _period_dict(period: Period) -> dict[str, Any]:
+    return {"source": period.source, "start": _iso(period.start), "end": _iso(period.end)}
 
 
 def _token_sources(sim: SimulationResult, queries: int) -> dict[str, Any]:
@@ -224,6 +230,8 @@ def _warnings(sim: SimulationResult, period: Period, queries: int) -> list[str]:
         )
     if period.source == "timestamps" and t.rows_with_time < queries:
         warnings.append(f"{queries - t.rows_with_time:,} requests have no timestamp; the period comes from the others")
+    if period.source == "timestamps" and (stray := t.timeline.outliers()) is not None:
+        warnings.append(_stray(stray, period))
     return warnings
 
 
@@ -245,6 +253,21 @@ def model_warnings(t: Totals) -> list[str]:
 
 def _counts(by_model: dict[str, int]) -> str:
     return ", ".join(f"{model} ({n:,})" for model, n in sorted(by_model.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _stray(stray: Outliers, period: Period) -> str:
+    """The warning that a few requests far from the rest set the period."""
+    central = f"{_day(stray.central_start)} to {_day(stray.central_end - 1)}"
+    lie = "1 request lies" if stray.count == 1 else f"{stray.count:,} requests lie"
+    when = (
+        f"at {_iso(stray.earliest)}"
+        if stray.count == 1
+        else f"the earliest at {_iso(stray.earliest)}, the latest at {_iso(stray.latest)}"
+    )
+    return (
+        f"the period ({period.days:,.1f} days) was set from the first timestamp to the last, but {lie} far outside "
+        f"the days of the central 98% of timestamps ({central}): {when}; pass --days to set the period"
+    )
 
 
 def _quality(sim: SimulationResult, queries: int) -> dict[str, Any] | None:

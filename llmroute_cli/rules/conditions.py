@@ -45,8 +45,10 @@ def ascii_lower(text: str) -> str:
 
 
 def is_number(value: Any) -> bool:
-    """A real number (Python or numpy), not a bool, not NaN."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isnan(value)
+    """A real number (Python or numpy), not a bool, not NaN (a whole number of any size is one)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    return isinstance(value, numbers.Integral) or not math.isnan(value)
 
 
 def same(value: Any, expected: Any) -> bool:

@@ -162,8 +162,9 @@ class ConditionParser:
     def _size(self, field: str, ops: dict[str, Any], path: Path) -> Condition | None:
         tests: list[Condition] = []
         for op, arg in ops.items():
-            if not is_number(arg):
-                self.fail(path + (op,), f"'{field}' {op} takes a number, got {kind_of(arg)}")
+            problem = _number_problem(arg)
+            if problem:
+                self.fail(path + (op,), f"'{field}' {op} {problem}")
                 return None
             tests.append(Test(field, Compare(op, arg), self.where(path + (op,))))
         return tests[0] if len(tests) == 1 else All(tuple(tests))
@@ -227,7 +228,17 @@ def _meta_arg_problem(op: str, arg: Any) -> str | None:
         return None if isinstance(arg, bool) else f"takes true or false, got {kind_of(arg)}"
     if op in ("eq", "ne"):
         return None if isinstance(arg, scalar) else f"takes a single value, got {kind_of(arg)}"
-    return None if is_number(arg) else f"takes a number, got {kind_of(arg)}"
+    return _number_problem(arg)
+
+
+def _number_problem(arg: Any) -> str | None:
+    if not is_number(arg):
+        return f"takes a number, got {kind_of(arg)}"
+    try:
+        float(arg)  # both engine paths compare as floats can; a 400-digit whole number is past them
+    except OverflowError:
+        return f"takes a number, got a number too large ({len(str(abs(arg)))} digits; a float holds about 308)"
+    return None
 
 
 def kind_of(value: Any) -> str:

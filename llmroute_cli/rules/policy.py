@@ -11,6 +11,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from llmroute_cli.errors import ConfigError, Problem
+from llmroute_cli.limits import MAX_PRICE, MAX_TOKENS
 from llmroute_cli.rules.cases import Case, parse_cases
 from llmroute_cli.rules.conditions import All, Condition
 from llmroute_cli.rules.parse import ConditionParser, kind_of, suggest
@@ -184,6 +185,10 @@ class _Builder:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
                 self.fail(path + (key,), f"price '{key}' of '{model}' must be a finite number >= 0, got {value!r}")
                 continue
+            if value > MAX_PRICE:
+                too_much = f"is over ${MAX_PRICE:,.0f} per 1M tokens, got {value!r}; prices are USD per 1M tokens"
+                self.fail(path + (key,), f"price '{key}' of '{model}' {too_much}")
+                continue
             values[key] = float(value)
         if "input" not in values or "output" not in values:
             return None
@@ -202,8 +207,9 @@ class _Builder:
         counts = {}
         for key, default in (("prompt_tokens", 0), ("output_tokens", 0)):
             value = node.get(key, default)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                self.fail(path + (key,), f"classifier '{key}' must be a whole number >= 0, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TOKENS:
+                whole = f"a whole number 0 to {MAX_TOKENS:,}"
+                self.fail(path + (key,), f"classifier '{key}' must be {whole}, got {value!r}")
                 value = 0
             counts[key] = value
         include = node.get("include_query", True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,7 @@ from llmroute_cli.errors import ConfigError, Problem
 Path = tuple[Any, ...]
 MAX_NODES = 100_000
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(slots=True)
@@ -71,7 +73,7 @@ class _Walker:
                 ]
             )
         if isinstance(node, yaml.ScalarNode):
-            return self.loader.construct_object(node, deep=True)
+            return self._scalar(node)
         self.open_nodes.add(id(node))
         try:
             if isinstance(node, yaml.MappingNode):
@@ -80,13 +82,30 @@ class _Walker:
         finally:
             self.open_nodes.discard(id(node))
 
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        """A scalar's value; text with a lone surrogate (YAML "\\udc80") is refused: no output could hold it."""
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except ValueError:  # a whole number of over 4,300 digits, which Python will not read
+            line, col = _mark(node)
+            digits = sum(c.isdigit() for c in node.value)
+            self.problems.append(Problem(self.doc.source, line, col, f"a number too large ({digits} digits)"))
+            return None
+        if isinstance(value, str) and (bad := _SURROGATE.search(value)):
+            line, col = _mark(node)
+            what = f"character {bad.group()!r} is a lone surrogate, not text; remove it"
+            self.problems.append(Problem(self.doc.source, line, col, what))
+            return _SURROGATE.sub("\ufffd", value)
+        return value
+
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[Any, Any]:
         own = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}
         self.loader.flatten_mapping(node)  # merged (``<<``) pairs first: the mapping's own keys override them
         out: dict[Any, Any] = {}
         mine: set[Any] = set()
         for key_node, value_node in node.value:
-            key = self.loader.construct_object(key_node, deep=True)
+            is_scalar = isinstance(key_node, yaml.ScalarNode)
+            key = self._scalar(key_node) if is_scalar else self.loader.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
                 line, col = _mark(key_node)
                 self.problems.append(Problem(self.doc.source, line, col, "keys must be plain scalars"))

@@ -390,6 +390,7 @@ class Simulation:
         ts, t = _timestamps(chunk), self.totals
         if len(ts):
             t.first_ts, t.last_ts = min(t.first_ts, float(ts.min())), max(t.last_ts, float(ts.max()))
+            t.timeline.add(ts)
 
 
 def _timestamps(frame: pd.DataFrame) -> np.ndarray:

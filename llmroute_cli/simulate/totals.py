@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from llmroute_cli.simulate.timeline import Timeline
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -34,6 +36,7 @@ class Totals:
     first_ts: float = float("inf")
     last_ts: float = float("-inf")
     rows_with_time: int = 0
+    timeline: Timeline = field(default_factory=Timeline)  # timestamps by day, to tell stray ones
     logged_models: dict[str, int] = field(default_factory=dict)
     unknown_models: dict[str, list[Any]] = field(default_factory=dict)  # unpriced model → [requests, first file:line]
     skipped_models: dict[str, int] = field(default_factory=dict)  # requests left out by --unknown-model-price M=skip
@@ -57,6 +60,8 @@ class Totals:
                 setattr(self, name, min(a, b))
             elif name == "last_ts":
                 setattr(self, name, max(a, b))
+            elif name == "timeline":
+                a.merge(b)
             elif name == "bad_label_example":
                 setattr(self, name, a or b)
             elif name == "cost_units":
