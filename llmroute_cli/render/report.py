@@ -16,7 +16,7 @@ def _headline(report: dict[str, Any]) -> list[str]:
     p = report["period"]
     span = f"{p['start']} to {p['end']}" if p["start"] else "no timestamps"
     days = f"{report['days']:.2f} days ({'from timestamps' if p['source'] == 'timestamps' else 'from --days'})"
-    lines = [f"{count(report['queries'])} requests over {days}; {span}"]
+    lines = [f"{count(report['queries'])} requests over {days}; {span}", f"rules: {report['rules_file']}"]
     if report["sample_rate"] != 1:
         lines.append(f"scaled up from a {percent(report['sample_rate'])} sample of the traffic")
     tok = report["tokens"]
