@@ -13,7 +13,10 @@ import sys
 import tempfile
 import time
 
-GOOD = b'{"messages":[{"role":"user","content":"hi"}],"model":"gpt-4o","usage":{"prompt_tokens":5,"completion_tokens":3}}\n'
+GOOD = (
+    b'{"messages":[{"role":"user","content":"hi"}],"model":"gpt-4o",'
+    b'"usage":{"prompt_tokens":5,"completion_tokens":3}}\n'
+)
 
 
 def blank_gzip(path: str, newlines: int) -> None:

@@ -6,6 +6,7 @@ import functools
 from importlib import resources
 
 from llmroute_cli.errors import Problem
+from llmroute_cli.rules.candidates import Candidates
 from llmroute_cli.rules.conditions import Contains, Test, tests_in
 from llmroute_cli.rules.implication import implies
 from llmroute_cli.rules.policy import Policy, Rule
@@ -21,9 +22,11 @@ def _at(policy: Policy, rule: Rule, message: str, severity: str = "error", test:
 
 def shadowed_rules(policy: Policy) -> list[Problem]:
     """Rules that can never match because an earlier rule matches everything they would."""
-    problems = []
-    for i, later in enumerate(policy.rules):
-        for earlier in policy.rules[:i]:
+    problems, earlier_rules = [], Candidates(r.when for r in policy.rules)
+    for later in policy.rules:
+        candidates = earlier_rules.of(later.when)
+        earlier_rules.add(later.when)
+        for earlier in (policy.rules[j] for j in candidates):
             if earlier.when.always():
                 why = "always matches"
             elif implies(later.when, earlier.when):

@@ -120,3 +120,76 @@ def test_blank_lines_keep_the_line_numbers(runner, tmp_path):
     report = json.loads(result.stdout)
     assert report["queries"] == 2
     assert report["input"]["errors"] == [f"{path}:3000002: invalid JSON at column 2: unexpected character, expected a string key"]
+
+
+def rules_yaml(whens: list[str]) -> str:
+    body = "".join(f"  - name: r{i}\n    when: {w}\n    route: {'cheap' if i % 2 else 'expensive'}\n" for i, w in enumerate(whens))
+    return "tiers:\n  cheap: gpt-4o-mini\n  expensive: gpt-4o\ndefault: cheap\nrules:\n" + body
+
+
+def shadowing_pairwise(policy):
+    """The shadowing lint as it was: every earlier rule tried against every later one."""
+    from llmroute_cli.rules.implication import implies
+
+    found = []
+    for i, later in enumerate(policy.rules):
+        for earlier in policy.rules[:i]:
+            if earlier.when.always() or implies(later.when, earlier.when):
+                found.append((later.name, earlier.name))
+                break
+    return found
+
+
+WHENS = [
+    "{query: {contains: [Debug, trace]}}",
+    "{query: {contains: [debugging], ignore_case: true}}",
+    "{query: {contains: [debugging]}}",
+    "{query: {contains: [xdebugx, tracer]}}",
+    "{query: {words: [hello, bye]}}",
+    "{query: {words: [HELLO]}}",
+    "{query.chars: {gt: 100}}",
+    "{query.chars: {gte: 150}}",
+    "{query.chars: {eq: 120}}",
+    "{query.chars: {lt: 10}}",
+    "{context.chars: {lte: 5}}",
+    "{metadata.plan: {eq: free}}",
+    "{metadata.plan: {in: [free, pro]}}",
+    "{all: [{query: {contains: [sql]}}, {context.chars: {lt: 50}}]}",
+    "{all: [{query: {contains: [sqlite]}}, {context.chars: {lt: 40}}, {query.chars: {gt: 1}}]}",
+    "{any: [{query: {contains: [ab]}}, {metadata.plan: {eq: x}}]}",
+    "{query: {contains: [abc]}}",
+    "{not: {query: {contains: [zz]}}}",
+    "{not: {query: {contains: [zz]}}}",
+    "{query: {regex: 'a+b'}}",
+    "{query: {regex: 'a+b'}}",
+    "{query.chars: {gte: 0}}",
+]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_shadowing_through_the_index_is_the_pairwise_result(seed):
+    import random
+
+    from llmroute_cli.rules.lint import shadowed_rules
+    from llmroute_cli.rules.policy import load_policy
+
+    rng = random.Random(seed)
+    whens = [rng.choice(WHENS) for _ in range(rng.randint(2, 25))]
+    if seed % 3 == 0:
+        whens = [w for w in whens if "gte: 0" not in w]  # no catch-all, so later pairs are reached
+    policy = load_policy(rules_yaml(whens), "r.yaml")
+    got = [p.message for p in shadowed_rules(policy)]
+    want = [f"rule '{a}' can never match: rule '{b}'" for a, b in shadowing_pairwise(policy)]
+    assert [m.split(" (line")[0] for m in got] == want
+
+
+def test_shadowing_compares_only_rules_that_can_imply_each_other(monkeypatch):
+    from llmroute_cli.rules import lint
+    from llmroute_cli.rules.policy import load_policy
+
+    policy = load_policy(rules_yaml([f"{{query: {{contains: [kw{i:04d}x]}}}}" for i in range(2000)]), "r.yaml")
+    calls = []
+    real = lint.implies
+    monkeypatch.setattr(lint, "implies", lambda b, a: calls.append(1) or real(b, a))
+    assert lint.shadowed_rules(policy) == []
+    assert len(calls) < 20_000  # pairwise: 1,999,000
