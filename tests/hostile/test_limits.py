@@ -193,3 +193,39 @@ def test_shadowing_compares_only_rules_that_can_imply_each_other(monkeypatch):
     monkeypatch.setattr(lint, "implies", lambda b, a: calls.append(1) or real(b, a))
     assert lint.shadowed_rules(policy) == []
     assert len(calls) < 20_000  # pairwise: 1,999,000
+
+
+LOOKALIKE = """\
+tiers:
+  cheap: gpt-4o-mini
+  cheaр: gpt-4o
+default: cheap
+rules:
+  - name: code
+    when: {query: {contains: ["def "]}}
+    route: cheaр
+  - name: " Code"
+    when: {query: {contains: ["class "]}}
+    route: cheap
+"""
+
+
+def test_look_alike_tier_and_rule_names_are_located_warnings(runner, tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text(LOOKALIKE, encoding="utf-8")
+    result = runner.invoke(app, ["check", str(path)])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[:2] == [
+        f"{path}:3:10: warning: tier 'cheaр' looks like tier 'cheap' (line 2) (U+0440 CYRILLIC SMALL LETTER ER): "
+        "rename one",
+        f"{path}:9:5: warning: rule ' Code' looks like rule 'code' (line 6): rename one",
+    ]
+    assert runner.invoke(app, ["check", "--strict", str(path)]).exit_code == 1
+
+
+def test_names_that_only_share_letters_are_not_look_alikes():
+    from llmroute_cli.rules.lookalike import skeleton
+
+    assert skeleton("cheaр") == skeleton("CHEAP") == skeleton("che ap") == "cheap"
+    assert skeleton("Ｃｈｅａｐ") == "cheap"  # fullwidth, by NFKC
+    assert skeleton("cheap") != skeleton("cheapest")
