@@ -11,12 +11,14 @@ import typer
 
 from llmroute_cli.commands._common import handle_errors, stdout_console
 from llmroute_cli.commands.options import (
+    MAX_LINE_BYTES,
     BatchOpt,
     ColdCacheOpt,
     DaysOpt,
     FieldOpt,
     JobsOpt,
     LogsArg,
+    MaxLineOpt,
     PricesOpt,
     QuietOpt,
     RatioOpt,
@@ -66,6 +68,7 @@ def calibrate(
     context_field: FieldOpt = None,
     time_field: FieldOpt = None,
     strict: StrictOpt = False,
+    max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     jobs: JobsOpt = 0,
 ) -> None:
     """Find the threshold value that meets a target on your logs, and the line to put in the rule file.
@@ -78,7 +81,15 @@ def calibrate(
     ratios, fields = tuple(output_ratio or ()), (query_field, context_field, time_field)
     unknown = tuple(unknown_model_price or ())
     opts = RunOptions(
-        sample_rate, cold_cache, batch, ratios, *fields, strict=strict, jobs=jobs, unknown_model_price=unknown
+        sample_rate,
+        cold_cache,
+        batch,
+        ratios,
+        *fields,
+        strict=strict,
+        jobs=jobs,
+        unknown_model_price=unknown,
+        max_line_bytes=max_line_bytes,
     )
     result = run(logs, param, rules, prices, days, quiet, opts)
     grid = [r.point for r in result.rows if r.point.value in result.param.values]

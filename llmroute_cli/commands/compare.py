@@ -12,9 +12,11 @@ import typer
 
 from llmroute_cli.commands._common import handle_errors, price_table, progress_bar, refuse_overwrite, stdout_console
 from llmroute_cli.commands.options import (
+    MAX_LINE_BYTES,
     DaysOpt,
     JobsOpt,
     LogsArg,
+    MaxLineOpt,
     PricesOpt,
     QuietOpt,
     StrictOpt,
@@ -47,6 +49,7 @@ def compare(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically).")] = None,
     chart: Annotated[Path | None, typer.Option(help="Also draw spend against quality as a PNG (needs labels).")] = None,
     strict: StrictOpt = False,
+    max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     jobs: JobsOpt = 0,
     quiet: QuietOpt = False,
 ) -> None:
@@ -66,9 +69,8 @@ def compare(
     spec = QualitySpec.from_policy(policies[0][1].policy, policies[0][2])
     make = Comparing(entries(policies, spec), SimulateOptions(bootstrap=0))
     with progress_bar(quiet) as progress:
-        compared, stats = read_and_route(
-            reading(logs, strict=strict, jobs=jobs), make, [r for _, r, _ in make.entries], progress
-        )
+        read = reading(logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes)
+        compared, stats = read_and_route(read, make, [r for _, r, _ in make.entries], progress)
     report = compare_report(compared, spec, days, sample_rate, stats.summary())
     warn_skipped(stats)
     warn_models(compared.simulations[0].totals)

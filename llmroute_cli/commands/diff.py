@@ -12,7 +12,9 @@ import typer
 
 from llmroute_cli.commands._common import handle_errors, price_table, progress_bar, refuse_overwrite
 from llmroute_cli.commands.options import (
+    MAX_LINE_BYTES,
     JobsOpt,
+    MaxLineOpt,
     StrictOpt,
     UnknownPriceOpt,
     reading,
@@ -44,6 +46,7 @@ def diff(
     ] = None,
     max_shift: Annotated[float | None, typer.Option(help="Fail if more than PCT% of requests change tier.")] = None,
     strict: StrictOpt = False,
+    max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     jobs: JobsOpt = 0,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
@@ -62,7 +65,7 @@ def diff(
     gates = Gates(max_cost_increase, max_expensive_share, max_shift)
     check_scale(days, sample_rate)
     unknown = unknown_models(unknown_model_price)
-    read = reading(logs, strict=strict, jobs=jobs)
+    read = reading(logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes)
     refuse_overwrite({"--output": output}, [*logs, old, new, prices])
     table = price_table(prices, unknown.prices)
     (old_text, old_name), (new_text, new_name) = read_spec(old), read_spec(new)

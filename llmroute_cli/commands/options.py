@@ -28,6 +28,13 @@ StrictOpt = Annotated[bool, typer.Option(help="Stop at the first malformed recor
 JobsOpt = Annotated[
     int, typer.Option(help="Processes for large plain JSONL logs [default: 0 = one per core; 1 = serial].")
 ]
+MaxLineOpt = Annotated[
+    int,
+    typer.Option(
+        "--max-line-bytes", help="A longer JSONL line is a malformed record, read past (with --strict an error)."
+    ),
+]
+MAX_LINE_BYTES = 16 << 20
 QuietOpt = Annotated[bool, typer.Option(help="No progress bar.")]
 FieldOpt = Annotated[str | None, typer.Option(help="Dotted path overriding detection (see README, 'Logs it reads').")]
 ColdCacheOpt = Annotated[bool, typer.Option(help="Price requests moved to another model without cache reads.")]
@@ -101,6 +108,7 @@ def reading(
     query_field: str | None = None,
     context_field: str | None = None,
     time_field: str | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
 ) -> Any:
     """What to read and how, for ``pipeline.read_and_route``; ``jobs`` 0 is one process per core."""
     from llmroute_cli.logs import ReadOptions
@@ -109,7 +117,15 @@ def reading(
 
     if jobs < 0:
         raise UsageError(f"--jobs must be 0 (one per core) or more, got {jobs}")
-    options = ReadOptions(query_field=query_field, context_field=context_field, time_field=time_field, strict=strict)
+    if max_line_bytes < 1:
+        raise UsageError(f"--max-line-bytes must be at least 1, got {max_line_bytes}")
+    options = ReadOptions(
+        query_field=query_field,
+        context_field=context_field,
+        time_field=time_field,
+        strict=strict,
+        max_line_bytes=max_line_bytes,
+    )
     return Reading(logs, options, jobs or default_jobs())
 
 

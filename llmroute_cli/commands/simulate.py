@@ -14,11 +14,13 @@ import typer
 
 from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, refuse_overwrite, stdout_console
 from llmroute_cli.commands.options import (
+    MAX_LINE_BYTES,
     BatchOpt,
     ColdCacheOpt,
     DaysOpt,
     JobsOpt,
     LogsArg,
+    MaxLineOpt,
     PricesOpt,
     QuietOpt,
     RatioOpt,
@@ -69,6 +71,7 @@ def simulate(
     ] = None,
     decisions: Annotated[Path | None, typer.Option(help="Write one line per request (.jsonl or .csv).")] = None,
     strict: StrictOpt = False,
+    max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     quiet: QuietOpt = False,
 ) -> None:
     """Simulate a routing policy on logged requests: spend per tier and rule, per day and year, and savings.
@@ -93,7 +96,7 @@ def simulate(
         verifier_errors=_shares(verifier_error),
     )
     fields = {"query_field": query_field, "context_field": context_field, "time_field": time_field}
-    read = reading(logs, strict=strict, jobs=jobs, **fields)
+    read = reading(logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes, **fields)
     if decisions is not None:
         read = dataclasses.replace(read, jobs=1)  # decisions are written in log order, serially
     router, book = load_router(rules, prices, unknown)

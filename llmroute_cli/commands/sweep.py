@@ -16,12 +16,14 @@ import typer
 
 from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, refuse_overwrite, stdout_console
 from llmroute_cli.commands.options import (
+    MAX_LINE_BYTES,
     BatchOpt,
     ColdCacheOpt,
     DaysOpt,
     FieldOpt,
     JobsOpt,
     LogsArg,
+    MaxLineOpt,
     PricesOpt,
     QuietOpt,
     RatioOpt,
@@ -67,6 +69,7 @@ class RunOptions:
     strict: bool = False
     jobs: int = 1
     unknown_model_price: tuple[str, ...] = ()
+    max_line_bytes: int = MAX_LINE_BYTES
 
     def simulate_options(self) -> Any:
         from llmroute_cli.reports.simulate import check_scale
@@ -76,7 +79,7 @@ class RunOptions:
 
     def reading(self, logs: list[str]) -> Any:
         fields = {"query_field": self.query_field, "context_field": self.context_field, "time_field": self.time_field}
-        return reading(logs, strict=self.strict, jobs=self.jobs, **fields)
+        return reading(logs, strict=self.strict, jobs=self.jobs, max_line_bytes=self.max_line_bytes, **fields)
 
 
 @handle_errors
@@ -99,6 +102,7 @@ def sweep(
     context_field: FieldOpt = None,
     time_field: FieldOpt = None,
     strict: StrictOpt = False,
+    max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     jobs: JobsOpt = 0,
 ) -> None:
     """Re-run the policy over a range of one threshold: spend, expensive share, under-routing and quality per value.
@@ -113,7 +117,15 @@ def sweep(
     ratios, fields = tuple(output_ratio or ()), (query_field, context_field, time_field)
     unknown = tuple(unknown_model_price or ())
     opts = RunOptions(
-        sample_rate, cold_cache, batch, ratios, *fields, strict=strict, jobs=jobs, unknown_model_price=unknown
+        sample_rate,
+        cold_cache,
+        batch,
+        ratios,
+        *fields,
+        strict=strict,
+        jobs=jobs,
+        unknown_model_price=unknown,
+        max_line_bytes=max_line_bytes,
     )
     result = run(logs, param, rules, prices, days, quiet, opts)
     if chart and result.quality is None:

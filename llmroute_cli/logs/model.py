@@ -15,7 +15,6 @@ if TYPE_CHECKING:
 MAX_ERRORS = 10
 
 
-
 class Row(NamedTuple):
     """What an extractor returns for one request; ``source`` and ``line`` are added by the reader."""
 
@@ -69,11 +68,12 @@ class ReadOptions:
     chunk_bytes: int = 8 << 20  # and records read one by one are also chunked after about this much JSONL
     byte_range: tuple[int, int] | None = None  # read only the lines starting in [start, end) of one JSONL file
     first_line: int | None = None  # the number of the line at the range's start, when already counted
+    max_line_bytes: int = 16 << 20  # a longer JSONL line is a malformed record, read past without being held
 
     def __post_init__(self) -> None:
         if self.chunk_rows < 1:
             raise UsageError(f"chunk_rows must be at least 1, not {self.chunk_rows}")
-        for name in ("block_bytes", "chunk_bytes"):
+        for name in ("block_bytes", "chunk_bytes", "max_line_bytes"):
             if getattr(self, name) < 1:
                 raise UsageError(f"{name} must be at least 1, not {getattr(self, name)}")
 

@@ -10,7 +10,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from llmroute_cli.errors import LlmrouteError
 from llmroute_cli.logs.chat_columns import chat_columns, concat_columns
-from llmroute_cli.logs.jsonl import Bad, Block, RangeLines, first_record, jsonl_records, line_blocks
+from llmroute_cli.logs.jsonl import Bad, Block, RangeLines, block_records, first_record, line_blocks
 from llmroute_cli.logs.model import BadRecord, Ignored, ReadOptions, ReadStats, Row, columns_frame, to_frame
 from llmroute_cli.logs.shaper import Shaper, Tries
 from llmroute_cli.logs.shapes import Joins, batch_result, detect
@@ -105,31 +105,31 @@ class _Reader:
             parquet = ParquetRecords(source.name, source.path or "", source.size or 0, self.opts.chunk_rows)
             yield iter(parquet), parquet.position
             return
-        if self.opts.byte_range is not None and source.path is not None:
-            with open(source.path, "rb") as stream:  # one shard of a plain JSONL file
-                lines = RangeLines(stream, *self.opts.byte_range)
-                yield jsonl_records(lines, lines.first_line()), lines.position
+        if source.fmt == "jsonl":
+            with self._blocks(source) as (blocks, position, first):
+                yield block_records(blocks, first), position
             return
         with open_source(source, self._stdin(source)) as opened:
-            if source.fmt == "jsonl":
-                yield jsonl_records(opened.stream), opened.position
-            else:
-                delimiter = "\t" if source.fmt == "tsv" else ","
-                yield csv_records(opened.stream, delimiter, source.name), opened.position
+            delimiter = "\t" if source.fmt == "tsv" else ","
+            yield csv_records(opened.stream, delimiter, source.name), opened.position
 
     @contextmanager
     def _blocks(self, source: Source) -> Iterator[tuple[Iterator[Block], Callable[[], int], int]]:
         """Blocks of whole lines of a JSONL source (of its byte range, when reading one)."""
-        size, most = self.opts.block_bytes, self.opts.chunk_rows
+        size, most, longest = self.opts.block_bytes, self.opts.chunk_rows, self.opts.max_line_bytes
         if self.opts.byte_range is not None and source.path is not None:
             start, end = self.opts.byte_range
             with open(source.path, "rb") as stream:
                 first = self.opts.first_line or RangeLines(stream, start, end).first_line()
                 stream.seek(start)
-                yield line_blocks(stream, size, most, end - start), lambda: min(stream.tell(), end) - start, first
+                yield (
+                    line_blocks(stream, size, most, end - start, longest),
+                    lambda: min(stream.tell(), end) - start,
+                    first,
+                )
             return
         with open_source(source, self._stdin(source)) as opened:
-            yield line_blocks(opened.stream, size, most), opened.position, 1
+            yield line_blocks(opened.stream, size, most, longest=longest), opened.position, 1
 
     def _stdin(self, source: Source) -> IO[bytes] | None:
         if source.path is not None:
@@ -141,7 +141,7 @@ class _Reader:
             return False
         with open_source(source, self._stdin(source)) as opened:
             try:
-                rec = first_record(opened.stream)
+                rec = first_record(opened.stream, longest=self.opts.max_line_bytes)
             except GZIP_ERRORS as exc:
                 raise corrupt(source, 0, exc) from None
         return rec is not None and detect(rec) == "batch-output"
@@ -181,12 +181,15 @@ class _Reader:
             tries = Tries()
             try:
                 for block in blocks:
+                    if not block.ends:  # only blank lines
+                        line += block.lines
+                        continue
                     columns = chat_columns(block) if shaper.shape in (None, "chat") and tries.worth_it() else None
                     tries.record(columns is not None)
                     if columns is None:
                         if self.blocks:
                             yield self._flush_blocks(position())
-                        yield from self._take(source, shaper, jsonl_records(block.each_line(), line), position)
+                        yield from self._take(source, shaper, block.records(line), position)
                         self.row_bytes += block.size
                         if self.rows and self.row_bytes >= self.opts.chunk_bytes:  # records cost memory by size
                             yield self._flush(position())

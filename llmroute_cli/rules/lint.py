@@ -6,8 +6,10 @@ import functools
 from importlib import resources
 
 from llmroute_cli.errors import Problem
+from llmroute_cli.rules.candidates import Candidates
 from llmroute_cli.rules.conditions import Contains, Test, tests_in
 from llmroute_cli.rules.implication import implies
+from llmroute_cli.rules.lookalike import skeleton, unusual
 from llmroute_cli.rules.policy import Policy, Rule
 
 INFLECTIONS = ("s", "es", "ed", "d", "ing", "er", "ers")
@@ -21,9 +23,11 @@ def _at(policy: Policy, rule: Rule, message: str, severity: str = "error", test:
 
 def shadowed_rules(policy: Policy) -> list[Problem]:
     """Rules that can never match because an earlier rule matches everything they would."""
-    problems = []
-    for i, later in enumerate(policy.rules):
-        for earlier in policy.rules[:i]:
+    problems, earlier_rules = [], Candidates(r.when for r in policy.rules)
+    for later in policy.rules:
+        candidates = earlier_rules.of(later.when)
+        earlier_rules.add(later.when)
+        for earlier in (policy.rules[j] for j in candidates):
             if earlier.when.always():
                 why = "always matches"
             elif implies(later.when, earlier.when):
@@ -94,7 +98,25 @@ def never_fired(policy: Policy, hits: tuple[list[int], int]) -> list[Problem]:
     return problems
 
 
+def lookalike_names(policy: Policy) -> list[Problem]:
+    """Two tier names, or two rule names, that look the same (a Cyrillic er for a Latin p, case, spaces)."""
+    tiers = [(t, policy.tier_at.get(t, (1, 1))) for t in [*policy.tiers, *policy.cascades]]
+    rules = [(r.name, (r.line, r.column)) for r in policy.rules]
+    problems = []
+    for kind, names in (("tier", tiers), ("rule", rules)):
+        seen: dict[str, tuple[str, tuple[int, int]]] = {}
+        for name, at in names:
+            first = seen.setdefault(skeleton(name), (name, at))
+            if first[0] == name:
+                continue
+            odd = unusual(name) or unusual(first[0])
+            why = f" ({odd})" if odd else ""
+            message = f"{kind} '{name}' looks like {kind} '{first[0]}' (line {first[1][0]}){why}: rename one"
+            problems.append(Problem(policy.source, *at, message, "warning"))
+    return problems
+
+
 def lint(policy: Policy) -> list[Problem]:
     """Every lint problem of a loaded policy, in file order."""
-    found = shadowed_rules(policy) + substring_traps(policy) + single_tier(policy)
+    found = shadowed_rules(policy) + substring_traps(policy) + single_tier(policy) + lookalike_names(policy)
     return sorted(found, key=lambda p: (p.line, p.column, p.message))

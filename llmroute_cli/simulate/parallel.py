@@ -54,7 +54,8 @@ def _cut(f: Any, path: str, size: int, parts: int) -> list[Shard]:
     cuts = [0]
     for k in range(1, parts):
         f.seek(size * k // parts)
-        f.readline()
+        while (part := f.readline(1 << 20)) and not part.endswith(b"\n"):  # a line of any length, never held whole
+            pass
         cuts.append(max(f.tell(), cuts[-1]))
     cuts.append(size)
     return [Shard(path, a, b) for a, b in itertools.pairwise(cuts) if b > a]
