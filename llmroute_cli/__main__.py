@@ -1,3 +1,3 @@
-from llmroute_cli.cli import app
+from llmroute_cli.cli import run
 
-app(prog_name="llmroute")
+run()

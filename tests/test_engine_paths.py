@@ -12,7 +12,17 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from llmroute_cli.engine import operators
 from llmroute_cli.engine.router import Router
+
+
+@pytest.fixture(autouse=True, scope="module", params=["columnar", "row by row"])
+def column_path(request):
+    """Every test twice: short columns through polars as long ones are, and row by row as they run."""
+    saved = operators.SMALL_COLUMN
+    operators.SMALL_COLUMN = -1 if request.param == "columnar" else 10**9
+    yield request.param
+    operators.SMALL_COLUMN = saved
 
 TIERS = {"cheap": "gpt-4o-mini", "mid": "claude-3-5-sonnet", "expensive": "gpt-4o"}
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 
 import pytest
-from conftest import SHARED, TIKTOKEN_URLS
+from conftest import ROOT, SHARED, TIKTOKEN_URLS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from llmroute_cli.tokens import encodings as tokens
+from llmroute_cli.tokens import short_text
 from llmroute_cli.tokens.chat import chat_tokens
 
 TEXTS = [
@@ -34,13 +39,53 @@ def test_bundled_files_equal_shared_copies(root):
 
 
 def test_corrupt_file_is_refused(monkeypatch):
-    monkeypatch.setitem(tokens.ENCODINGS, "o200k_base", tokens._Spec("0" * 64, "", {}))
+    spec = tokens.ENCODINGS["o200k_base"]
+    monkeypatch.setitem(tokens.ENCODINGS, "o200k_base", tokens._Spec(spec.sha256, "0" * 64, spec.pattern, {}))
     tokens.encoding.cache_clear()
+    tokens.rank_file.cache_clear()
     try:
-        with pytest.raises(tokens.LlmrouteError, match="corrupt"):
+        with pytest.raises(tokens.LlmrouteError, match=r"o200k_base\.ranks is corrupt"):
             tokens.encoding("o200k_base")
+        with pytest.raises(tokens.LlmrouteError, match=r"o200k_base\.ranks is corrupt"):
+            tokens.count("short", "o200k_base")
     finally:
         tokens.encoding.cache_clear()
+        tokens.rank_file.cache_clear()
+
+
+@pytest.mark.parametrize("name", list(TIKTOKEN_URLS))
+def test_rank_files_hold_exactly_the_tiktoken_files_tokens(root, name):
+    bpe = (root / "llmroute_cli" / "data" / f"{name}.tiktoken").read_bytes()
+    assert hashlib.sha256(bpe).hexdigest() == tokens.ENCODINGS[name].sha256  # OpenAI's file, as tiktoken pins it
+    decoded = {base64.b64decode(tok): int(rank) for tok, rank in (line.split() for line in bpe.splitlines())}
+    ranks = tokens.rank_file(name)
+    assert ranks.as_dict() == decoded
+    assert ranks.rank(b" the") == decoded[b" the"] and ranks.rank(b"\xff\xfe\xfd\xfc") is None
+
+
+@pytest.fixture(scope="module")
+def sample_queries():
+    """Every message text of the shipped sample's first 400 requests: real prompts, code and all."""
+    texts = []
+    with (ROOT / "sample_data" / "chat_logs.jsonl").open(encoding="utf-8") as lines:
+        for _, line in zip(range(400), lines, strict=False):
+            texts += [m["content"] for m in json.loads(line)["messages"] if isinstance(m.get("content"), str)]
+    return texts
+
+
+@pytest.mark.parametrize("name", list(TIKTOKEN_URLS))
+def test_short_texts_count_as_tiktoken_counts_them_without_its_encoder(tiktoken_encodings, sample_queries, name):
+    pattern, ranks = tokens.ENCODINGS[name].pattern, tokens.rank_file(name)
+    for text in TEXTS + sample_queries:
+        assert short_text.count(text, pattern, ranks) == len(tiktoken_encodings[name].encode_ordinary(text)), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=" \n\r\t'sdmtlvreSLDMT0123456789aZé東ü🚀.,!?-_(){}<>|\u00a0\u0301", max_size=60) | st.text(max_size=40))
+def test_short_text_counts_equal_tiktoken_on_any_text(tiktoken_encodings, text):
+    for name in TIKTOKEN_URLS:
+        pattern, ranks = tokens.ENCODINGS[name].pattern, tokens.rank_file(name)
+        assert short_text.count(text, pattern, ranks) == len(tiktoken_encodings[name].encode_ordinary(text))
 
 
 @pytest.mark.parametrize(

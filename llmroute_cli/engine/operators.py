@@ -74,6 +74,17 @@ def _matches(texts: pa.ChunkedArray, pattern: str) -> np.ndarray:
     return polars_texts(texts).str.contains(pattern).fill_null(False).to_numpy()
 
 
+# Columns this short are tested row by row with the scalar face: importing polars would cost more.
+SMALL_COLUMN = 1000
+
+
+def by_row(texts: pa.ChunkedArray, test: Callable[[str], bool]) -> np.ndarray:
+    """``test`` on each text of a short column; a null is no match."""
+    import numpy as np
+
+    return np.fromiter((t is not None and test(t) for t in texts.to_pylist()), dtype=bool, count=len(texts))
+
+
 _REGEX_CACHE: dict[tuple[str, int], re.Pattern[str]] = {}
 
 
@@ -95,6 +106,9 @@ def _contains_found(p: Contains, text: str) -> str | None:
 def _contains_vector(p: Contains, texts: pa.ChunkedArray) -> np.ndarray:
     import pyarrow.compute as pc
 
+    if len(texts) <= SMALL_COLUMN:
+        return by_row(texts, lambda text: _contains_found(p, text) is not None)
+
     hay = pc.ascii_lower(texts) if p.ignore_case else texts
     return _matches(hay, _alternation(p.compared()))
 
@@ -110,6 +124,9 @@ def _words_found(p: Words, text: str) -> str | None:
 
 def _words_vector(p: Words, texts: pa.ChunkedArray) -> np.ndarray:
     import pyarrow.compute as pc
+
+    if len(texts) <= SMALL_COLUMN:
+        return by_row(texts, lambda text: _words_found(p, text) is not None)
 
     return _matches(pc.ascii_lower(texts), f"(?:^|[^{_WORD}]){_words_body(p)}(?:$|[^{_WORD}])")
 

@@ -6,6 +6,7 @@ import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from llmroute_cli.engine import operators
 from llmroute_cli.engine.conditions import get_path
 from llmroute_cli.engine.operators import clean_text, polars_texts, vector
 from llmroute_cli.tokens.chat import chat_tokens, request_messages
@@ -129,7 +130,7 @@ class FrameRequests:
         if column not in self.frame:
             return np.zeros(len(self), dtype=np.int64)
         values = self._column(column)
-        if values.dtype == object:
+        if values.dtype == object or len(values) <= operators.SMALL_COLUMN:
             return np.fromiter((len(v) if isinstance(v, str) else 0 for v in values), np.int64, len(values))
         return np.asarray(polars_texts(self._arrow(column)).str.len_chars().to_numpy(), dtype=np.int64)
 

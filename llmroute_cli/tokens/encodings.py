@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import functools
 import hashlib
 from collections.abc import Mapping
@@ -12,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from llmroute_cli.errors import LlmrouteError
 from llmroute_cli.models import base_model
+from llmroute_cli.tokens import short_text
+from llmroute_cli.tokens.rankfile import RankFile
 
 if TYPE_CHECKING:
     import tiktoken
@@ -33,7 +34,8 @@ _CL100K_PAT = r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| 
 
 @dataclass(frozen=True, slots=True)
 class _Spec:
-    sha256: str
+    sha256: str  # of the bundled NAME.tiktoken, OpenAI's file as published
+    ranks_sha256: str  # of NAME.ranks, the same tokens pre-decoded (scripts/make_rank_files.py)
     pattern: str
     special: Mapping[str, int]
 
@@ -41,11 +43,13 @@ class _Spec:
 ENCODINGS: dict[str, _Spec] = {
     "o200k_base": _Spec(
         "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+        "d84ceb320fba1ef5e013dd79b3db8c3a85aee312eb935b4393d79ff6e0e277ce",
         _O200K_PAT,
         {"<|endoftext|>": 199999, "<|endofprompt|>": 200018},
     ),
     "cl100k_base": _Spec(
         "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+        "6c80ff322ba6f940b3d2be1c24b02bdfd62860df8236621a43b459002a5aeae4",
         _CL100K_PAT,
         {
             "<|endoftext|>": 100257,
@@ -71,26 +75,54 @@ def encoding_name_for_model(model: str) -> str:
     return "o200k_base"
 
 
-def _ranks(name: str, spec: _Spec) -> dict[bytes, int]:
-    data = resources.files("llmroute_cli").joinpath("data", f"{name}.tiktoken").read_bytes()
-    if hashlib.sha256(data).hexdigest() != spec.sha256:
-        raise LlmrouteError(f"bundled tokenizer file {name}.tiktoken is corrupt (SHA-256 mismatch); reinstall llmroute")
-    return {base64.b64decode(tok): int(rank) for tok, rank in (line.split() for line in data.splitlines() if line)}
+def _spec(name: str) -> _Spec:
+    spec = ENCODINGS.get(name)
+    if spec is None:
+        raise LlmrouteError(f"unknown tokenizer '{name}'; expected one of: {', '.join(ENCODINGS)}")
+    return spec
+
+
+@functools.cache
+def rank_file(name: str) -> RankFile:
+    """The bundled, hash-checked ranks of encoding ``name``, pre-decoded (``tokens.rankfile``)."""
+    spec = _spec(name)
+    data = resources.files("llmroute_cli").joinpath("data", f"{name}.ranks").read_bytes()
+    if hashlib.sha256(data).hexdigest() != spec.ranks_sha256:
+        raise LlmrouteError(f"bundled tokenizer file {name}.ranks is corrupt (SHA-256 mismatch); reinstall llmroute")
+    return RankFile(data)
 
 
 @functools.cache
 def encoding(name: str) -> tiktoken.Encoding:
-    """The tiktoken encoding ``name``, built from the bundled BPE file; never touches the network."""
+    """The tiktoken encoding ``name``, built from the bundled ranks; never touches the network."""
     import tiktoken
 
-    spec = ENCODINGS.get(name)
-    if spec is None:
-        raise LlmrouteError(f"unknown tokenizer '{name}'; expected one of: {', '.join(ENCODINGS)}")
-    return tiktoken.Encoding(
-        name=name, pat_str=spec.pattern, mergeable_ranks=_ranks(name, spec), special_tokens=dict(spec.special)
-    )
+    spec = _spec(name)
+    ranks = rank_file(name).as_dict()
+    return tiktoken.Encoding(name=name, pat_str=spec.pattern, mergeable_ranks=ranks, special_tokens=dict(spec.special))
 
 
 def count(text: str, encoding_name: str = "o200k_base") -> int:
-    """Tokens in ``text``; special-token strings count as ordinary text, as the API bills them."""
+    """Tokens in ``text``; special-token strings count as ordinary text, as the API bills them.
+
+    The first few short texts of a process are counted without building tiktoken's encoder
+    (``tokens.short_text``: one ``route`` needs a handful); past that budget, or once the encoder
+    is built, tiktoken counts. Both give the same count.
+    """
+    if len(text) <= short_text.MAX_CHARS and encoding.cache_info().currsize == 0 and _short_budget.spend():
+        return short_text.count(text, _spec(encoding_name).pattern, rank_file(encoding_name))
     return len(encoding(encoding_name).encode_ordinary(text))
+
+
+class _Budget:
+    """How many texts may still be counted the slow-per-byte, fast-to-start way."""
+
+    def __init__(self, texts: int) -> None:
+        self.left = texts
+
+    def spend(self) -> bool:
+        self.left -= 1
+        return self.left >= 0
+
+
+_short_budget = _Budget(short_text.MAX_TEXTS)
