@@ -22,6 +22,40 @@ def test_route_never_imports_pandas(root):
     assert out.stdout.strip() == ""
 
 
+def _modules_after(root, argv: list[str]) -> set[str]:
+    """The modules a real ``llmroute ARGV`` process (the console script's ``run``) has imported at exit."""
+    code = (
+        "import atexit, sys\n"
+        f"sys.argv = ['llmroute', *{argv!r}]\n"
+        "atexit.register(lambda: print('\\nMODULES ' + ' '.join(sorted(sys.modules)), file=sys.stderr))\n"
+        "from llmroute_cli.cli import run\n"
+        "run()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert out.returncode == 0, out.stderr
+    return set(out.stderr.rsplit("MODULES ", 1)[1].split())
+
+
+def test_route_imports_only_its_own_command_and_builds_no_tokenizer(root):
+    loaded = _modules_after(root, ["route", "What is the capital of France?", "--rules", "routes.yaml"])
+    commands = {m for m in loaded if m.startswith("llmroute_cli.commands.") and m != "llmroute_cli.commands._common"}
+    assert commands == {"llmroute_cli.commands.route"}
+    assert not {"tiktoken", "pandas", "polars", "numpy", "llmroute_cli.simulate"} & loaded
+
+
+def test_route_without_tokens_reads_no_tokenizer_at_all(root):
+    loaded = _modules_after(root, ["route", "What is the capital of France?", "--rules", "routes.yaml", "--no-tokens"])
+    assert not {"regex", "tiktoken"} & loaded  # regex splits texts for the short-text count
+    assert "regex" in _modules_after(root, ["route", "What is the capital of France?"])
+
+
+def test_simulate_on_a_small_log_never_imports_polars(root, tmp_path):
+    log = tmp_path / "one.jsonl"
+    log.write_text((root / "sample_data" / "chat_logs.jsonl").read_text().splitlines()[0] + "\n")
+    loaded = _modules_after(root, ["simulate", str(log), "--rules", "routes.yaml", "--days", "1", "--format", "json"])
+    assert "pandas" in loaded and "polars" not in loaded
+
+
 def test_pre_commit_hooks_run_our_commands(root):
     hooks = yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text())
     assert {h["id"]: h["entry"] for h in hooks} == {"llmroute-check": "llmroute check", "llmroute-test": "llmroute test"}

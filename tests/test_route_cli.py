@@ -35,6 +35,15 @@ def test_short_query_goes_cheap_with_exact_tokens_and_cost(runner):
     assert out["explain"]["default"] is False
 
 
+def test_no_tokens_gives_the_same_decision_without_a_count_or_cost(runner):
+    query = LONG + "Classic mistake?"
+    full, bare = run_json(runner, query), run_json(runner, query, "--no-tokens")
+    assert (bare["tier"], bare["rule"], bare["explain"]) == (full["tier"], full["rule"], full["explain"])
+    assert (bare["input_tokens"], bare["input_cost_usd"], bare["tiers"]) == (None, None, {})
+    text = runner.invoke(app, ["route", query, "--no-tokens"])
+    assert text.exit_code == 0 and "expensive" in text.stdout and "tokens" not in text.stdout
+
+
 def test_keyword_in_long_query_goes_expensive_and_explains_earlier_rules(runner):
     query = LONG + "Classic mistake?"
     out = run_json(runner, query)

@@ -28,24 +28,35 @@ def route(
         Path | None, typer.Option(help="Rule file [default: ./routes.yaml, else the built-in policy].", dir_okay=False)
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    no_tokens: Annotated[
+        bool,
+        typer.Option(
+            "--no-tokens",
+            help="Skip the token count and cost on each tier (faster); tokens are still counted if a rule tests them.",
+        ),
+    ] = False,
 ) -> None:
     """Route one query and explain the decision.
 
     Example: llmroute route "Summarise this paragraph in one line" --rules routes.yaml
     """
-    from llmroute_cli.reports.quote import quote
-
     text = sys.stdin.read() if query == "-" else query
     ctx = _context(context, context_file)
     meta = _metadata(metadata)
     router, book = load_router(rules)
     explanation = router.explain(text, ctx, meta)
-    quotes = quote(router.policy, book, text, ctx)
+    quotes = [] if no_tokens else _quotes(router, book, text, ctx)
     payload = _payload(router, explanation, quotes)
     if as_json:
         print(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         _render(payload, explanation)
+
+
+def _quotes(router: Any, book: Any, text: str, ctx: str | None) -> list[Any]:
+    from llmroute_cli.reports.quote import quote
+
+    return quote(router.policy, book, text, ctx)
 
 
 def _context(context: str | None, context_file: Path | None) -> str | None:
@@ -87,14 +98,14 @@ def _depth(value: Any) -> int:
 
 def _payload(router: Any, explanation: Any, quotes: list[Any]) -> dict[str, Any]:
     decision = explanation.decision
-    chosen = next(q for q in quotes if q.tier == decision.tier)
+    chosen = next((q for q in quotes if q.tier == decision.tier), None)
     return {
         "tier": decision.tier,
         "model": decision.model,
         "rule": decision.rule,
         "rules_file": router.policy.source,
-        "input_tokens": chosen.input_tokens,
-        "input_cost_usd": chosen.input_cost_usd,
+        "input_tokens": chosen.input_tokens if chosen else None,
+        "input_cost_usd": chosen.input_cost_usd if chosen else None,
         "tiers": {
             q.tier: {
                 "model": q.model,
@@ -131,6 +142,8 @@ def _render(payload: dict[str, Any], explanation: Any) -> None:
     out.print("why:")
     for line in trace_lines(explanation):
         out.print(plain(line))
+    if payload["input_tokens"] is None:
+        return
     out.print(f"input tokens: {payload['input_tokens']:,} (chat format)")
     out.print("input cost on each tier:")
     for name, q in payload["tiers"].items():
