@@ -99,10 +99,17 @@ def test_bad_options_are_misuse(runner, args, message):
     assert (result.exit_code, result.stderr) == (2, message)
 
 
-@pytest.mark.parametrize("gate", ["--max-cost-increase", "--max-expensive-share", "--max-shift"])
-def test_nan_gate_cannot_silently_pass(runner, gate):
+@pytest.mark.parametrize(
+    ("gate", "message"),
+    [
+        ("--max-cost-increase", "must be a finite number, got nan"),
+        ("--max-expensive-share", "is a share from 0 to 1 or 0% to 100%, got nan"),
+        ("--max-shift", "is a share from 0 to 1 or 0% to 100%, got nan"),
+    ],
+)
+def test_nan_gate_cannot_silently_pass(runner, gate, message):
     result = run(runner, "diff", "r.yaml", "r.yaml", "--logs", "logs.jsonl", gate, "nan")
-    assert (result.exit_code, result.stderr) == (2, f"error: {gate} must be a finite number, got nan\n")
+    assert (result.exit_code, result.stderr) == (2, f"error: {gate} {message}\n")
 
 
 def test_unwritable_step_summary_warns_but_does_not_fail(runner, monkeypatch):

@@ -100,12 +100,12 @@ examples:
     [
         (["--max-cost-increase", "10"], 0, ""),  # spend falls 30.7%: the gate passes
         (
-            ["--max-expensive-share", "40"],
+            ["--max-expensive-share", "40%"],
             1,
             "gate failed: 'expensive' share 50.00% exceeds --max-expensive-share 40% by 10.00 points\n",
         ),
         (
-            ["--max-shift", "20"],
+            ["--max-shift", "0.2"],
             1,
             "gate failed: 25.00% of requests change tier, exceeding --max-shift 20% by 5.00 points\n",
         ),
@@ -116,6 +116,19 @@ def test_gates(runner, setup, gate, code, failure):
     assert result.exit_code == code
     assert result.stderr == failure
     assert result.stdout == TEXT_REPORT + failure  # the text report ends with the gates that failed
+
+
+def test_a_share_gate_reads_a_fraction_and_a_percent_alike_and_refuses_a_bare_percent(runner, setup):
+    failure = "gate failed: 'expensive' share 50.00% exceeds --max-expensive-share 40% by 10.00 points\n"
+    for value in ("0.4", "40%", " 40.0% "):
+        result = diff(runner, "old.yaml", "new.yaml", "--max-expensive-share", value)
+        assert (result.exit_code, result.stderr) == (1, failure)
+    assert diff(runner, "old.yaml", "new.yaml", "--max-expensive-share", "50%").exit_code == 0  # 50.00% is not over
+    result = diff(runner, "old.yaml", "new.yaml", "--max-shift", "25")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: --max-shift is a share from 0 to 1 or 0% to 100%, got 25 (for 25% write 0.25 or 25%)\n",
+    )
 
 
 def test_cost_increase_gate(runner, setup):

@@ -269,7 +269,12 @@ def test_calibrate_when_no_value_meets_the_target(runner, logs):
         (
             ["calibrate", "--param", PARAM, "--target-expensive-share", "30"],
             2,
-            "error: --target-expensive-share is a share from 0 to 1 (0.3 for 30%), got 30\n",
+            "error: --target-expensive-share is a share from 0 to 1 or 0% to 100%, got 30 (for 30% write 0.3 or 30%)\n",
+        ),
+        (
+            ["calibrate", "--param", PARAM, "--max-under-routing", "a tenth"],
+            2,
+            "error: --max-under-routing takes a share, a fraction (0.4) or a percent (40%), got 'a tenth'\n",
         ),
         (
             ["sweep", "--param", "short.query.chars"],

@@ -180,7 +180,7 @@ def test_knn_writes_its_vectors_beside_the_model(trained, runner, tmp_path):
         (["--group-by", "subject"], "--group-by: expected metadata.KEY, file, time or random, got 'subject'"),
         (
             ["--group-by", "metadata.subject", "--target-expensive-share", "1.5"],
-            "--target-expensive-share: must be between 0 and 1",
+            "--target-expensive-share is a share from 0 to 1 or 0% to 100%, got 1.5",
         ),
         (["--group-by", "metadata.subject", "--features", "length"], "--features: expected word and/or char"),
     ],

@@ -26,6 +26,8 @@ from llmroute_cli.commands.options import (
     SampleRateOpt,
     StrictOpt,
     UnknownPriceOpt,
+    share,
+    share_opt,
 )
 from llmroute_cli.commands.sweep import ParamOpt, RunOptions, run
 from llmroute_cli.errors import UsageError
@@ -49,10 +51,10 @@ def calibrate(
     logs: LogsArg,
     param: ParamOpt,
     target_expensive_share: Annotated[
-        float | None, typer.Option(help="Send at most this share of requests to the expensive tier, e.g. 0.3.")
+        str | None, share_opt("Send at most this share of requests to the expensive tier.")
     ] = None,
     max_under_routing: Annotated[
-        float | None, typer.Option(help="The cheapest value whose under-routing is at most this, e.g. 0.1.")
+        str | None, share_opt("The cheapest value whose under-routing is at most this.")
     ] = None,
     rules: RulesOpt = None,
     prices: PricesOpt = None,
@@ -77,7 +79,9 @@ def calibrate(
     """  # noqa: E501 - the example is one command line
     from llmroute_cli.reports.sweep import calibrate as choose
 
-    _check_target(target_expensive_share, max_under_routing)
+    cap = share("--target-expensive-share", target_expensive_share)
+    ceiling = share("--max-under-routing", max_under_routing)
+    _check_target(cap, ceiling)
     ratios, fields = tuple(output_ratio or ()), (query_field, context_field, time_field)
     unknown = tuple(unknown_model_price or ())
     opts = RunOptions(
@@ -93,15 +97,15 @@ def calibrate(
     )
     result = run(logs, param, rules, prices, days, quiet, opts)
     grid = [r.point for r in result.rows if r.point.value in result.param.values]
-    chosen = choose(grid, target_expensive_share, max_under_routing, param=result.param.name)
+    chosen = choose(grid, cap, ceiling, param=result.param.name)
     chosen_row = next(r for r in result.rows if r.point is chosen)
     now_row = next(r for r in result.rows if r.current)
     where, line = snippet(result.policy, result.param, chosen.value)
-    by = chosen_by(grid, target_expensive_share)
+    by = chosen_by(grid, cap)
     if fmt is CalibrateFormat.json:
         import json
 
-        target = {"expensive_share": target_expensive_share, "under_routing": max_under_routing}
+        target = {"expensive_share": cap, "under_routing": ceiling}
         out = {k: v for k, v in result.to_dict().items() if k not in ("points", "definitions")}
         out |= {"target": target, "chosen": row_dict(chosen_row), "now": row_dict(now_row), "chosen_by": by}
         out |= {"chosen_switches_rule_off": chosen.rule_requests == 0, "where": where}
@@ -110,14 +114,14 @@ def calibrate(
     body = table_rows(_only(result, [chosen_row] if chosen_row.current else [chosen_row, now_row]))
     body[0][0] = f"{show(chosen.value)} (chosen" + (", current)" if chosen_row.current else ")")
     goal = (
-        f"an expensive share of at most {percent(target_expensive_share)}"
-        if target_expensive_share is not None
-        else f"under-routing of at most {percent(max_under_routing or 0.0)}"
+        f"an expensive share of at most {percent(cap)}"
+        if cap is not None
+        else f"under-routing of at most {percent(ceiling or 0.0)}"
     )
     now = "the current value" if chosen_row.current else f"now {show(result.current)}"
     lines = [
         f"For {goal}: set {result.param.name} to {show(chosen.value)} ({now}).",
-        *calibrate_notes(result, chosen, by, target_expensive_share),
+        *calibrate_notes(result, chosen, by, cap),
     ]
     render_table([*lines, *intro(result)[1:]], head(result), body, [f"{where}:", line], stdout_console())
 
@@ -153,12 +157,9 @@ def _only(result: Result, rows: list[Row]) -> Result:
     return replace(result, rows=tuple(rows))
 
 
-def _check_target(share: float | None, under: float | None) -> None:
-    if (share is None) == (under is None):
+def _check_target(cap: float | None, ceiling: float | None) -> None:
+    if (cap is None) == (ceiling is None):
         raise UsageError("give exactly one of --target-expensive-share and --max-under-routing")
-    for name, value in (("--target-expensive-share", share), ("--max-under-routing", under)):
-        if value is not None and not 0 <= value <= 1:
-            raise UsageError(f"{name} is a share from 0 to 1 (0.3 for 30%), got {value:g}")
 
 
 NUMBER = re.compile(r"[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")

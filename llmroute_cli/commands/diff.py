@@ -18,6 +18,8 @@ from llmroute_cli.commands.options import (
     StrictOpt,
     UnknownPriceOpt,
     reading,
+    share,
+    share_opt,
     unknown_models,
     warn_models,
     warn_skipped,
@@ -42,9 +44,9 @@ def diff(
     ] = None,
     max_cost_increase: Annotated[float | None, typer.Option(help="Fail if daily spend rises more than PCT%.")] = None,
     max_expensive_share: Annotated[
-        float | None, typer.Option(help="Fail if the expensive tier gets more than PCT% of requests.")
+        str | None, share_opt("Fail if the expensive tier gets more than this share of requests.")
     ] = None,
-    max_shift: Annotated[float | None, typer.Option(help="Fail if more than PCT% of requests change tier.")] = None,
+    max_shift: Annotated[str | None, share_opt("Fail if more than this share of requests change tier.")] = None,
     strict: StrictOpt = False,
     max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     jobs: JobsOpt = 0,
@@ -62,7 +64,11 @@ def diff(
     from llmroute_cli.simulate.pipeline import read_and_route
     from llmroute_cli.simulate.simulation import SimulateOptions
 
-    gates = Gates(max_cost_increase, max_expensive_share, max_shift)
+    gates = Gates(
+        max_cost_increase,
+        _percent(share("--max-expensive-share", max_expensive_share)),
+        _percent(share("--max-shift", max_shift)),
+    )
     check_scale(days, sample_rate)
     unknown = unknown_models(unknown_model_price)
     read = reading(logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes)
@@ -116,3 +122,8 @@ def _step_summary(markdown: str) -> None:
                 f.write(markdown)
         except OSError as exc:
             print(f"warning: could not append to $GITHUB_STEP_SUMMARY ({path}): {exc.strerror}", file=sys.stderr)
+
+
+def _percent(fraction: float | None) -> float | None:
+    """A share as the gates hold it: percent (a float's own rounding kept off round percents)."""
+    return None if fraction is None else round(fraction * 100, 10)

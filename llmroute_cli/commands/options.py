@@ -48,6 +48,30 @@ RatioOpt = Annotated[
     ),
 ]
 
+
+
+def share(option: str, text: str | None) -> float | None:
+    """A share of requests given as a fraction (``0.4``) or a percent with its sign (``40%``)."""
+    if text is None:
+        return None
+    raw = text.strip()
+    percent = raw.endswith("%")
+    try:
+        value = float(raw[:-1] if percent else raw)
+    except ValueError:
+        raise UsageError(f"{option} takes a share, a fraction (0.4) or a percent (40%), got {text!r}") from None
+    value = value / 100 if percent else value
+    if not 0 <= value <= 1:
+        hint = f" (for {value:g}% write {value / 100:g} or {value:g}%)" if not percent and 1 < value <= 100 else ""
+        raise UsageError(f"{option} is a share from 0 to 1 or 0% to 100%, got {text}{hint}")
+    return value
+
+
+def share_opt(help_text: str) -> Any:
+    """An option taking a share (read by ``share``), shown as SHARE."""
+    return typer.Option(metavar="SHARE", help=f"{help_text} A fraction (0.3) or a percent (30%).")
+
+
 UnknownPriceOpt = Annotated[
     list[str] | None,
     typer.Option(

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, refuse_overwrite, stdout_console
-from llmroute_cli.commands.options import LogsArg, QuietOpt, RulesOpt, StrictOpt, reading
+from llmroute_cli.commands.options import LogsArg, QuietOpt, RulesOpt, StrictOpt, reading, share, share_opt
 from llmroute_cli.errors import LlmrouteError, OptionError, UsageError
 
 
@@ -45,10 +45,10 @@ def train(
     features: Annotated[str, typer.Option(help="Feature blocks: word, char, length, comma-separated.")] = "word,length",
     neighbors: Annotated[int, typer.Option(help="k of the kNN router.")] = 50,
     target_expensive_share: Annotated[
-        float | None, typer.Option(help="Threshold for this share of validation queries expensive (0-1).")
+        str | None, share_opt("Threshold for this share of validation queries expensive.")
     ] = None,
     max_under_routing: Annotated[
-        float | None, typer.Option(help="Threshold keeping under-routing on validation at most this (0-1).")
+        str | None, share_opt("Threshold keeping under-routing on validation at most this.")
     ] = None,
     test_share: Annotated[float, typer.Option(help="Share of rows held out for test (whole groups).")] = 0.25,
     validation_share: Annotated[float, typer.Option(help="Share of the rest held out to choose the threshold.")] = 0.2,
@@ -81,7 +81,9 @@ def train(
     how = group_by or _default_group(gathered, stats)
     examples, no_group = gathered.examples(how)
     extra = tuple((name, _test_set(name, router, book, strict, quiet)) for name in test or [])
-    target = Target(target_expensive_share, max_under_routing)
+    target = Target(
+        share("--target-expensive-share", target_expensive_share), share("--max-under-routing", max_under_routing)
+    )
     options = TrainOptions(how, test_share, validation_share, seed, target)
     trained = fit_and_judge(_enough(examples, logs, how, no_group), settings, options, extra)
     seconds = time.perf_counter() - started
