@@ -81,7 +81,7 @@ def test_every_row_is_the_arithmetic_of_its_routing(report, tmp_path):
     assert mine["gap_recovered"]["correct"] == pytest.approx((4 / 6 - 3 / 6) / (4 / 6 - 3 / 6))
     oracle_q = sum(e if n else c for n, (*_, e, c) in zip(needed, REQUESTS, strict=True)) / 6  # 5/6
     assert report["oracle"]["gap_recovered"]["correct"] == pytest.approx((oracle_q - 3 / 6) / (4 / 6 - 3 / 6))
-    assert report["oracle"]["under_routing"] == 0.0 and report["oracle"]["expensive_share"] == 2 / 6
+    assert report["oracle"]["under_routing"] == 0.0 and report["oracle"]["expensive_share"] == pytest.approx(2 / 6, rel=1e-14)
 
 
 def test_random_at_the_same_share_is_its_expectation(report, tmp_path):

@@ -170,7 +170,7 @@ def test_sweep_csv(runner, logs):
         "value,current,expensive_share,daily_cost_usd,under_routing_rate,mean_quality,gap_recovered,"
         "labeled_expensive_share,rule_requests"
     )
-    assert lines[1] == "2,False,0.9,0.015855,0.0,7.666666666666667,1.0,0.8888888888888888,1"  # the rule decides r1
+    assert lines[1] == "2,False,0.9,0.015855,0.0,7.66666666666667,1.0,0.888888888888889,1"  # the rule decides r1
     assert len(lines) == 5
 
 

@@ -103,13 +103,13 @@ def calibrate(
     where, line = snippet(result.policy, result.param, chosen.value)
     by = chosen_by(grid, cap)
     if fmt is CalibrateFormat.json:
-        import json
+        from llmroute_cli.render.jsonout import report_json
 
         target = {"expensive_share": cap, "under_routing": ceiling}
         out = {k: v for k, v in result.to_dict().items() if k not in ("points", "definitions")}
         out |= {"target": target, "chosen": row_dict(chosen_row), "now": row_dict(now_row), "chosen_by": by}
         out |= {"chosen_switches_rule_off": chosen.rule_requests == 0, "where": where}
-        print(json.dumps({**out, "yaml": line}, indent=2, ensure_ascii=False))
+        print(report_json({**out, "yaml": line}))
         return
     body = table_rows(_only(result, [chosen_row] if chosen_row.current else [chosen_row, now_row]))
     body[0][0] = f"{show(chosen.value)} (chosen" + (", current)" if chosen_row.current else ")")

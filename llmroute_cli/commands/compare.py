@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,6 +26,7 @@ from llmroute_cli.commands.options import (
     warn_skipped,
 )
 from llmroute_cli.errors import UsageError
+from llmroute_cli.render.jsonout import report_json
 
 
 class CompareFormat(enum.StrEnum):
@@ -105,7 +105,7 @@ def _emit(report: dict[str, Any], fmt: CompareFormat, output: Path | None) -> No
         render_table(report, stdout_console())
         return
     text = (
-        json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+        report_json(report) + "\n"
         if fmt is CompareFormat.json
         else render_markdown(report)
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -25,6 +24,7 @@ from llmroute_cli.commands.options import (
     warn_skipped,
 )
 from llmroute_cli.commands.simulate import Format
+from llmroute_cli.render.jsonout import report_json
 
 
 @handle_errors
@@ -101,7 +101,7 @@ def _emit(report: dict[str, Any], fmt: Any, output: Path | None, old: str, new: 
     if fmt.value == "csv":
         text = render_csv(report, failures)
     elif fmt.value == "json":
-        text = json.dumps({**report, "gates_failed": failures}, indent=2, ensure_ascii=False) + "\n"
+        text = report_json({**report, "gates_failed": failures}) + "\n"
     elif fmt.value == "markdown":
         text = render_markdown(report, old, new, failures)
         _step_summary(text)

@@ -27,14 +27,13 @@ def report(
 
     Example: llmroute judge-report batch_output.jsonl --format markdown
     """
-    import json
-
     from llmroute_cli.quality.judge_results import judge_report, parse_judge_results
+    from llmroute_cli.render.jsonout import report_json
     from llmroute_cli.render.judge import render_markdown, render_table
 
     result = judge_report(parse_judge_results(_result_lines(results)))
     if fmt is ReportFormat.json:
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        print(report_json(result.to_dict()))
     elif fmt is ReportFormat.markdown:
         print(render_markdown(result, results.name))
     else:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from llmroute_cli.commands._common import handle_errors, load_router, stdout_console
+from llmroute_cli.render.jsonout import report_json
 
 COLUMNS = [
     "input",
@@ -49,7 +49,7 @@ def prices(
         book.price(name)  # an unknown model is an error naming the closest known ones
     rows = [_row(name, book.key(name), book, policy) for name in names]
     if as_json:
-        print(json.dumps(rows, indent=2))
+        print(report_json(rows))
     else:
         _render(rows)
 

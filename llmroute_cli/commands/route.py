@@ -12,6 +12,7 @@ import typer
 from llmroute_cli.commands._common import handle_errors, load_router, stdout_console
 from llmroute_cli.errors import UsageError
 from llmroute_cli.limits import MAX_METADATA_DEPTH
+from llmroute_cli.render.jsonout import report_json
 
 
 @handle_errors
@@ -48,7 +49,7 @@ def route(
     quotes = [] if no_tokens else _quotes(router, book, text, ctx)
     payload = _payload(router, explanation, quotes)
     if as_json:
-        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        print(report_json(payload))
     else:
         _render(payload, explanation)
 

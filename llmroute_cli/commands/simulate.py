@@ -163,9 +163,9 @@ def _emit(report: dict[str, Any], fmt: Format, output: Path | None) -> None:
     if fmt is Format.table:
         text = _table_text(report)
     elif fmt is Format.json:
-        import json
+        from llmroute_cli.render.jsonout import report_json
 
-        text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+        text = report_json(report) + "\n"
     elif fmt is Format.csv:
         text = render_csv(report)
         for line in alerts(report):

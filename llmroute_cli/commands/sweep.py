@@ -190,12 +190,11 @@ def _check_dir(path: Path | None) -> None:
 
 def emit(result: Result, fmt: SweepFormat) -> None:
     """The sweep on stdout: a table, JSON or CSV."""
-    import json
-
+    from llmroute_cli.render.jsonout import report_json
     from llmroute_cli.render.sweep import csv_text, head, intro, render_table, table_notes, table_rows
 
     if fmt is SweepFormat.json:
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        print(report_json(result.to_dict()))
     elif fmt is SweepFormat.csv:
         sys.stdout.write(csv_text(result))
     else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import json
 import sys
 import time
 from pathlib import Path
@@ -14,6 +13,7 @@ import typer
 from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, refuse_overwrite, stdout_console
 from llmroute_cli.commands.options import LogsArg, QuietOpt, RulesOpt, StrictOpt, reading, share, share_opt
 from llmroute_cli.errors import LlmrouteError, OptionError, UsageError
+from llmroute_cli.render.jsonout import report_json
 
 
 class Kind(enum.StrEnum):
@@ -177,7 +177,7 @@ def _report(
         trained, target, how, str(output), stats.summary(), **gathered_counts(*gathered), seconds=seconds
     )
     if fmt is TrainFormat.json:
-        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        print(report_json(report.to_dict()))
     else:
         render_table(report, stdout_console())
     warn_skipped(stats)

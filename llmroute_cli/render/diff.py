@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 from llmroute_cli.render.fmt import count, money, percent
+from llmroute_cli.render.jsonout import tidied
 from llmroute_cli.render.report import alerts
 from llmroute_cli.render.tables import Align, Table, markdown_table, md_cell, md_text, printable
 
@@ -128,7 +129,8 @@ CSV_HEAD = ["section", "name", "before", "after", "change", "share"]
 
 
 def render_csv(report: dict[str, Any], failures: list[str]) -> str:
-    """One row per spend figure, quality figure, tier move, rule and failed gate, with unrounded numbers."""
+    """One row per spend figure, quality figure, tier move, rule and failed gate (floats as ``jsonout.tidy``)."""
+    report = tidied(report)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_HEAD)

@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 from llmroute_cli.render.fmt import count, money, percent
+from llmroute_cli.render.jsonout import tidied
 from llmroute_cli.render.tables import Align, Table, markdown_table, md_text, plain, printable, rich_table
 
 BASELINE_NAMES = {"all_expensive": "everything on {tier} ({model})", "as_logged": "as logged"}
@@ -296,7 +297,8 @@ CSV_HEAD = [
 
 
 def render_csv(report: dict[str, Any]) -> str:
-    """One row per tier, rule, routed total, baseline and saving against it, with unrounded numbers."""
+    """One row per tier, rule, routed total, baseline and saving against it (floats as ``jsonout.tidy``)."""
+    report = tidied(report)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_HEAD)

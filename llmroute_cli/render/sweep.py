@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from llmroute_cli.render.fmt import count, money_column, percent
+from llmroute_cli.render.jsonout import tidied
 from llmroute_cli.render.tables import Align, Table, plain, rich_table
 from llmroute_cli.reports.sweep_result import CURVE_NOTE, DEFINITIONS, Result, Row, row_dict
 
@@ -80,11 +81,11 @@ def _cpt(share: float | None, extrapolated: bool, span: tuple[float, float] | No
 
 
 def csv_text(result: Result) -> str:
-    """One CSV row per swept value, with unrounded numbers."""
+    """One CSV row per swept value (floats as ``jsonout.tidy``)."""
     import csv
     import io
 
-    rows = [row_dict(r) for r in result.rows]
+    rows = [tidied(row_dict(r)) for r in result.rows]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
