@@ -131,6 +131,17 @@ def test_a_share_gate_reads_a_fraction_and_a_percent_alike_and_refuses_a_bare_pe
     )
 
 
+def test_logs_may_follow_the_rule_files_as_in_every_other_command(runner, setup):
+    by_option = diff(runner, "old.yaml", "new.yaml", "--format", "json")
+    positional = runner.invoke(app, ["diff", "old.yaml", "new.yaml", "logs.jsonl", "--days", "1", "--format", "json"])
+    assert positional.exit_code == 0 and positional.stdout == by_option.stdout
+    missing = runner.invoke(app, ["diff", "old.yaml", "new.yaml"])
+    assert (missing.exit_code, missing.stderr) == (
+        2,
+        "error: diff needs logs to route: llmroute diff OLD NEW LOGS... (or --logs LOGS)\n",
+    )
+
+
 def test_cost_increase_gate(runner, setup):
     result = diff(runner, "new.yaml", "old.yaml", "--max-cost-increase", "30")
     # 5.30 → 7.65 is +44.34%

@@ -24,6 +24,7 @@ from llmroute_cli.commands.options import (
     warn_skipped,
 )
 from llmroute_cli.commands.simulate import Format
+from llmroute_cli.errors import UsageError
 from llmroute_cli.render.jsonout import report_json
 
 
@@ -31,9 +32,13 @@ from llmroute_cli.render.jsonout import report_json
 def diff(
     old: Annotated[str, typer.Argument(help="The current rule file, or REV:PATH from git (origin/main:routes.yaml).")],
     new: Annotated[str, typer.Argument(help="The proposed rule file, or REV:PATH.")],
-    logs: Annotated[
-        list[str], typer.Option("--logs", metavar="LOGS", help="Log files or globs to route with both (repeatable).")
-    ],
+    log_args: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="LOGS", help="Log files or globs to route with both (or give them with --logs)."),
+    ] = None,
+    log_opts: Annotated[
+        list[str] | None, typer.Option("--logs", metavar="LOGS", help="Log files or globs, as LOGS (repeatable).")
+    ] = None,
     days: Annotated[float | None, typer.Option(help="Days the logs cover [default: from timestamps].")] = None,
     sample_rate: Annotated[float, typer.Option(help="Share of all traffic the logs hold.")] = 1.0,
     prices: Annotated[Path | None, typer.Option(help="LiteLLM-format price map.")] = None,
@@ -64,6 +69,9 @@ def diff(
     from llmroute_cli.simulate.pipeline import read_and_route
     from llmroute_cli.simulate.simulation import SimulateOptions
 
+    logs = [*(log_args or []), *(log_opts or [])]
+    if not logs:
+        raise UsageError("diff needs logs to route: llmroute diff OLD NEW LOGS... (or --logs LOGS)")
     gates = Gates(
         max_cost_increase,
         _percent(share("--max-expensive-share", max_expensive_share)),
