@@ -294,7 +294,7 @@ def test_judge_report_shares_with_wilson_intervals(runner, tmp_path, monkeypatch
     assert (rules[None]["judged"], rules[None]["expensive_better"]) == (3, 1)
     assert (rules[None]["low"], rules[None]["high"]) == pytest.approx(wilson(1, 3))
     assert out["tiers"]["cheap"]["judged"] == 8
-    assert out["first_position_share"] == 4 / 7  # of the 7 non-tie verdicts, [[A]] in r2, r3, r6, r10
+    assert out["first_position_share"] == pytest.approx(4 / 7, rel=1e-14)  # of the 7 non-tie verdicts, [[A]] in r2, r3, r6, r10
     assert out["unparsed"] == 3
     failures = {f["line"]: f for f in out["failures"]}
     assert failures[6]["custom_id"] is None and failures[6]["reason"].startswith("not JSON: ")
