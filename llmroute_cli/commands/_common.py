@@ -78,18 +78,23 @@ def price_table(prices_file: Path | None, added: dict[str, Any] | None = None) -
 def load_router(rules: Path | None, prices_file: Path | None = None, unknown: Any = None) -> Any:
     """The router for ``--rules`` (else ./routes.yaml when present, else the built-in policy) and its prices,
     with ``--unknown-model-price``'s (``options.UnknownModels``) when given."""
-    from llmroute_cli.engine.router import Router
     from llmroute_cli.pricing.book import price_book
 
-    if rules is not None:
-        router = Router.from_file(rules)
-    elif DEFAULT_RULES.is_file():
-        router = Router.from_file(DEFAULT_RULES)
-    else:
-        router = Router.builtin()
+    router = rules_router(rules)
     if unknown is None:
         return router, price_book(router.policy, price_table(prices_file))
     return router, price_book(router.policy, price_table(prices_file, unknown.prices), unknown.skip)
+
+
+def rules_router(rules: Path | None) -> Any:
+    """The router for ``--rules``, else ./routes.yaml when present, else the built-in policy; unpriced."""
+    from llmroute_cli.engine.router import Router
+
+    if rules is not None:
+        return Router.from_file(rules)
+    if DEFAULT_RULES.is_file():
+        return Router.from_file(DEFAULT_RULES)
+    return Router.builtin()
 
 
 def stdout_console() -> Any:
