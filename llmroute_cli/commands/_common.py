@@ -97,6 +97,21 @@ def rules_router(rules: Path | None) -> Any:
     return Router.builtin()
 
 
+def read_text(path: Path, what: str) -> str:
+    """A text file a command reads (a template, a context, results): an unreadable or non-UTF-8 one is one line."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise LlmrouteError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save the {what} as UTF-8"
+        ) from None
+
+
 def stdout_console() -> Any:
     """A console for report data; piped output gets room for wide tables ($COLUMNS, else 160)."""
     import os

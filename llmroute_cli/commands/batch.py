@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from llmroute_cli.commands import sample as sample_command
-from llmroute_cli.commands._common import handle_errors, load_router, refuse_overwrite
+from llmroute_cli.commands._common import handle_errors, load_router, read_text, refuse_overwrite
 from llmroute_cli.commands.options import MAX_LINE_BYTES, MaxLineOpt, StrictOpt, check_max_line
 from llmroute_cli.errors import LlmrouteError, UsageError
 from llmroute_cli.render.fmt import count, money, percent
@@ -100,10 +100,7 @@ def _template(path: Path | None, kind: str) -> str | None:
 
     if path is None:
         return None
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read the template ({getattr(exc, 'strerror', None) or exc})") from None
+    text = read_text(path, "template")
     try:
         check_template(text, kind)
     except LlmrouteError as exc:
@@ -277,12 +274,9 @@ def join(
 
 
 def _result_lines(path: Path) -> list[str]:
-    try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    if not path.exists():
+        raise UsageError(f"{path}: no such file")
+    return read_text(path, "Batch output file").splitlines()
 
 
 def _write_joined(

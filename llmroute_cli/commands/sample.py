@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, refuse_overwrite
+from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, read_text, refuse_overwrite
 from llmroute_cli.commands.options import MAX_LINE_BYTES, MaxLineOpt, StrictOpt, reading, warn_skipped
 from llmroute_cli.errors import LlmrouteError, UsageError
 from llmroute_cli.render.fmt import count, money, percent
@@ -115,10 +115,7 @@ def _template(path: Path | None) -> str:
 
     if path is None:
         return DEFAULT_TEMPLATE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read the judge template ({getattr(exc, 'strerror', None) or exc})") from None
+    text = read_text(path, "judge template")
     try:
         check_template(text)
     except LlmrouteError as exc:
