@@ -451,8 +451,12 @@ MARKUP_RESULTS = [
 ]
 
 
+MARKUP_RULES = 'version: 1\ntiers: {"[bold]t": gpt-4o-mini, expensive: gpt-4o}\ndefault: "[bold]t"\nrules: []\n'
+
+
 def test_judge_report_table_shows_markup_names_literally(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "routes.yaml").write_text(MARKUP_RULES, encoding="utf-8")
     result = report(runner, tmp_path, MARKUP_RESULTS)
     assert result.exit_code == 0, result.output
     assert "│ tier [bold]t " in result.stdout and "│ rule x[/]y " in result.stdout
@@ -461,6 +465,7 @@ def test_judge_report_table_shows_markup_names_literally(runner, tmp_path, monke
 
 def test_judge_report_markdown_escapes_names(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "routes.yaml").write_text(MARKUP_RULES, encoding="utf-8")
     result = report(runner, tmp_path, MARKUP_RESULTS, "--format", "markdown")
     assert result.exit_code == 0, result.output
     assert "| tier \\[bold\\]t | 1 | 1 | 0 | 0 | 100.0% |" in result.stdout

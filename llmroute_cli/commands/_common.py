@@ -78,18 +78,38 @@ def price_table(prices_file: Path | None, added: dict[str, Any] | None = None) -
 def load_router(rules: Path | None, prices_file: Path | None = None, unknown: Any = None) -> Any:
     """The router for ``--rules`` (else ./routes.yaml when present, else the built-in policy) and its prices,
     with ``--unknown-model-price``'s (``options.UnknownModels``) when given."""
-    from llmroute_cli.engine.router import Router
     from llmroute_cli.pricing.book import price_book
 
-    if rules is not None:
-        router = Router.from_file(rules)
-    elif DEFAULT_RULES.is_file():
-        router = Router.from_file(DEFAULT_RULES)
-    else:
-        router = Router.builtin()
+    router = rules_router(rules)
     if unknown is None:
         return router, price_book(router.policy, price_table(prices_file))
     return router, price_book(router.policy, price_table(prices_file, unknown.prices), unknown.skip)
+
+
+def rules_router(rules: Path | None) -> Any:
+    """The router for ``--rules``, else ./routes.yaml when present, else the built-in policy; unpriced."""
+    from llmroute_cli.engine.router import Router
+
+    if rules is not None:
+        return Router.from_file(rules)
+    if DEFAULT_RULES.is_file():
+        return Router.from_file(DEFAULT_RULES)
+    return Router.builtin()
+
+
+def read_text(path: Path, what: str) -> str:
+    """A text file a command reads (a template, a context, results): an unreadable or non-UTF-8 one is one line."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise LlmrouteError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save the {what} as UTF-8"
+        ) from None
 
 
 def stdout_console() -> Any:

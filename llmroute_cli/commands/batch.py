@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from llmroute_cli.commands import sample as sample_command
-from llmroute_cli.commands._common import handle_errors, load_router, refuse_overwrite
-from llmroute_cli.commands.options import StrictOpt
+from llmroute_cli.commands._common import handle_errors, load_router, read_text, refuse_overwrite
+from llmroute_cli.commands.options import MAX_LINE_BYTES, MaxLineOpt, StrictOpt, check_max_line
 from llmroute_cli.errors import LlmrouteError, UsageError
 from llmroute_cli.render.fmt import count, money, percent
 
@@ -64,9 +64,10 @@ def _requests(kind_name: str, **options: Any) -> None:
     price = book.price(model)
     template = _template(options["template"], kind_name)
     tier = options["tier"] or ("all" if kind_name == "classify" else spec.cheap_tier)
-    routed = sample_command._route(options["logs"], router, options["strict"], options["quiet"])
+    longest = options["max_line_bytes"]
+    routed = sample_command._route(options["logs"], router, options["strict"], options["quiet"], longest)
     picked = _sample(routed, tier, router.policy.tiers, options)
-    items = _items(routed.iloc[picked], sources)
+    items = _items(routed.iloc[picked], sources, longest)
     lines = request_lines(kind, items, model, template, options["max_tokens"])
     cost = judge_cost(lines, price)
     write_atomic(output, "".join(line + "\n" for line in lines))
@@ -99,10 +100,7 @@ def _template(path: Path | None, kind: str) -> str | None:
 
     if path is None:
         return None
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read the template ({getattr(exc, 'strerror', None) or exc})") from None
+    text = read_text(path, "template")
     try:
         check_template(text, kind)
     except LlmrouteError as exc:
@@ -127,7 +125,7 @@ def _sample(routed: Any, tier: str, tiers: dict[str, str], options: dict[str, An
     )
 
 
-def _items(chosen: Any, sources: dict[str, Any]) -> list[Item]:
+def _items(chosen: Any, sources: dict[str, Any], longest: int) -> list[Item]:
     """Each chosen request's messages as logged (else its query and context as chat messages)."""
     from llmroute_cli.logs.answers import records_at
     from llmroute_cli.quality.batch_requests import Item
@@ -137,7 +135,7 @@ def _items(chosen: Any, sources: dict[str, Any]) -> list[Item]:
     found = {
         (name, line): (row, raw)
         for name in sorted({n for n, _ in where})
-        for line, row, raw in records_at(sources[name], {n for s, n in where if s == name})
+        for line, row, raw in records_at(sources[name], {n for s, n in where if s == name}, longest)
     }
     items = []
     for (name, line), rid in zip(where, chosen["id"], strict=True):
@@ -173,6 +171,7 @@ def answers(
     model: ModelOpt = None,
     max_tokens: MaxTokensOpt = None,
     strict: StrictOpt = False,
+    max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Ask a model (the cheap tier's by default) to answer sampled requests as logged: the answer the logs lack.
@@ -197,6 +196,7 @@ def confidence(
     template: TemplateOpt = None,
     max_tokens: MaxTokensOpt = None,
     strict: StrictOpt = False,
+    max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Ask a model to answer and rate its confidence 1-10 (a cascade's escalation signal).
@@ -221,6 +221,7 @@ def classify(
     template: TemplateOpt = None,
     max_tokens: MaxTokensOpt = None,
     strict: StrictOpt = False,
+    max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Ask an LLM classifier to label sampled requests SIMPLE or COMPLEX (metadata.llm_label after the join).
@@ -241,7 +242,10 @@ def join(
         list[str], typer.Option("--logs", metavar="LOGS", help="The JSONL logs the requests were written from.")
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Write the enriched log here (JSONL).")],
-    strict: Annotated[bool, typer.Option(help="Exit 1 when any result line failed or matched no request.")] = False,
+    strict: Annotated[
+        bool, typer.Option(help="Exit 1 when any result line failed or matched no request, or a log line is too long.")
+    ] = False,
+    max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
 ) -> None:
     """Merge Batch API results into the log records by custom_id: answers, confidence, llm_label, judge verdicts.
 
@@ -250,6 +254,7 @@ def join(
     from llmroute_cli.quality.batch_join import read_results
 
     refuse_overwrite({"--output": output}, [*logs, *results])
+    check_max_line(max_line_bytes)
     outcomes, failures = [], []
     read = 0
     for path in results:
@@ -260,40 +265,56 @@ def join(
     by_id: dict[str, list[Any]] = {}
     for o in outcomes:
         by_id.setdefault(o.request_id, []).append(o)
-    written, joined = _write_joined(logs, by_id, output)
+    written, joined, long = _write_joined(logs, by_id, output, (max_line_bytes, strict))
     failures += _unmatched(by_id, joined)
     _summary(read, outcomes, failures, written, joined, output)
+    _warn_long(long, max_line_bytes)
     if strict and failures:
         raise typer.Exit(1)
 
 
 def _result_lines(path: Path) -> list[str]:
-    try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    if not path.exists():
+        raise UsageError(f"{path}: no such file")
+    return read_text(path, "Batch output file").splitlines()
 
 
-def _write_joined(logs: list[str], by_id: dict[str, list[Any]], output: Path) -> tuple[int, set[str]]:
-    """Every log record to ``output``, enriched where results name it; (records written, ids joined)."""
+def _write_joined(
+    logs: list[str], by_id: dict[str, list[Any]], output: Path, limit: tuple[int, bool]
+) -> tuple[int, set[str], list[str]]:
+    """Every log record to ``output``, enriched where results name it; (records written, ids joined, the
+    ``file:line`` of each line over ``--max-line-bytes``, left out; with ``--strict`` the first is an error)."""
     from llmroute_cli.commands.output import atomic_writer
     from llmroute_cli.logs.answers import raw_records
+    from llmroute_cli.logs.jsonl import too_long
     from llmroute_cli.quality.batch_join import enriched
 
-    sources = sample_command._jsonl_sources(logs)
+    (longest, strict), sources = limit, sample_command._jsonl_sources(logs)
     joined: set[str] = set()
-    written = 0
+    written, long = 0, []
     with atomic_writer(output, binary=True) as out:
         for source in sources.values():
-            for rid, raw, line in raw_records(source):
+            for rid, raw, line in raw_records(source, longest):
+                if line is None:
+                    if strict:
+                        raise LlmrouteError(f"{rid}: {too_long(longest)}")
+                    long.append(rid)
+                    continue
                 if rid in by_id and raw is not None:
                     line = json.dumps(enriched(raw, by_id[rid]), ensure_ascii=False).encode("utf-8", "surrogatepass")
                     joined.add(rid)
                 out.write(line + b"\n")  # type: ignore[arg-type]
                 written += 1
-    return written, joined
+    return written, joined, long
+
+
+def _warn_long(long: list[str], longest: int) -> None:
+    from llmroute_cli.logs.jsonl import too_long
+
+    for where in long[:10]:
+        print(f"skipped: {where}: {too_long(longest)}; not written", file=sys.stderr)
+    if len(long) > 10:
+        print(f"... and {len(long) - 10} more lines over --max-line-bytes, not written", file=sys.stderr)
 
 
 def _unmatched(by_id: dict[str, list[Any]], joined: set[str]) -> list[Any]:

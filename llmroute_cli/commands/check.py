@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from llmroute_cli.commands._common import DEFAULT_RULES, handle_errors, price_table
-from llmroute_cli.commands.options import reading, warn_skipped
+from llmroute_cli.commands.options import MAX_LINE_BYTES, MaxLineOpt, reading, warn_skipped
 from llmroute_cli.errors import ConfigError, Problem, UsageError
 
 
@@ -21,6 +21,7 @@ def check(
         typer.Option("--logs", metavar="LOGS", help="Also report rules that never fire on these logs."),
     ] = None,
     prices: Annotated[Path | None, typer.Option(help="LiteLLM-format price map the models may be priced in.")] = None,
+    max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
 ) -> None:
     """Validate rule files; print every problem as FILE:LINE:COL: message; exit 1 on errors.
 
@@ -28,7 +29,7 @@ def check(
     """
     failed = False
     for path in paths or [DEFAULT_RULES]:
-        problems, summary = _problems(path, logs, prices, strict)
+        problems, summary = _problems(path, logs, prices, strict, max_line_bytes)
         for p in problems:
             print(p)
         if summary:
@@ -39,7 +40,7 @@ def check(
 
 
 def _problems(
-    path: Path, logs: list[str] | None, prices: Path | None, strict: bool = False
+    path: Path, logs: list[str] | None, prices: Path | None, strict: bool = False, longest: int = MAX_LINE_BYTES
 ) -> tuple[list[Problem], str | None]:
     """Every problem of one rule file, and the 'ok' summary line when none is an error."""
     from llmroute_cli.pricing.book import price_book
@@ -58,7 +59,9 @@ def _problems(
         return exc.problems, None
     problems = lint(policy)
     if logs:
-        problems = sorted(problems + never_fired(policy, _hits(policy, logs, strict)), key=lambda p: (p.line, p.column))
+        problems = sorted(
+            problems + never_fired(policy, _hits(policy, logs, strict, longest)), key=lambda p: (p.line, p.column)
+        )
     if any(p.severity == "error" for p in problems):
         return problems, None
     if strict and problems:
@@ -68,13 +71,13 @@ def _problems(
     return problems, f"{path}: ok ({n} rule{'s' * (n != 1)}, tiers: {tiers}; default: {policy.default})"
 
 
-def _hits(policy: Any, logs: list[str], strict: bool) -> tuple[list[int], int]:
+def _hits(policy: Any, logs: list[str], strict: bool, longest: int) -> tuple[list[int], int]:
     """How many logged requests each rule decides, and how many requests there were."""
     from llmroute_cli.engine.router import Router
     from llmroute_cli.simulate.pipeline import read_and_route
     from llmroute_cli.simulate.routed import RuleHitCounts
 
     router = Router(policy)
-    hits, stats = read_and_route(reading(logs, strict=strict), RuleHitCounts(router), [router])
+    hits, stats = read_and_route(reading(logs, strict=strict, max_line_bytes=longest), RuleHitCounts(router), [router])
     warn_skipped(stats)  # with --strict the read has already stopped at the first one
     return hits.counts, hits.total

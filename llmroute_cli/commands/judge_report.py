@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from llmroute_cli.commands._common import handle_errors, stdout_console
+from llmroute_cli.commands._common import handle_errors, rules_router, stdout_console
+from llmroute_cli.commands.options import RulesOpt
 from llmroute_cli.errors import LlmrouteError, UsageError
 
 
@@ -22,8 +23,11 @@ class ReportFormat(StrEnum):
 def report(
     results: Annotated[Path, typer.Argument(help="The Batch API output file (JSON Lines).")],
     fmt: Annotated[ReportFormat, typer.Option("--format", help="table, json or markdown.")] = ReportFormat.table,
+    rules: RulesOpt = None,
 ) -> None:
     """Read a judge batch's results: how often the judge preferred the expensive answer, and the verdict.
+
+    A verdict on a tier the rule file lacks is listed as unusable, not counted.
 
     Example: llmroute judge-report batch_output.jsonl --format markdown
     """
@@ -31,7 +35,8 @@ def report(
     from llmroute_cli.render.jsonout import report_json
     from llmroute_cli.render.judge import render_markdown, render_table
 
-    result = judge_report(parse_judge_results(_result_lines(results)))
+    policy = rules_router(rules).policy
+    result = judge_report(parse_judge_results(_result_lines(results), (policy.source, tuple(policy.tiers))))
     if fmt is ReportFormat.json:
         print(report_json(result.to_dict()))
     elif fmt is ReportFormat.markdown:

@@ -44,7 +44,7 @@ RatioOpt = Annotated[
     typer.Option(
         metavar="R|MODEL=R",
         help="R: output tokens per input token when not logged [default: 0.25]. "
-        "MODEL=R: output length of requests moved to MODEL, relative to the logged one. Repeatable."
+        "MODEL=R: output length of requests moved to MODEL, relative to the logged one. Repeatable.",
     ),
 ]
 
@@ -77,7 +77,7 @@ UnknownPriceOpt = Annotated[
     typer.Option(
         metavar="MODEL=IN/OUT|MODEL=skip",
         help="MODEL=IN/OUT: price a model the table lacks, in USD per 1M input/output tokens (o1=15/60). "
-        "MODEL=skip: leave out the requests logged on it, counted and reported. Repeatable."
+        "MODEL=skip: leave out the requests logged on it, counted and reported. Repeatable.",
     ),
 ]
 UNKNOWN_PRICE_USAGE = (
@@ -141,8 +141,7 @@ def reading(
 
     if jobs < 0:
         raise UsageError(f"--jobs must be 0 (one per core) or more, got {jobs}")
-    if max_line_bytes < 1:
-        raise UsageError(f"--max-line-bytes must be at least 1, got {max_line_bytes}")
+    check_max_line(max_line_bytes)
     options = ReadOptions(
         query_field=query_field,
         context_field=context_field,
@@ -151,6 +150,12 @@ def reading(
         max_line_bytes=max_line_bytes,
     )
     return Reading(logs, options, jobs or default_jobs())
+
+
+def check_max_line(max_line_bytes: int) -> None:
+    """``--max-line-bytes`` must allow a line."""
+    if max_line_bytes < 1:
+        raise UsageError(f"--max-line-bytes must be at least 1, got {max_line_bytes}")
 
 
 def parse_output_ratios(values: list[str]) -> tuple[float | None, dict[str, float]]:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from llmroute_cli.commands._common import handle_errors, load_router, stdout_console
+from llmroute_cli.commands._common import handle_errors, load_router, read_text, stdout_console
 from llmroute_cli.errors import UsageError
 from llmroute_cli.limits import MAX_METADATA_DEPTH
 from llmroute_cli.render.jsonout import report_json
@@ -64,7 +64,7 @@ def _context(context: str | None, context_file: Path | None) -> str | None:
     if context is not None and context_file is not None:
         raise UsageError("give --context or --context-file, not both")
     if context_file is not None:
-        return context_file.read_text("utf-8", errors="replace")
+        return read_text(context_file, "context file")
     return context
 
 

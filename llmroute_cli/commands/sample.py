@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, refuse_overwrite
-from llmroute_cli.commands.options import StrictOpt, reading, warn_skipped
+from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, read_text, refuse_overwrite
+from llmroute_cli.commands.options import MAX_LINE_BYTES, MaxLineOpt, StrictOpt, reading, warn_skipped
 from llmroute_cli.errors import LlmrouteError, UsageError
 from llmroute_cli.render.fmt import count, money, percent
 
@@ -49,6 +49,7 @@ def sample(
         bool, typer.Option(help="Leave out sampled requests missing an answer (counted) instead of failing.")
     ] = False,
     strict: StrictOpt = False,
+    max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Sample routed requests and write Batch API lines asking a judge to compare the two answers.
@@ -70,10 +71,10 @@ def sample(
     tier = tier or spec.cheap_tier
     if tier not in policy.tiers:
         raise UsageError(f"--tier: unknown tier '{tier}'; expected one of: {', '.join(policy.tiers)}")
-    routed = _route(logs, router, strict, quiet)
+    routed = _route(logs, router, strict, quiet, max_line_bytes)
     ids, tiers, rules_hit = routed["id"].tolist(), routed["tier"].tolist(), routed["rule"].tolist()
     picked = sample_requests(tiers, rules_hit, tier=tier, rate=rate, seed=seed, stratify=stratify, keys=ids)
-    items, skipped = _items(routed.iloc[picked], sources, policy, spec, skip_unanswered)
+    items, skipped = _items(routed.iloc[picked], sources, policy, spec, (skip_unanswered, max_line_bytes))
     lines = judge_batch_lines(items, judge_model, prompt, seed=seed, max_tokens=max_tokens)
     cost = judge_cost(lines, price)
     write_atomic(output, "".join(line + "\n" for line in lines))
@@ -114,10 +115,7 @@ def _template(path: Path | None) -> str:
 
     if path is None:
         return DEFAULT_TEMPLATE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read the judge template ({getattr(exc, 'strerror', None) or exc})") from None
+    text = read_text(path, "judge template")
     try:
         check_template(text)
     except LlmrouteError as exc:
@@ -125,29 +123,37 @@ def _template(path: Path | None) -> str:
     return text
 
 
-def _route(logs: list[str], router: Any, strict: bool, quiet: bool) -> pd.DataFrame:
+def _route(logs: list[str], router: Any, strict: bool, quiet: bool, longest: int = MAX_LINE_BYTES) -> pd.DataFrame:
     """Every request's id, tier and rule, with the file and line it came from."""
     from llmroute_cli.simulate.pipeline import read_and_route
     from llmroute_cli.simulate.routed import RoutedRequestLists
 
     with progress_bar(quiet) as progress:
-        routed, stats = read_and_route(reading(logs, strict=strict), RoutedRequestLists(router), [router], progress)
+        routed, stats = read_and_route(
+            reading(logs, strict=strict, max_line_bytes=longest), RoutedRequestLists(router), [router], progress
+        )
     warn_skipped(stats)
     return routed.frame()
 
 
 def _items(
-    chosen: pd.DataFrame, sources: dict[str, Source], policy: Policy, spec: Any, skip: bool
+    chosen: pd.DataFrame, sources: dict[str, Source], policy: Policy, spec: Any, how: tuple[bool, int]
 ) -> tuple[list[JudgeItem], list[str]]:
-    """Judge items for the chosen requests: each record read again, for its query, context and answers."""
+    """Judge items for the chosen requests: each record read again, for its query, context and answers.
+
+    ``how``: whether to skip requests without both answers, and ``--max-line-bytes``.
+    """
     from llmroute_cli.logs.answers import logged_answers, records_at
     from llmroute_cli.quality.judge_batch import judge_item
 
-    where = [(str(name), int(line)) for name, line in zip(chosen["source"], chosen["line"], strict=True)]
+    (skip, longest), where = (
+        how,
+        [(str(n), int(line)) for n, line in zip(chosen["source"], chosen["line"], strict=True)],
+    )
     found = {
         (name, line): (row, raw)
         for name in sorted({n for n, _ in where})
-        for line, row, raw in records_at(sources[name], {n for s, n in where if s == name})
+        for line, row, raw in records_at(sources[name], {n for s, n in where if s == name}, longest)
     }
     items, skipped = [], []
     for (name, line), rid, tier, rule in zip(where, chosen["id"], chosen["tier"], chosen["rule"], strict=True):

@@ -11,7 +11,17 @@ from typing import Annotated, Any
 import typer
 
 from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, refuse_overwrite, stdout_console
-from llmroute_cli.commands.options import LogsArg, QuietOpt, RulesOpt, StrictOpt, reading, share, share_opt
+from llmroute_cli.commands.options import (
+    MAX_LINE_BYTES,
+    LogsArg,
+    MaxLineOpt,
+    QuietOpt,
+    RulesOpt,
+    StrictOpt,
+    reading,
+    share,
+    share_opt,
+)
 from llmroute_cli.errors import LlmrouteError, OptionError, UsageError
 from llmroute_cli.render.jsonout import report_json
 
@@ -56,6 +66,7 @@ def train(
     rules: RulesOpt = None,
     fmt: Annotated[TrainFormat, typer.Option("--format", help="table or json.")] = TrainFormat.table,
     strict: StrictOpt = False,
+    max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     quiet: QuietOpt = False,
 ) -> None:
     """Train a router on labeled logs (needed, correct, scores or judge labels) and judge it on held-out queries.
@@ -77,10 +88,11 @@ def train(
     if group_by is not None:
         _check_group(group_by)
     started = time.perf_counter()
-    gathered, stats = _gather(logs, router, book, group_by, strict, quiet)
+    read = (strict, max_line_bytes, quiet)
+    gathered, stats = _gather(logs, router, book, group_by, read)
     how = group_by or _default_group(gathered, stats)
     examples, no_group = gathered.examples(how)
-    extra = tuple((name, _test_set(name, router, book, strict, quiet)) for name in test or [])
+    extra = tuple((name, _test_set(name, router, book, read)) for name in test or [])
     target = Target(
         share("--target-expensive-share", target_expensive_share), share("--max-under-routing", max_under_routing)
     )
@@ -91,15 +103,18 @@ def train(
     _report(output, trained, target, how, (gathered, no_group), stats, seconds, fmt)
 
 
-def _gather(logs: list[str], router: Any, book: Any, group_by: str | None, strict: bool, quiet: bool) -> Any:
+def _gather(logs: list[str], router: Any, book: Any, group_by: str | None, read: tuple[bool, int, bool]) -> Any:
+    """The labeled queries of the logs; ``read``: ``--strict``, ``--max-line-bytes``, ``--quiet``."""
     from llmroute_cli.quality.labels import QualitySpec
     from llmroute_cli.simulate.pipeline import read_and_route
     from llmroute_cli.training.examples import LabeledQueries
 
     key = group_by if group_by and group_by.startswith("metadata.") else None
     spec = QualitySpec.from_policy(router.policy, book)
+    strict, longest, quiet = read
     with progress_bar(quiet) as progress:
-        return read_and_route(reading(logs, strict=strict), lambda part: LabeledQueries(spec, key), [router], progress)
+        reads = reading(logs, strict=strict, max_line_bytes=longest)
+        return read_and_route(reads, lambda part: LabeledQueries(spec, key), [router], progress)
 
 
 def _check_group(how: str) -> None:
@@ -123,8 +138,8 @@ def _default_group(gathered: Any, stats: Any) -> str:
     )
 
 
-def _test_set(name: str, router: Any, book: Any, strict: bool, quiet: bool) -> Any:
-    examples = _gather([name], router, book, None, strict, quiet)[0].examples()[0]
+def _test_set(name: str, router: Any, book: Any, read: tuple[bool, int, bool]) -> Any:
+    examples = _gather([name], router, book, None, read)[0].examples()[0]
     if len(examples) == 0:
         raise LlmrouteError(f"--test {name}: no labeled queries (needed, correct, scores or judge) to test on")
     return examples

@@ -5,21 +5,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from llmroute_cli.logs.jsonl import BOM, MAX_LINE_BYTES, capped_lines
 from llmroute_cli.logs.model import BadRecord, Ignored, ReadOptions, Row
 from llmroute_cli.logs.shaper import Shaper
 from llmroute_cli.logs.sources import Source, open_source
 
 
-def records_at(source: Source, lines: set[int]) -> Iterator[tuple[int, Row | None, dict[str, Any]]]:
-    """The request (as the reader reads it, or None) and the raw record on each of ``lines`` of a JSONL file."""
+def records_at(
+    source: Source, lines: set[int], longest: int = MAX_LINE_BYTES
+) -> Iterator[tuple[int, Row | None, dict[str, Any]]]:
+    """The request (as the reader reads it, or None) and the raw record on each of ``lines`` of a JSONL file.
+
+    Lines longer than ``longest`` bytes are read past, never held (the reader skipped them, so none is asked for).
+    """
     import orjson
 
     shaper, left = Shaper(ReadOptions(), {}), set(lines)
     with open_source(source, None) as opened:
-        for number, text in enumerate(opened.stream, 1):
-            if number not in left:
+        for number, text in enumerate(capped_lines(opened.stream, longest), 1):
+            if number not in left or text is None:
                 continue
-            raw = orjson.loads(text.removeprefix(b"\xef\xbb\xbf") if number == 1 else text)
+            raw = orjson.loads(text.removeprefix(BOM) if number == 1 else text)
             try:
                 row = shaper.row(raw) if isinstance(raw, dict) else None
             except (BadRecord, Ignored):
@@ -61,30 +67,42 @@ def response_text(raw: dict[str, Any]) -> str | None:
     return None
 
 
-def raw_records(source: Source) -> Iterator[tuple[str, dict[str, Any] | None, bytes]]:
+def raw_records(
+    source: Source, longest: int = MAX_LINE_BYTES
+) -> Iterator[tuple[str, dict[str, Any] | None, bytes | None]]:
     """Each line of a JSONL file as (the request id the reader gives it, the record or None, the line's bytes).
 
     The id is the logged one when it is a non-empty string, else ``source:line``, as ``logs.ids`` names it.
+    A line longer than ``longest`` bytes is read past, never held: its bytes are None.
     """
-    import orjson
-
     shaper = Shaper(ReadOptions(), {})
     with open_source(source, None) as opened:
-        for number, text in enumerate(opened.stream, 1):
+        for number, text in enumerate(capped_lines(opened.stream, longest), 1):
+            if text is None:
+                yield f"{source.name}:{number}", None, None
+                continue
             line = text.rstrip(b"\r\n")
-            try:
-                raw = orjson.loads(line.removeprefix(b"\xef\xbb\xbf") if number == 1 else line)
-            except orjson.JSONDecodeError:
-                raw = None
-            rid = None
-            if isinstance(raw, dict):
-                try:
-                    row = shaper.row(raw)
-                    rid = row.id if isinstance(row, Row) else None
-                except (BadRecord, Ignored):
-                    rid = None
-            yield (
-                (rid if isinstance(rid, str) and rid else f"{source.name}:{number}"),
-                (raw if isinstance(raw, dict) else None),
-                line,
-            )
+            raw = _record(line.removeprefix(BOM) if number == 1 else line)
+            yield (_id(shaper, raw) or f"{source.name}:{number}"), raw, line
+
+
+def _record(line: bytes) -> dict[str, Any] | None:
+    import orjson
+
+    try:
+        raw = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    return raw if isinstance(raw, dict) else None
+
+
+def _id(shaper: Shaper, raw: dict[str, Any] | None) -> str | None:
+    """The logged request id when the record is a request with a non-empty string id."""
+    if raw is None:
+        return None
+    try:
+        row = shaper.row(raw)
+    except (BadRecord, Ignored):
+        return None
+    rid = row.id if isinstance(row, Row) else None
+    return rid if isinstance(rid, str) and rid else None

@@ -68,19 +68,30 @@ def jsonl_records(lines: Iterable[bytes], first: int = 1) -> Iterator[tuple[int,
         yield number, record
 
 
+def capped_lines(stream: Any, longest: int = MAX_LINE_BYTES) -> Iterator[bytes | None]:
+    """Each line of a binary stream (its newline kept), or None for a line longer than ``longest`` bytes.
+
+    An overlong line is read past a piece at a time, never held whole.
+    """
+    while raw := stream.readline(longest + 1):
+        if len(raw) > longest and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):
+                raw = stream.readline(1 << 16)
+            yield None
+        else:
+            yield raw
+
+
 def first_record(stream: Any, limit: int = 100, longest: int = MAX_LINE_BYTES) -> dict[str, Any] | None:
     """The first JSON object among the first ``limit`` lines of a stream, to classify a file before reading it.
 
     Read a line at a time (a read ahead could reach a broken end the reader should name by line);
     a line longer than ``longest`` is read past.
     """
-    for number in range(1, limit + 1):
-        raw = stream.readline(longest + 1)
-        if not raw:
+    for number, raw in enumerate(capped_lines(stream, longest), 1):
+        if number > limit:
             break
-        if len(raw) > longest and not raw.endswith(b"\n"):
-            while raw and not raw.endswith(b"\n"):
-                raw = stream.readline(1 << 16)
+        if raw is None:
             continue
         for _, record in jsonl_records((raw,), number):
             if type(record) is dict:

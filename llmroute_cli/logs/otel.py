@@ -29,10 +29,27 @@ def _value(value: Any) -> Any:
     if "boolValue" in value:
         return value["boolValue"]
     if "arrayValue" in value:
-        return [_value(v) for v in (value["arrayValue"] or {}).get("values", [])]
+        return [_value(v) for v in _listed(_values(value, "arrayValue"), "arrayValue.values")]
     if "kvlistValue" in value:
-        return attributes((value["kvlistValue"] or {}).get("values", []))
+        return attributes(_values(value, "kvlistValue"))
     return None
+
+
+def _values(value: dict[str, Any], name: str) -> Any:
+    """The ``values`` of an ``arrayValue`` or ``kvlistValue``, which must be an object."""
+    held = value[name] or {}
+    if type(held) is not dict:
+        raise BadRecord(f"attribute {name} is not an object (got {kind(held)})")
+    return held.get("values") or []
+
+
+def _listed(value: Any, name: str) -> list[Any]:
+    """A field OTLP defines as an array; anything else is a malformed record, not an empty one."""
+    if value is None:
+        return []
+    if type(value) is not list:
+        raise BadRecord(f"'{name}' is not an array (got {kind(value)})")
+    return value
 
 
 def attributes(value: Any) -> dict[str, Any]:
@@ -43,7 +60,10 @@ def attributes(value: Any) -> dict[str, Any]:
         return {}
     if type(value) is not list:
         raise BadRecord(f"'attributes' is not an object or a key/value list (got {kind(value)})")
-    return {item["key"]: _value(item.get("value")) for item in value if type(item) is dict and "key" in item}
+    for item in value:
+        if type(item) is not dict or type(item.get("key")) is not str:
+            raise BadRecord(f"an attribute is not an object with a string 'key' (got {kind(item)})")
+    return {item["key"]: _value(item.get("value")) for item in value}
 
 
 def _parts(content: Any) -> Any:
@@ -98,10 +118,13 @@ def span(rec: dict[str, Any], joins: Any = None) -> Row:
 
 def _spans(rec: Mapping[str, Any]) -> list[Any]:
     out: list[Any] = []
-    for resource in json_text(rec.get("resourceSpans"), "resourceSpans") or []:
-        scopes = first(resource, "scopeSpans", "instrumentationLibrarySpans") if type(resource) is dict else None
-        for scope in scopes or []:
-            out.extend((scope.get("spans") or []) if type(scope) is dict else [])
+    for resource in _listed(json_text(rec.get("resourceSpans"), "resourceSpans"), "resourceSpans"):
+        if type(resource) is not dict:
+            raise BadRecord(f"a resourceSpans item is not an object (got {kind(resource)})")
+        for scope in _listed(first(resource, "scopeSpans", "instrumentationLibrarySpans"), "scopeSpans"):
+            if type(scope) is not dict:
+                raise BadRecord(f"a scopeSpans item is not an object (got {kind(scope)})")
+            out.extend(_listed(scope.get("spans"), "spans"))
     return out
 
 

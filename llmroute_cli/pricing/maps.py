@@ -36,6 +36,8 @@ def per_million(value: Any, where: str) -> float:
 def load_price_map(path: str | Path) -> dict[str, Price]:
     """Chat models of a LiteLLM price map; entries without input and output prices are not models we bill."""
     p = Path(path)
+    if p.is_dir():
+        raise UsageError(f"{path}: is a directory; give the price map file")
     if not p.is_file():
         raise UsageError(f"{path}: no such price map")
     try:
@@ -44,6 +46,10 @@ def load_price_map(path: str | Path) -> dict[str, Price]:
         raise LlmrouteError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
     except UnicodeDecodeError:
         raise LlmrouteError(f"{path}: not UTF-8 text") from None
+    except RecursionError:
+        raise LlmrouteError(f"{path}: JSON nested too deeply to read; a price map is an object of models") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the price map ({exc.strerror or exc})") from None
     if not isinstance(data, dict):
         raise LlmrouteError(f"{path}: expected a JSON object of model names to prices")
     table = {}

@@ -10,7 +10,7 @@ import dataclasses
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -52,8 +52,11 @@ class JudgeResults:
     failures: tuple[JudgeFailure, ...]
 
 
-def parse_judge_results(lines: Iterable[str]) -> JudgeResults:
-    """Read Batch API output lines; every line becomes a verdict or a failure with its reason."""
+def parse_judge_results(lines: Iterable[str], tiers: tuple[str, Collection[str]] | None = None) -> JudgeResults:
+    """Read Batch API output lines; every line becomes a verdict or a failure with its reason.
+
+    With ``tiers`` (the rule file's name and its tiers), a verdict on a tier the file lacks is a failure.
+    """
     verdicts: list[JudgeVerdict] = []
     failures: list[JudgeFailure] = []
     seen: set[str] = set()
@@ -63,6 +66,8 @@ def parse_judge_results(lines: Iterable[str]) -> JudgeResults:
         cid, result = _parse_line(line)
         if isinstance(result, JudgeVerdict) and cid in seen:
             result = "a second result for this custom_id; the first one counts"
+        if isinstance(result, JudgeVerdict) and tiers is not None and result.tier not in tiers[1]:
+            result = f"tier '{result.tier}' is not in {tiers[0]} (tiers: {', '.join(tiers[1])}); not counted"
         if isinstance(result, JudgeVerdict):
             seen.add(str(cid))
             verdicts.append(result)

@@ -69,6 +69,9 @@ def _load_pointed(doc: Located, relpath: str, problems: list[Problem]) -> tuple[
             doc.problem(("cases",), f"cases file '{relpath}' is outside the rule file's directory; keep it beside")
         )
         return None, None, ()
+    if target.is_dir():
+        problems.append(doc.problem(("cases",), f"cases file '{relpath}' is a directory; name a YAML file"))
+        return None, None, ()
     if not target.is_file():
         problems.append(doc.problem(("cases",), f"cases file '{relpath}' not found (looked for {target})"))
         return None, None, ()
@@ -79,6 +82,9 @@ def _load_pointed(doc: Located, relpath: str, problems: list[Problem]) -> tuple[
         return None, None, ()
     except UnicodeDecodeError:
         problems.append(Problem(str(target), 1, 1, "not UTF-8 text; save the cases file as UTF-8"))
+        return None, None, ()
+    except OSError as exc:
+        problems.append(doc.problem(("cases",), f"cases file '{relpath}' cannot be read ({exc.strerror or exc})"))
         return None, None, ()
     return pointed, pointed.data, ()
 

@@ -32,9 +32,14 @@ def read_spec(spec: str) -> tuple[str, str]:
 def read_rule_text(path: str | Path) -> str:
     """Read a rule file as UTF-8 text; a missing or unreadable file is a usage error."""
     p = Path(path)
+    if p.is_dir():
+        raise UsageError(f"{path}: is a directory; give the rule file")
     if not p.is_file():
         raise UsageError(f"{path}: no such rule file; pass --rules PATH or create routes.yaml")
-    data = p.read_bytes()
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the rule file ({exc.strerror or exc})") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

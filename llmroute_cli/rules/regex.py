@@ -8,9 +8,12 @@ for line ends), and ``\\d``, ``\\w``, ``\\s``, ``\\b`` are ASCII, like the langu
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 SYNTAX = "rule regexes use RE2 syntax: no backreferences or lookaround, linear time"
+MAX_REPEAT = 1000  # RE2's limit; the binding accepts a count that overflows an int and never matches
+_REPEAT = re.compile(r"(?<!\\)\{(\d+)(?:,(\d*))?\}")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -18,6 +21,10 @@ def compiled(pattern: str, ignore_case: bool = False) -> Any:
     """The RE2 pattern (cached); ``ValueError`` naming what RE2 refuses."""
     import re2
 
+    for match in _REPEAT.finditer(pattern):
+        count = max(int(n) for n in match.groups() if n)
+        if count > MAX_REPEAT:
+            raise ValueError(f"invalid repetition size: {match.group(0)} (at most {MAX_REPEAT})")
     options = re2.Options()
     options.log_errors = False  # the error is raised here, not printed by the library
     options.case_sensitive = not ignore_case
