@@ -301,3 +301,57 @@ def test_both_readers_agree_on_tool_calls_system_prompts_and_turns(tmp_path, mon
     assert frame["turns"].tolist() == [2, 4, 1]
     assert frame["has_tools"].tolist() == [True, False, False]
     assert frame["system"].tolist() == ["Be brief.", "You are a legal aide.", ""]
+
+
+# --- route and check ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flags", "rule"),
+    [
+        ([], None),
+        (["--has-tools"], "agents"),
+        (["--has-images"], "vision"),
+        (["--turns", "4"], "long-chats"),
+        (["--turns", "3"], None),
+        (["--system", "You are a legal aide."], "legal"),
+        (["--system", "You are illegal."], None),  # words: whole words only
+    ],
+)
+def test_route_takes_the_message_structure(runner, tmp_path, flags, rule):
+    rules = tmp_path / "r.yaml"
+    rules.write_text(RULES)
+    result = runner.invoke(app, ["route", "hello", "--rules", str(rules), "--json", *flags])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["rule"] == rule
+
+
+def test_check_names_bad_structure_conditions_with_line_and_column(runner, tmp_path):
+    rules = tmp_path / "bad.yaml"
+    rules.write_text(
+        "version: 1\ntiers: {cheap: gpt-4o-mini}\ndefault: cheap\nrules:\n"
+        "  - name: x\n    when: {has_tools: yes please}\n    route: cheap\n"
+        "  - name: y\n    when: {turns: 3}\n    route: cheap\n"
+        "  - name: z\n    when: {has_tool: true}\n    route: cheap\n"
+    )
+    result = runner.invoke(app, ["check", str(rules)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{rules}:6:23: rule 'x': 'has_tools' takes true or false, got a string ('yes please')",
+        f"{rules}:9:19: rule 'y': 'turns' takes a mapping of operators like {{lt: 200}}, got a number (3)",
+        f"{rules}:12:12: rule 'z': unknown field 'has_tool' (did you mean 'has_tools'?)",
+    ]
+
+
+def test_check_finds_a_shadowed_structure_rule(runner, tmp_path):
+    rules = tmp_path / "r.yaml"
+    rules.write_text(
+        "version: 1\ntiers: {cheap: gpt-4o-mini, expensive: gpt-4o}\ndefault: cheap\nrules:\n"
+        "  - name: chats\n    when: {turns: {gt: 2}}\n    route: expensive\n"
+        "  - name: long-chats\n    when: {turns: {gt: 5}}\n    route: cheap\n"
+    )
+    result = runner.invoke(app, ["check", str(rules)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{rules}:8:5: rule 'long-chats' can never match: rule 'chats' (line 5) matches every request 'long-chats' would"
+    ]
