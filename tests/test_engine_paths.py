@@ -717,3 +717,39 @@ def test_regexes_re2_cannot_run_in_linear_time_are_refused(pattern: str, what: s
         Router.from_text(policy_text([{"name": "rx", "when": {"query": {"regex": pattern}}, "route": "expensive"}]))
     (problem,) = err.value.problems
     assert what in problem.message and "RE2 syntax: no backreferences or lookaround" in problem.message
+
+
+# --- message structure: has_tools, has_images, turns, system (self-contained) ----------------------
+
+from llmroute_cli.tokens.chat import Structure  # noqa: E402
+
+structure_leaf = st.one_of(
+    st.builds(lambda f, v: {f: v}, st.sampled_from(["has_tools", "has_images"]), st.booleans()),
+    st.builds(lambda op, v: {"turns": {op: v}}, st.sampled_from(COMPARISONS), st.integers(0, 5)),
+    st.builds(lambda w: {"system": {"contains": w}}, st.sampled_from(["legal", "Be", "σ"])),
+    st.builds(lambda v: {"system.chars": {"gt": v}}, st.integers(0, 12)),
+)
+structure_conditions = st.recursive(
+    structure_leaf,
+    lambda kids: st.one_of(st.lists(kids, max_size=3).map(lambda xs: {"any": xs}), kids.map(lambda x: {"not": x})),
+    max_leaves=4,
+)
+shapes = st.builds(
+    Structure,
+    st.sampled_from(["", "legal aide", "Be brief", "Σσ legal"]),
+    st.integers(1, 6),
+    st.booleans(),
+    st.booleans(),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rules=rule_lists(structure_conditions), batch=st.lists(st.tuples(texts, shapes), min_size=1, max_size=8))
+def test_paths_agree_on_message_structure(rules: list[dict[str, Any]], batch: list[tuple[str, Structure]]) -> None:
+    router = Router.from_text(policy_text(rules))
+    scalar = [router.route(q, None, None, shape=s).rule for q, s in batch]
+    frame = frame_of([(q, None, None) for q, _ in batch])
+    for name in ("system", "turns", "has_tools", "has_images"):
+        frame[name] = [getattr(s, name) for _, s in batch]
+    vector = [None if pd.isna(r) else str(r) for r in router.route_frame(frame)["rule"]]
+    assert vector == scalar

@@ -189,6 +189,11 @@ def test_column_types():
         "messages": "object",
         "labels": "object",
         "latency_ms": "float64",
+        "tools": "object",
+        "system": "large_string[pyarrow]",
+        "turns": "int64",
+        "has_tools": "bool",
+        "has_images": "bool",
     }
 
 

@@ -124,7 +124,10 @@ def test_chat_messages_are_kept_when_prompt_tokens_are_not_logged(read):
     df, _ = read({"chat.jsonl": [{k: v for k, v in CHAT.items() if k != "usage"}]})
     messages = df.at[0, "messages"]
     assert messages[0] == {"role": "system", "content": "You are a support agent for Acme."}
-    assert messages[3] == {"role": "user", "content": "It's dana@example.com.\nHere is the receipt.", "name": "dana"}
+    text = "It's dana@example.com.\nHere is the receipt."
+    # the PNG is cut off before its size: the image counts as 1024x1024 (85 + 4 * 170), said so
+    guess = (765, "image format not read: counted as 1024x1024")
+    assert messages[3] == {"role": "user", "content": text, "name": "dana", "images": [guess]}
 
 
 def test_chat_context_skips_empty_messages_and_keeps_order(read):

@@ -94,7 +94,7 @@ def test_money_per_tier_rule_and_baselines(runner, logs, root):
     assert r["savings"]["all_expensive"]["yearly_usd"] == pytest.approx(saved * 365, abs=1e-9)
     assert r["savings"]["all_expensive"]["percent"] == pytest.approx(saved / (ALL_EXPENSIVE / 2) * 100, abs=1e-9)
     assert r["savings"]["as_logged"]["daily_usd"] == pytest.approx((AS_LOGGED - ROUTED) / 2, abs=1e-12)
-    assert r["tokens"]["input"] == {"logged": 4, "counted": 0}
+    assert r["tokens"]["input"] == {"logged": 4, "counted": 0, "approximated": {}}
     assert r["tokens"]["output"]["logged"] == 4
     assert r["period"] == {"source": "timestamps", "start": "2026-01-01T00:00:00Z", "end": "2026-01-03T00:00:00Z"}
     assert r["warnings"] == []
@@ -122,7 +122,7 @@ def test_counted_and_estimated_tokens(runner, tmp_path):
     )
     r = report(runner, path, "--days", "1", "--bootstrap", "0")
     tokens = 3 + (3 + count("system") + count("Be brief.")) + (3 + count("user") + count("Name a prime number."))
-    assert r["tokens"]["input"] == {"logged": 0, "counted": 1}
+    assert r["tokens"]["input"] == {"logged": 0, "counted": 1, "approximated": {}}
     assert r["tokens"]["output"]["estimated"] == 1
     assert r["tokens"]["output"]["estimate"] == "0.25 x input tokens (default; set --output-ratio or --output-tokens)"
     out = round(tokens * 0.25)
@@ -138,7 +138,7 @@ def test_logged_output_tokens_count_without_logged_input_tokens(runner, tmp_path
     path.write_text(json.dumps({"messages": messages, "usage": {"completion_tokens": 50}}) + "\n")
     r = report(runner, path, "--days", "1", "--bootstrap", "0", "--output-tokens", "7")
     tokens = 3 + 3 + count("user") + count("Name a prime number.")
-    assert r["tokens"]["input"] == {"logged": 0, "counted": 1}
+    assert r["tokens"]["input"] == {"logged": 0, "counted": 1, "approximated": {}}
     assert (r["tokens"]["output"]["logged"], r["tokens"]["output"]["estimated"]) == (1, 0)
     assert (r["tiers"]["cheap"]["input_tokens"], r["tiers"]["cheap"]["output_tokens"]) == (tokens, 50)
     assert r["routed"]["cost_usd"] == pytest.approx((tokens * 0.15 + 50 * 0.60) / 1e6, abs=1e-15)

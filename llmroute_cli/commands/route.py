@@ -28,6 +28,10 @@ def route(
     rules: Annotated[
         Path | None, typer.Option(help="Rule file [default: ./routes.yaml, else the built-in policy].", dir_okay=False)
     ] = None,
+    system: Annotated[str | None, typer.Option(help="The request's system prompt, for 'system:' conditions.")] = None,
+    turns: Annotated[int, typer.Option(help="User messages in the request, for 'turns:' conditions.", min=1)] = 1,
+    has_tools: Annotated[bool, typer.Option("--has-tools", help="The request defines or calls tools.")] = False,
+    has_images: Annotated[bool, typer.Option("--has-images", help="The request carries images.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     no_tokens: Annotated[
         bool,
@@ -41,11 +45,14 @@ def route(
 
     Example: llmroute route "Summarise this paragraph in one line" --rules routes.yaml
     """
+    from llmroute_cli.tokens.chat import Structure
+
     text = sys.stdin.read() if query == "-" else query
     ctx = _context(context, context_file)
     meta = _metadata(metadata)
     router, book = load_router(rules)
-    explanation = router.explain(text, ctx, meta)
+    shape = Structure(system or "", turns, has_tools, has_images)
+    explanation = router.explain(text, ctx, meta, shape=shape)
     quotes = [] if no_tokens else _quotes(router, book, text, ctx)
     payload = _payload(router, explanation, quotes)
     if as_json:

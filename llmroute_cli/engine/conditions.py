@@ -19,6 +19,7 @@ class ScalarView(Protocol):
     def size(self, name: str, unit: str) -> int: ...
     def meta(self, path: str) -> Any: ...
     def probability(self, pred: Any) -> float: ...
+    def structure(self, name: str) -> Any: ...
 
 
 class FrameView(Protocol):
@@ -27,6 +28,7 @@ class FrameView(Protocol):
     def size(self, name: str, unit: str) -> np.ndarray: ...
     def meta(self, path: str) -> list[Any]: ...
     def probability(self, pred: Any) -> np.ndarray: ...
+    def structure(self, name: str) -> np.ndarray: ...
     def take(self, rows: np.ndarray) -> FrameView: ...
     def __len__(self) -> int: ...
 
@@ -56,6 +58,8 @@ def _value(t: Test, view: ScalarView) -> Any:
         return view.meta(t.field.removeprefix("metadata."))
     if t.kind == "classifier":
         return view.probability(t.pred)
+    if t.kind == "structure":
+        return view.structure(t.field)
     name, unit = t.field.split(".")
     return view.size(name, unit)
 
@@ -110,6 +114,8 @@ def mask(cond: Condition, view: FrameView) -> np.ndarray:
             return vector(cond.pred, view.meta(cond.field.removeprefix("metadata.")))
         if cond.kind == "classifier":
             return vector(cond.pred, view.probability(cond.pred))
+        if cond.kind == "structure":
+            return vector(cond.pred, view.structure(cond.field))
         name, unit = cond.field.split(".")
         return vector(cond.pred, view.size(name, unit))
     if isinstance(cond, Not):

@@ -20,6 +20,7 @@ from llmroute_cli.rules.conditions import (
     MISSING,
     Compare,
     Contains,
+    Flag,
     MetaTest,
     Predicate,
     Probability,
@@ -184,6 +185,17 @@ def _meta_vector(p: MetaTest, values: Sequence[Any]) -> np.ndarray:
     return np.fromiter((_meta_scalar(p, v) for v in values), dtype=bool, count=len(values))
 
 
+def _flag_scalar(p: Flag, value: bool) -> bool:
+    return bool(value) is p.expected
+
+
+def _flag_vector(p: Flag, values: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    flags = np.asarray(values, dtype=bool)
+    return flags if p.expected else ~flags
+
+
 @dataclass(frozen=True, slots=True)
 class Operator:
     """One predicate's two faces: ``scalar(pred, value)`` and ``vector(pred, column)``, plus, for
@@ -205,6 +217,7 @@ OPERATORS: dict[type, Operator] = {
     Compare: Operator(_compare_scalar, _compare_vector),
     Probability: Operator(_compare_scalar, _compare_vector),
     MetaTest: Operator(_meta_scalar, _meta_vector),
+    Flag: Operator(_flag_scalar, _flag_vector),
 }
 
 

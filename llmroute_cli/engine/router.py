@@ -12,6 +12,7 @@ from llmroute_cli.engine.conditions import Trace, mask, test, trace
 from llmroute_cli.engine.views import FrameRequests, OneRequest
 from llmroute_cli.rules.files import read_rule_text
 from llmroute_cli.rules.policy import Policy, load_policy
+from llmroute_cli.tokens.chat import Structure
 
 if TYPE_CHECKING:
     import numpy as np
@@ -94,9 +95,10 @@ class Router:
         context: str | None = None,
         metadata: dict[str, Any] | None = None,
         input_tokens: int | None = None,
+        shape: Structure | None = None,
     ) -> Decision:
-        """Decide one request."""
-        view = OneRequest(query, context or "", metadata or {}, input_tokens, self.policy.tokenizer)
+        """Decide one request (``shape``: its messages' system prompt, turns, tools and images)."""
+        view = OneRequest(query, context or "", metadata or {}, input_tokens, self.policy.tokenizer, shape)
         for i, rule in enumerate(self.policy.rules):
             if test(rule.when, view):
                 return self._decision(i)
@@ -108,9 +110,10 @@ class Router:
         context: str | None = None,
         metadata: dict[str, Any] | None = None,
         input_tokens: int | None = None,
+        shape: Structure | None = None,
     ) -> Explanation:
         """Decide one request and say why: each rule tried, each condition with its value."""
-        view = OneRequest(query, context or "", metadata or {}, input_tokens, self.policy.tokenizer)
+        view = OneRequest(query, context or "", metadata or {}, input_tokens, self.policy.tokenizer, shape)
         tried: list[RuleTrace] = []
         for i, rule in enumerate(self.policy.rules):
             how = trace(rule.when, view)

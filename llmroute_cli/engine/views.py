@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from llmroute_cli.engine import operators
 from llmroute_cli.engine.conditions import get_path
 from llmroute_cli.engine.operators import clean_text, polars_texts, vector
-from llmroute_cli.tokens.chat import chat_tokens, request_messages
+from llmroute_cli.tokens.chat import Structure, chat_tokens, request_messages
 from llmroute_cli.tokens.encodings import count
 
 if TYPE_CHECKING:
@@ -19,14 +19,29 @@ if TYPE_CHECKING:
 
 
 class OneRequest:
-    """A single request: query, context, metadata and (when logged) its input tokens."""
+    """A single request: query, context, metadata, (when logged) its input tokens, its messages' structure."""
 
-    def __init__(self, query: str, context: str, metadata: dict[str, Any], input_tokens: int | None, tokenizer: str):
+    def __init__(
+        self,
+        query: str,
+        context: str,
+        metadata: dict[str, Any],
+        input_tokens: int | None,
+        tokenizer: str,
+        shape: Structure | None = None,
+    ):
         self.query, self.context, self.metadata = clean_text(query), clean_text(context), metadata
         self.input_tokens, self.tokenizer = input_tokens, tokenizer
+        self.shape = shape or Structure()
+        self.system = clean_text(self.shape.system)
 
     def text(self, name: str) -> tuple[str, ...]:
-        return {"query": (self.query,), "context": (self.context,), "request": (self.query, self.context)}[name]
+        texts = {"query": (self.query,), "context": (self.context,), "system": (self.system,)}
+        return texts[name] if name != "request" else (self.query, self.context)
+
+    def structure(self, name: str) -> Any:
+        """``turns``, ``has_tools`` or ``has_images`` of the request's messages."""
+        return getattr(self.shape, name)
 
     def size(self, name: str, unit: str) -> int:
         if unit == "chars":
@@ -156,6 +171,14 @@ class FrameRequests:
         if self.rows is not None and 2 * len(self.rows) >= len(self.root):
             return self.root.probability(pred)[self.rows]
         return self._memo(("probability", pred.path), lambda: _probabilities(pred.path, self._arrow("query")))
+
+    def structure(self, name: str) -> np.ndarray:
+        """``turns``, ``has_tools`` or ``has_images`` per row; a frame without the column has its default."""
+        import numpy as np
+
+        if name not in self.frame:
+            return np.full(len(self), getattr(Structure(), name))
+        return self._column(name).to_numpy()
 
     def meta(self, path: str) -> list[Any]:
         if "metadata" not in self.frame:

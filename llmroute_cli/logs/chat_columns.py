@@ -23,8 +23,10 @@ if TYPE_CHECKING:
 # nested request, a system prompt, metadata, labels): a block where any appears is read that way.
 _SLOW_FIELDS = frozenset(
     {"query", "custom_id", "request_id", "resourceSpans", "attributes", "request", "input", "system", "instructions"}
-    | {"timestamp", "metadata", "needed", "scores", "correct", "judge", "latency_ms"}
+    | {"timestamp", "metadata", "needed", "scores", "correct", "judge", "latency_ms", "tools", "functions"}
 )
+_TOOL_ROLES = ("tool", "function")  # a message answering a tool call: the request has tools
+_SYSTEM_ROLES = ("system", "developer")
 _UNITS = ((10**17, 10**9), (10**14, 10**6), (10**11, 10**3))  # |unix time| at least → per second
 _DEEPEST = 1000  # nesting levels kept here; orjson refuses more than 1024, pyarrow reads on
 _RECURSION = 4096  # opening brackets in a line that pyarrow's recursive parser may not survive (~17,000 crash it)
@@ -142,18 +144,28 @@ def _chunk(table: pa.Table, name: str) -> Any:
     return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
-def _texts(messages: pa.ListArray) -> tuple[pa.Array, pa.Array] | None:
-    """Query (the last user message) and context (every other non-empty message, blank-line joined)."""
+def _texts(messages: pa.ListArray) -> tuple[pa.Array, ...] | None:
+    """Query (the last user message), context (every other non-empty message, blank-line joined),
+    system prompt (the non-empty system and developer messages, likewise) and turns (user messages);
+    None for messages that call or answer tools, which the record reader reads."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     items = messages.flatten()
-    if messages.null_count or items.null_count or "parts" in {f.name for f in items.type}:
+    fields = {f.name for f in items.type}
+    if messages.null_count or items.null_count or {"parts", "function_call"} & fields:
         return None
     role, content = items.field("role"), items.field("content")
     if role.null_count:
         return None
+    tooled = np.asarray(pc.is_in(role, pa.array(_TOOL_ROLES)))
+    if "tool_calls" in fields:
+        calls = items.field("tool_calls")
+        if not (pa.types.is_list(calls.type) or pa.types.is_null(calls.type)):
+            return None  # not a list: the record reader names it
+        if pa.types.is_list(calls.type):
+            tooled |= np.asarray(pc.fill_null(pc.greater(pc.list_value_length(calls), 0), False))
     if content.null_count:  # a null content is empty text (filled only when there is one: it copies every text)
         content = pc.fill_null(content, "")
     parent = np.asarray(pc.list_parent_indices(messages))
@@ -165,11 +177,24 @@ def _texts(messages: pa.ListArray) -> tuple[pa.Array, pa.Array] | None:
     if (query_at < 0).any():  # no user message (or no message): the record reader says why
         return None
     keep = np.asarray(pc.greater(pc.binary_length(content), 0))
+    system = keep & np.asarray(pc.is_in(role, pa.array(_SYSTEM_ROLES)))
     keep[query_at] = False
-    offsets = np.zeros(len(messages) + 1, dtype=np.int32)
-    np.cumsum(np.bincount(parent[keep], minlength=len(messages)), out=offsets[1:])
-    others = pa.ListArray.from_arrays(pa.array(offsets), content.filter(pa.array(keep)))
-    return content.take(pa.array(query_at)), pc.binary_join(others, "\n\n")
+    rows = len(messages)
+    turns = np.bincount(owner, minlength=rows).astype(np.int64)
+    has_tools = np.bincount(parent[tooled], minlength=rows) > 0
+    query = content.take(pa.array(query_at))
+    return query, _joined(content, parent, keep, rows), _joined(content, parent, system, rows), turns, has_tools
+
+
+def _joined(content: pa.Array, parent: np.ndarray, keep: np.ndarray, rows: int) -> pa.Array:
+    """Per row, the kept messages' contents blank-line joined."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    offsets = np.zeros(rows + 1, dtype=np.int32)
+    np.cumsum(np.bincount(parent[keep], minlength=rows), out=offsets[1:])
+    return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), content.filter(pa.array(keep))), "\n\n")
 
 
 def _ints(array: pa.Array) -> np.ndarray:
@@ -218,7 +243,7 @@ def _times(created: pa.Array, rows: int) -> np.ndarray | None:
 
 
 def _columns(
-    table: pa.Table, texts: tuple[pa.Array, pa.Array], usage: dict[str, np.ndarray], when: np.ndarray | None
+    table: pa.Table, texts: tuple[Any, ...], usage: dict[str, np.ndarray], when: np.ndarray | None
 ) -> dict[str, Any]:
     import numpy as np
     import pyarrow as pa
@@ -241,6 +266,11 @@ def _columns(
         "messages": none,
         "labels": none,
         "latency_ms": np.full(rows, np.nan),
+        "tools": none,
+        "system": texts[2],
+        "turns": texts[3],
+        "has_tools": texts[4],
+        "has_images": np.zeros(rows, dtype=bool),
         **usage,
     }
     return {name: columns[name] for name in ROW_FIELDS}

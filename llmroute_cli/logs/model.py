@@ -34,6 +34,11 @@ class Row(NamedTuple):
     messages: list[dict[str, str]] | None
     labels: dict[str, Any] | None
     latency_ms: float = math.nan  # the logged call's latency, NaN when not logged
+    tools: tuple[Any, ...] | None = None  # tool definitions as ``tokens.tools`` reads them, kept like messages
+    system: str = ""  # the system (and developer) messages, blank-line joined
+    turns: int = 1  # user messages
+    has_tools: bool = False  # tools defined, called or answered
+    has_images: bool = False
 
 
 ROW_FIELDS = Row._fields
@@ -43,8 +48,8 @@ Usage = tuple[Any, Any, Any, Any, Any, bool]
 NO_USAGE: Usage = (None, None, None, None, None, True)
 
 _INT_COLUMNS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens", "reasoning_tokens")
-_TEXT_COLUMNS = ("query", "context")
-_OBJECT_COLUMNS = ("id", "model", "metadata", "messages", "labels")
+_TEXT_COLUMNS = ("query", "context", "system")
+_OBJECT_COLUMNS = ("id", "model", "metadata", "messages", "labels", "tools")
 
 
 class BadRecord(Exception):
@@ -149,9 +154,13 @@ def columns_frame(sources: list[str], lines: Any, columns: dict[str, Any]) -> pd
             out[name] = pd.Series(values, dtype=object)
         elif name in ("timestamp", "latency_ms"):
             out[name] = np.asarray(values, dtype=np.float64)
+        elif name == "turns":
+            out[name] = np.asarray(values, dtype=np.int64)
         else:
             out[name] = np.asarray(values, dtype=bool)
-    out["messages"] = out["messages"].where(np.asarray(out["input_tokens"].isna()), None)
+    counted = np.asarray(out["input_tokens"].isna())
+    out["messages"] = out["messages"].where(counted, None)
+    out["tools"] = out["tools"].where(counted, None)
     return pd.DataFrame(out)
 
 

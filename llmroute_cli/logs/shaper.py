@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmroute_cli.logs.model import BadRecord, ReadOptions
+from llmroute_cli.logs.messages import tools_in
+from llmroute_cli.logs.model import BadRecord, ReadOptions, Row
 from llmroute_cli.logs.shapes import SHAPES, UNKNOWN, Extractor, Joins, detect, unknown, with_fields
+from llmroute_cli.tokens.chat import structure
 
 
 class Shaper:
@@ -41,7 +43,25 @@ class Shaper:
         if self.shape is None:
             self.shape = shape
         self.last = shape or "custom"
-        return extract(rec, self.joins)
+        row = extract(rec, self.joins)
+        if type(row) is list:
+            return [with_structure(r, rec) if isinstance(r, Row) else r for r in row]
+        return with_structure(row, rec)
+
+
+def with_structure(row: Row, rec: dict[str, Any]) -> Row:
+    """The row with its record's tool definitions and what rules read of its messages' structure."""
+    if row.messages is None:
+        return row
+    tools = tools_in(rec)
+    facts = structure(row.messages, tools)
+    return row._replace(
+        tools=tools or None,
+        system=facts.system,
+        turns=facts.turns,
+        has_tools=facts.has_tools,
+        has_images=facts.has_images,
+    )
 
 
 class Tries:

@@ -27,6 +27,8 @@ def _headline(report: dict[str, Any]) -> list[str]:
         f"{count(tok['output']['logged'])}, estimated for {count(tok['output']['estimated'])} "
         f"at {tok['output']['estimate']}"
     )
+    for reason, n in tok["input"].get("approximated", {}).items():
+        lines.append(f"input tokens approximated for {count(n)} counted requests: {reason}")
     return lines
 
 

@@ -153,7 +153,11 @@ def _token_sources(sim: SimulationResult, queries: int) -> dict[str, Any]:
         estimate = f"{opts.output_ratio:g} x input tokens ({given})"
     return {
         "tokenizer": sim.tokenizer,
-        "input": {"logged": t.input_logged, "counted": queries - t.input_logged},
+        "input": {
+            "logged": t.input_logged,
+            "counted": queries - t.input_logged,
+            "approximated": dict(sorted(t.approximated.items())),  # counted requests with a guessed part, per reason
+        },
         "output": {"logged": t.output_logged, "estimated": queries - t.output_logged, "estimate": estimate},
     }
 

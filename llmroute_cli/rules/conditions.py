@@ -19,7 +19,7 @@ from typing import Any
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
 
-TEXT_FIELDS = ("query", "context", "request")
+TEXT_FIELDS = ("query", "context", "request", "system")
 SIZE_UNITS = ("chars", "tokens")
 COMPARISONS: dict[str, tuple[str, Callable[[Any, Any], Any]]] = {
     "lt": ("<", operator.lt),
@@ -35,6 +35,11 @@ SIZE_OPS = tuple(COMPARISONS)
 CLASSIFIER_FIELD = "classifier"
 PROBABILITY_OPS = ("lt", "lte", "gt", "gte")
 META_OPS = (*COMPARISONS, "in", "nin", "exists")
+# The structure of a request's messages: flags (tools defined, called or answered; images) and the
+# number of turns (user messages). A request logged without messages has 1 turn and neither flag.
+FLAG_FIELDS = ("has_tools", "has_images")
+COUNT_FIELDS = ("turns",)
+STRUCTURE_FIELDS = (*FLAG_FIELDS, *COUNT_FIELDS)
 
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
 
@@ -143,7 +148,17 @@ class Probability:
         return f"{self.model}: P(expensive) {COMPARISONS[self.op][0]} {_num(self.limit)}"
 
 
-Predicate = Contains | Words | Regex | Compare | MetaTest | Probability
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A yes/no fact of the request's messages is as written (``has_tools: true``)."""
+
+    expected: bool
+
+    def describe(self) -> str:
+        return "is true" if self.expected else "is false"
+
+
+Predicate = Contains | Words | Regex | Compare | MetaTest | Probability | Flag
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +175,8 @@ class Test:
             return "text"
         if self.field == CLASSIFIER_FIELD:
             return "classifier"
+        if self.field in STRUCTURE_FIELDS:
+            return "structure"
         return "meta" if self.field.startswith("metadata.") else "size"
 
     @property

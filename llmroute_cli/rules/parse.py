@@ -10,6 +10,8 @@ from typing import Any
 from llmroute_cli.errors import LlmrouteError
 from llmroute_cli.rules.conditions import (
     CLASSIFIER_FIELD,
+    COUNT_FIELDS,
+    FLAG_FIELDS,
     META_OPS,
     PROBABILITY_OPS,
     SIZE_OPS,
@@ -22,6 +24,7 @@ from llmroute_cli.rules.conditions import (
     Compare,
     Condition,
     Contains,
+    Flag,
     MetaTest,
     Not,
     Probability,
@@ -35,7 +38,7 @@ from llmroute_cli.rules.yamlpos import Path
 
 COMBINATORS = ("all", "any", "not")
 SIZE_FIELDS = tuple(f"{f}.{u}" for f in TEXT_FIELDS for u in SIZE_UNITS)
-FIELD_NAMES = (*COMBINATORS, *TEXT_FIELDS, *SIZE_FIELDS, CLASSIFIER_FIELD, "metadata.")
+FIELD_NAMES = (*COMBINATORS, *TEXT_FIELDS, *SIZE_FIELDS, CLASSIFIER_FIELD, *FLAG_FIELDS, *COUNT_FIELDS, "metadata.")
 CLASSIFIER_KEYS = ("model", *PROBABILITY_OPS)
 MAX_DEPTH = 32
 
@@ -93,6 +96,10 @@ class ConditionParser:
             return self._metadata(key, value, path)
         if key == CLASSIFIER_FIELD:
             return self._classifier(value, path)
+        if key in FLAG_FIELDS:
+            return self._flag(key, value, path)
+        if key in COUNT_FIELDS:
+            return self._ops(key, value, path, SIZE_OPS, self._size)
         self.fail(path, f"unknown field '{key}'{suggest(key, FIELD_NAMES)}", key=True)
         return None
 
@@ -168,6 +175,13 @@ class ConditionParser:
                 return None
             tests.append(Test(field, Compare(op, arg), self.where(path + (op,))))
         return tests[0] if len(tests) == 1 else All(tuple(tests))
+
+    def _flag(self, field: str, value: Any, path: Path) -> Condition | None:
+        """``has_tools: true`` / ``has_images: false``."""
+        if not isinstance(value, bool):
+            self.fail(path, f"'{field}' takes true or false, got {kind_of(value)}")
+            return None
+        return Test(field, Flag(value), self.where(path))
 
     def _classifier(self, value: Any, path: Path) -> Condition | None:
         """``classifier: {model: router.json, gt: 0.6}``; without a comparison, ``gte`` the model's threshold."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmroute_cli.rules.conditions import COMPARISONS, TEXT_FIELDS
+from llmroute_cli.rules.conditions import COMPARISONS, COUNT_FIELDS, FLAG_FIELDS, TEXT_FIELDS
 from llmroute_cli.rules.parse import SIZE_FIELDS
 from llmroute_cli.rules.policy import PRICE_KEYS
 from llmroute_cli.tokens.encodings import ENCODINGS
@@ -54,6 +54,8 @@ def _defs() -> dict[str, Any]:
                 **{f: {"$ref": "#/$defs/text"} for f in TEXT_FIELDS},
                 **{f: {"$ref": "#/$defs/size"} for f in SIZE_FIELDS},
                 "classifier": {"$ref": "#/$defs/classifier"},
+                **{f: {"type": "boolean"} for f in FLAG_FIELDS},
+                **{f: {"$ref": "#/$defs/size"} for f in COUNT_FIELDS},
             },
             "patternProperties": {r"^metadata\..+$": {"$ref": "#/$defs/meta"}},
             "additionalProperties": False,

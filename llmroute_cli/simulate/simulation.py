@@ -269,6 +269,8 @@ class Simulation:
         for name in self.router.token_fields - {"request"}:
             frame[f"{name}_tokens"] = self.counter.counts(_texts(frame, name))
         t = self.totals
+        for reason, n in self.counter.take_approximated().items():
+            t.approximated[reason] = t.approximated.get(reason, 0) + n
         t.input_logged += int(has_in.sum())
         t.output_logged += int(has_out.sum())
         t.cached_rows += int(((tokens.cache_read > 0) | (tokens.cache_write > 0)).sum())

@@ -41,6 +41,7 @@ class Totals:
     unknown_models: dict[str, list[Any]] = field(default_factory=dict)  # unpriced model → [requests, first file:line]
     skipped_models: dict[str, int] = field(default_factory=dict)  # requests left out by --unknown-model-price M=skip
     fine_tunes_at_base: dict[str, int] = field(default_factory=dict)  # base model → requests on its fine-tunes
+    approximated: dict[str, int] = field(default_factory=dict)  # why counted tokens are a guess → requests
     bad_labels: int = 0
     bad_label_example: str | None = None
     output_by_group: dict[tuple[int, str], list[float]] = field(default_factory=dict)
@@ -68,7 +69,7 @@ class Totals:
                 self.add_costs(b)
             elif name in ("first_units", "then_units"):
                 setattr(self, name, [x + y for x, y in zip(a, b, strict=True)])
-            elif name in ("logged_models", "skipped_models", "fine_tunes_at_base"):
+            elif name in ("logged_models", "skipped_models", "fine_tunes_at_base", "approximated"):
                 for model, n in b.items():
                     a[model] = a.get(model, 0) + n
             elif name == "unknown_models":  # shards merge in log order: the first place stays first

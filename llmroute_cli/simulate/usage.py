@@ -65,7 +65,8 @@ def _counted(frame: pd.DataFrame, counter: TokenCounter) -> list[int]:
     queries = frame["query"].fillna("").astype(str).tolist()
     contexts = frame["context"].fillna("").astype(str).tolist() if "context" in frame else [""] * len(frame)
     messages = frame["messages"].tolist() if "messages" in frame else [None] * len(frame)
-    return counter.requests(queries, contexts, messages)
+    tools = frame["tools"].tolist() if "tools" in frame else None
+    return counter.requests(queries, contexts, messages, tools)
 
 
 def _estimate(inputs: np.ndarray, options: Any) -> np.ndarray:

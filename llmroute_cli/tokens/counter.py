@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from llmroute_cli.tokens.chat import chat_total, message_texts, request_messages
+from llmroute_cli.tokens.chat import chat_total, guesses, message_texts, request_messages
 from llmroute_cli.tokens.encodings import encoding
+from llmroute_cli.tokens.tools import tool_texts
 
 CACHE_CHARS = 8_000_000  # forget the distinct-text cache past this many characters (bounds memory)
 
@@ -23,6 +25,7 @@ class TokenCounter:
         self._cached_chars = 0
         self.texts_counted = 0
         self.chars_counted = 0
+        self.approximated: Counter[str] = Counter()  # requests counted with a guess, per reason
 
     def counts(self, texts: Iterable[str]) -> list[int]:
         """Token counts of ``texts`` in order; only texts not seen before are encoded."""
@@ -59,13 +62,33 @@ class TokenCounter:
         self._cache.update(fresh)
         self._cached_chars += size
 
-    def chat(self, requests: Sequence[Sequence[dict[str, Any]]]) -> list[int]:
-        """Prompt tokens of chat requests (``chat_total``), each distinct text of the batch counted once."""
-        texts = [text for messages in requests for m in messages for text in message_texts(m)]
-        known = dict(zip(texts, self.counts(texts), strict=True))
-        return [chat_total(messages, known.__getitem__) for messages in requests]
+    def chat(self, requests: Sequence[Sequence[dict[str, Any]]], tools: Sequence[Any] | None = None) -> list[int]:
+        """Prompt tokens of chat requests (``chat_total``), each distinct text of the batch counted once.
 
-    def requests(self, queries: Sequence[str], contexts: Sequence[str], messages: Sequence[Any]) -> list[int]:
-        """Prompt tokens per request: from its chat messages, else from its query and context."""
+        ``tools`` holds each request's tool definitions (None: none); the requests whose count is
+        an approximation are added to ``approximated``, once per reason."""
+        defs = [t or () for t in tools] if tools is not None else [()] * len(requests)
+        texts = [text for messages in requests for m in messages for text in message_texts(m)]
+        texts += [text for t in defs for text in tool_texts(t)]
+        known = dict(zip(texts, self.counts(texts), strict=True))
+        for messages, t in zip(requests, defs, strict=True):
+            self.approximated.update(set(guesses(messages, t)))
+        name = self.encoding_name
+        return [chat_total(m, known.__getitem__, t, name) for m, t in zip(requests, defs, strict=True)]
+
+    def take_approximated(self) -> dict[str, int]:
+        """The requests counted with a guess since the last call, per reason (then forgotten here)."""
+        out = dict(self.approximated)
+        self.approximated.clear()
+        return out
+
+    def requests(
+        self,
+        queries: Sequence[str],
+        contexts: Sequence[str],
+        messages: Sequence[Any],
+        tools: Sequence[Any] | None = None,
+    ) -> list[int]:
+        """Prompt tokens per request: from its chat messages (and tools), else from its query and context."""
         built = [m if m else request_messages(q, c) for q, c, m in zip(queries, contexts, messages, strict=True)]
-        return self.chat(built)
+        return self.chat(built, tools)
