@@ -17,7 +17,7 @@ import typer
 
 from llmroute_cli.commands import sample as sample_command
 from llmroute_cli.commands._common import handle_errors, load_router, refuse_overwrite
-from llmroute_cli.commands.options import StrictOpt
+from llmroute_cli.commands.options import MetadataFieldOpt, StrictOpt
 from llmroute_cli.errors import LlmrouteError, UsageError
 from llmroute_cli.render.fmt import count, money, percent
 
@@ -64,7 +64,8 @@ def _requests(kind_name: str, **options: Any) -> None:
     price = book.price(model)
     template = _template(options["template"], kind_name)
     tier = options["tier"] or ("all" if kind_name == "classify" else spec.cheap_tier)
-    routed = sample_command._route(options["logs"], router, options["strict"], options["quiet"])
+    fields = options["metadata_field"]
+    routed = sample_command._route(options["logs"], router, options["strict"], options["quiet"], fields)
     picked = _sample(routed, tier, router.policy.tiers, options)
     items = _items(routed.iloc[picked], sources)
     lines = request_lines(kind, items, model, template, options["max_tokens"])
@@ -172,6 +173,7 @@ def answers(
     stratify: StratifyOpt = False,
     model: ModelOpt = None,
     max_tokens: MaxTokensOpt = None,
+    metadata_field: MetadataFieldOpt = None,
     strict: StrictOpt = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
@@ -196,6 +198,7 @@ def confidence(
     model: ModelOpt = None,
     template: TemplateOpt = None,
     max_tokens: MaxTokensOpt = None,
+    metadata_field: MetadataFieldOpt = None,
     strict: StrictOpt = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
@@ -220,6 +223,7 @@ def classify(
     model: ModelOpt = None,
     template: TemplateOpt = None,
     max_tokens: MaxTokensOpt = None,
+    metadata_field: MetadataFieldOpt = None,
     strict: StrictOpt = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:

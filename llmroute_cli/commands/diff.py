@@ -15,6 +15,7 @@ from llmroute_cli.commands.options import (
     MAX_LINE_BYTES,
     JobsOpt,
     MaxLineOpt,
+    MetadataFieldOpt,
     StrictOpt,
     UnknownPriceOpt,
     reading,
@@ -45,6 +46,7 @@ def diff(
         float | None, typer.Option(help="Fail if the expensive tier gets more than PCT% of requests.")
     ] = None,
     max_shift: Annotated[float | None, typer.Option(help="Fail if more than PCT% of requests change tier.")] = None,
+    metadata_field: MetadataFieldOpt = None,
     strict: StrictOpt = False,
     max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     jobs: JobsOpt = 0,
@@ -65,7 +67,7 @@ def diff(
     gates = Gates(max_cost_increase, max_expensive_share, max_shift)
     check_scale(days, sample_rate)
     unknown = unknown_models(unknown_model_price)
-    read = reading(logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes)
+    read = reading(logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes, metadata_field=metadata_field)
     refuse_overwrite({"--output": output}, [*logs, old, new, prices])
     table = price_table(prices, unknown.prices)
     (old_text, old_name), (new_text, new_name) = read_spec(old), read_spec(new)

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, refuse_overwrite, stdout_console
-from llmroute_cli.commands.options import LogsArg, QuietOpt, RulesOpt, StrictOpt, reading
+from llmroute_cli.commands.options import LogsArg, MetadataFieldOpt, QuietOpt, RulesOpt, StrictOpt, reading
 from llmroute_cli.errors import LlmrouteError, OptionError, UsageError
 
 
@@ -55,6 +55,7 @@ def train(
     seed: Annotated[int, typer.Option(help="Seed of the split, the bootstrap and random routing.")] = 0,
     rules: RulesOpt = None,
     fmt: Annotated[TrainFormat, typer.Option("--format", help="table or json.")] = TrainFormat.table,
+    metadata_field: MetadataFieldOpt = None,
     strict: StrictOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -77,10 +78,11 @@ def train(
     if group_by is not None:
         _check_group(group_by)
     started = time.perf_counter()
-    gathered, stats = _gather(logs, router, book, group_by, strict, quiet)
+    read = {"strict": strict, "metadata_field": metadata_field}
+    gathered, stats = _gather(logs, router, book, group_by, read, quiet)
     how = group_by or _default_group(gathered, stats)
     examples, no_group = gathered.examples(how)
-    extra = tuple((name, _test_set(name, router, book, strict, quiet)) for name in test or [])
+    extra = tuple((name, _test_set(name, router, book, read, quiet)) for name in test or [])
     target = Target(target_expensive_share, max_under_routing)
     options = TrainOptions(how, test_share, validation_share, seed, target)
     trained = fit_and_judge(_enough(examples, logs, how, no_group), settings, options, extra)
@@ -89,7 +91,7 @@ def train(
     _report(output, trained, target, how, (gathered, no_group), stats, seconds, fmt)
 
 
-def _gather(logs: list[str], router: Any, book: Any, group_by: str | None, strict: bool, quiet: bool) -> Any:
+def _gather(logs: list[str], router: Any, book: Any, group_by: str | None, read: dict[str, Any], quiet: bool) -> Any:
     from llmroute_cli.quality.labels import QualitySpec
     from llmroute_cli.simulate.pipeline import read_and_route
     from llmroute_cli.training.examples import LabeledQueries
@@ -97,7 +99,7 @@ def _gather(logs: list[str], router: Any, book: Any, group_by: str | None, stric
     key = group_by if group_by and group_by.startswith("metadata.") else None
     spec = QualitySpec.from_policy(router.policy, book)
     with progress_bar(quiet) as progress:
-        return read_and_route(reading(logs, strict=strict), lambda part: LabeledQueries(spec, key), [router], progress)
+        return read_and_route(reading(logs, **read), lambda part: LabeledQueries(spec, key), [router], progress)
 
 
 def _check_group(how: str) -> None:
@@ -121,8 +123,8 @@ def _default_group(gathered: Any, stats: Any) -> str:
     )
 
 
-def _test_set(name: str, router: Any, book: Any, strict: bool, quiet: bool) -> Any:
-    examples = _gather([name], router, book, None, strict, quiet)[0].examples()[0]
+def _test_set(name: str, router: Any, book: Any, read: dict[str, Any], quiet: bool) -> Any:
+    examples = _gather([name], router, book, None, read, quiet)[0].examples()[0]
     if len(examples) == 0:
         raise LlmrouteError(f"--test {name}: no labeled queries (needed, correct, scores or judge) to test on")
     return examples

@@ -177,6 +177,7 @@ class _Reader:
                 yield from self._take(source, shaper, records, position)
                 self._advance(source, position)
             return
+        fields = self.opts.metadata_fields
         with self._blocks(source) as (blocks, position, line):
             tries = Tries()
             try:
@@ -184,7 +185,8 @@ class _Reader:
                     if not block.ends:  # only blank lines
                         line += block.lines
                         continue
-                    columns = chat_columns(block) if shaper.shape in (None, "chat") and tries.worth_it() else None
+                    chat = shaper.shape in (None, "chat") and tries.worth_it()
+                    columns = chat_columns(block, fields) if chat else None
                     tries.record(columns is not None)
                     if columns is None:
                         if self.blocks:

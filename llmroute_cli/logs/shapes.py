@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 from llmroute_cli.logs import messages as chat_messages
-from llmroute_cli.logs import otel
+from llmroute_cli.logs import otel, vendors
 from llmroute_cli.logs.model import NO_USAGE, BadRecord, Ignored, ReadOptions, Row, Usage
 from llmroute_cli.logs.usage import flat_usage, usage_of
 from llmroute_cli.logs.values import (
@@ -24,6 +24,7 @@ from llmroute_cli.logs.values import (
     to_ms,
     to_unix,
 )
+from llmroute_cli.logs.vendors import closest
 from llmroute_cli.rules.conditions import MISSING
 
 BatchResult = tuple[Usage, Any, float]  # usage, model, created
@@ -48,13 +49,37 @@ def detect(rec: Mapping[str, Any]) -> str | None:
         return "otlp"
     if "attributes" in rec and ("spanId" in rec or "span_id" in rec or type(rec.get("context")) is dict):
         return "otel"
+    if "request_body" in rec or "request_created_at" in rec:
+        return "helicone"
     if "request_id" in rec and ("startTime" in rec or "spend" in rec or "call_type" in rec):
         return "litellm"
+    if "traceId" in rec and "input" in rec and ("startTime" in rec or "type" in rec):
+        return "langfuse"
     if "query" in rec:
         return "simple"
-    if "messages" in rec or type(rec.get("request")) is dict:
-        return "chat"
+    req = rec.get("request")
+    if "messages" in rec or type(req) is dict:
+        return _chat_kind(rec, req if type(req) is dict else rec)
+    if "input" in rec and ("output" in rec or "instructions" in rec or rec.get("object") == "response"):
+        return "responses"
     return None
+
+
+def _chat_kind(rec: Mapping[str, Any], req: Mapping[str, Any]) -> str:
+    """Anthropic Messages (a top-level ``system``, Anthropic usage), the Responses API (``input``), or chat."""
+    if "messages" not in req and "input" in req:
+        return "responses"
+    resp = rec.get("response")
+    usage = (resp if type(resp) is dict else rec).get("usage")
+    if "system" in req or (type(usage) is dict and "input_tokens" in usage and "prompt_tokens" not in usage):
+        return "anthropic"
+    return "chat"
+
+
+def unknown_shape(rec: Mapping[str, Any]) -> str:
+    """Why a record is no known shape, naming the closest one when it shares any key with one."""
+    near = closest(rec)
+    return f"not a log record llmroute knows; {near} (or name the query with --query-field)" if near else UNKNOWN
 
 
 def _fields(rec: Mapping[str, Any], query: str) -> Row:
@@ -185,7 +210,11 @@ def litellm(rec: dict[str, Any], joins: Joins) -> Row:
 
 
 def unknown(rec: dict[str, Any], joins: Joins) -> Row:
-    raise BadRecord(UNKNOWN)
+    raise BadRecord(unknown_shape(rec))
+
+
+def _responses(rec: dict[str, Any], joins: Joins) -> Row:
+    return chat(rec, joins) if type(rec.get("request")) is dict else vendors.responses(rec, joins)
 
 
 SHAPES: dict[str, Extractor] = {
@@ -194,6 +223,10 @@ SHAPES: dict[str, Extractor] = {
     "batch": batch,
     "batch-output": batch_output,
     "litellm": litellm,
+    "anthropic": chat,
+    "responses": _responses,
+    "langfuse": vendors.langfuse,
+    "helicone": vendors.helicone,
     "otel": otel.span,
     "otlp": otel.export,
 }
