@@ -201,12 +201,30 @@ def litellm(rec: dict[str, Any], joins: Joins) -> Row:
     msgs, query, context = chat_messages.chat(given, "messages")
     meta = meta_of(rec.get("metadata"))
     detail = meta.get("usage_object") if meta else None
+    meta = litellm_metadata(rec, meta)
     usage = usage_of(detail) if type(detail) is dict and "prompt_tokens" in detail else flat_usage(rec)
     when = to_unix(rec.get("startTime"), "startTime")
     ident = id_of(rec.get("request_id"))
     latency = span_ms(rec.get("startTime"), rec.get("endTime"), ("startTime", "endTime"))
     model = model_of(rec.get("model"))
     return Row(ident, query, context, when, model, *usage, False, meta, msgs, labels_of(rec), latency)
+
+
+LITELLM_COLUMNS = ("user", "end_user", "team_id", "session_id", "request_tags")
+LITELLM_NESTED = ("user_api_key_metadata", "spend_logs_metadata")
+
+
+def litellm_metadata(rec: Mapping[str, Any], meta: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A spend log's metadata, with the key's and the request's own metadata (``user_api_key_metadata``,
+    ``spend_logs_metadata``) and the ``user``, ``end_user``, ``team_id``, ``session_id``, ``request_tags``
+    columns lifted beside it; the metadata's own keys win, then the request's, then the key's."""
+    out = {k: rec[k] for k in LITELLM_COLUMNS if rec.get(k) not in (None, "", "[]", [])}
+    for key in LITELLM_NESTED:
+        inner = meta.get(key) if meta else None
+        if type(inner) is dict:
+            out.update(inner)
+    out.update(meta or {})
+    return out or None
 
 
 def unknown(rec: dict[str, Any], joins: Joins) -> Row:

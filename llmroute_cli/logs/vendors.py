@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from llmroute_cli.logs import messages as chat_messages
-from llmroute_cli.logs.model import BadRecord, Row, Usage
+from llmroute_cli.logs.model import BadRecord, Ignored, Row, Usage
 from llmroute_cli.logs.usage import checked, usage_of
 from llmroute_cli.logs.values import (
     first,
@@ -98,10 +98,13 @@ def langfuse_labels(rec: Mapping[str, Any], model: str | None) -> dict[str, Any]
 
 
 def langfuse(rec: dict[str, Any], joins: Any) -> Row:
-    """A Langfuse observation (``GENERATION``) as the UI or the public API exports it."""
+    """A Langfuse observation (``GENERATION``) as the UI or the public API exports it; other types are not calls."""
+    kind_of = rec.get("type")
+    if kind_of is not None and kind_of != "GENERATION":
+        raise Ignored(f"Langfuse {kind_of} observation (not a model call)")
     msgs, query, context = _input_messages(rec.get("input"), "input")
     model = model_of(rec.get("model"))
-    meta = meta_of(rec.get("metadata")) if type(rec.get("metadata")) is not str else None
+    meta = meta_of(rec.get("metadata"))
     extra = {k: rec[k] for k in ("userId", "sessionId", "traceId", "name") if rec.get(k) is not None}
     meta = {**extra, **(meta or {})} or None
     when = to_unix(rec.get("startTime"), "startTime")
