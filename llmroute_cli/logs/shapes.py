@@ -211,11 +211,11 @@ def litellm(rec: dict[str, Any], joins: Joins) -> Row:
 
 
 LITELLM_COLUMNS = ("user", "end_user", "team_id", "session_id", "request_tags")
-LITELLM_NESTED = ("user_api_key_metadata", "spend_logs_metadata")
+LITELLM_NESTED = ("user_api_key_metadata", "spend_logs_metadata", "requester_metadata")
 
 
 def litellm_metadata(rec: Mapping[str, Any], meta: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A spend log's metadata, with the key's and the request's own metadata (``user_api_key_metadata``,
+    """A spend log's metadata, with the key's and the request's own (``user_api_key_metadata``, ``requester_metadata``,
     ``spend_logs_metadata``) and the ``user``, ``end_user``, ``team_id``, ``session_id``, ``request_tags``
     columns lifted beside it; the metadata's own keys win, then the request's, then the key's."""
     out = {k: rec[k] for k in LITELLM_COLUMNS if rec.get(k) not in (None, "", "[]", [])}
