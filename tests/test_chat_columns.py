@@ -26,14 +26,14 @@ def read(
 
     With ``blocks``, whether the columnar reader took each block is appended to it."""
 
-    def counted(block: Block) -> dict | None:
-        columns = chat_columns(block)
+    def counted(block: Block, fields: tuple = ()) -> dict | None:
+        columns = chat_columns(block, fields)
         if blocks is not None:
             blocks.append(columns is not None)
         return columns
 
     with monkeypatch.context() as patch:
-        patch.setattr(reader_module, "chat_columns", counted if columnar else lambda block: None)
+        patch.setattr(reader_module, "chat_columns", counted if columnar else lambda block, fields=(): None)
         stats = ReadStats()
         frames = list(read_logs([path], ReadOptions(**options), stats))
     return pd.concat(frames, ignore_index=True), stats
@@ -316,10 +316,10 @@ def test_simulate_reports_the_same_with_and_without_the_columns(tmp_path, monkey
     args = ["simulate", str(log), "--rules", str(root / "routes.yaml"), "--format", "json", "--bootstrap", "0"]
     used: list[bool] = []
     with monkeypatch.context() as patch:
-        patch.setattr(reader_module, "chat_columns", lambda block: used.append(True) or chat_columns(block))
+        patch.setattr(reader_module, "chat_columns", lambda block, fields=(): used.append(True) or chat_columns(block, fields))
         fast = runner.invoke(app, args)
     with monkeypatch.context() as patch:
-        patch.setattr(reader_module, "chat_columns", lambda block: None)
+        patch.setattr(reader_module, "chat_columns", lambda block, fields=(): None)
         slow = runner.invoke(app, args)
     assert fast.exit_code == slow.exit_code == 0, fast.output + slow.output
     assert used and json.loads(fast.stdout) == json.loads(slow.stdout)

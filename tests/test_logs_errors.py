@@ -36,8 +36,8 @@ BAD_LINES = [
     (b'"just a string"', "not a JSON object (got string)"),
     (
         b'{"model": "gpt-4o"}',
-        "no query: expected 'query', chat 'messages', an OpenAI Batch request, a LiteLLM spend "
-        "log or an OpenTelemetry GenAI span (or name the field with --query-field)",
+        "not a log record llmroute knows; closest: OpenAI chat (missing 'messages', 'usage') "
+        "(or name the query with --query-field)",
     ),
     (b'{"query": 42}', "'query' is not a string (got number)"),
     (b'{"query": "hi", "context": ["a"]}', "'context' is not a string (got array)"),

@@ -17,7 +17,7 @@ import typer
 
 from llmroute_cli.commands import sample as sample_command
 from llmroute_cli.commands._common import handle_errors, load_router, read_text, refuse_overwrite
-from llmroute_cli.commands.options import MAX_LINE_BYTES, MaxLineOpt, StrictOpt, check_max_line
+from llmroute_cli.commands.options import MAX_LINE_BYTES, MaxLineOpt, MetadataFieldOpt, StrictOpt, check_max_line
 from llmroute_cli.errors import LlmrouteError, UsageError
 from llmroute_cli.render.fmt import count, money, percent
 
@@ -64,8 +64,8 @@ def _requests(kind_name: str, **options: Any) -> None:
     price = book.price(model)
     template = _template(options["template"], kind_name)
     tier = options["tier"] or ("all" if kind_name == "classify" else spec.cheap_tier)
-    longest = options["max_line_bytes"]
-    routed = sample_command._route(options["logs"], router, options["strict"], options["quiet"], longest)
+    longest, fields = options["max_line_bytes"], options["metadata_field"]
+    routed = sample_command._route(options["logs"], router, options["strict"], options["quiet"], longest, fields)
     picked = _sample(routed, tier, router.policy.tiers, options)
     items = _items(routed.iloc[picked], sources, longest)
     lines = request_lines(kind, items, model, template, options["max_tokens"])
@@ -170,6 +170,7 @@ def answers(
     stratify: StratifyOpt = False,
     model: ModelOpt = None,
     max_tokens: MaxTokensOpt = None,
+    metadata_field: MetadataFieldOpt = None,
     strict: StrictOpt = False,
     max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
@@ -195,6 +196,7 @@ def confidence(
     model: ModelOpt = None,
     template: TemplateOpt = None,
     max_tokens: MaxTokensOpt = None,
+    metadata_field: MetadataFieldOpt = None,
     strict: StrictOpt = False,
     max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
@@ -220,6 +222,7 @@ def classify(
     model: ModelOpt = None,
     template: TemplateOpt = None,
     max_tokens: MaxTokensOpt = None,
+    metadata_field: MetadataFieldOpt = None,
     strict: StrictOpt = False,
     max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,

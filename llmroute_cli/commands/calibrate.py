@@ -19,6 +19,7 @@ from llmroute_cli.commands.options import (
     JobsOpt,
     LogsArg,
     MaxLineOpt,
+    MetadataFieldOpt,
     PricesOpt,
     QuietOpt,
     RatioOpt,
@@ -69,6 +70,7 @@ def calibrate(
     query_field: FieldOpt = None,
     context_field: FieldOpt = None,
     time_field: FieldOpt = None,
+    metadata_field: MetadataFieldOpt = None,
     strict: StrictOpt = False,
     max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     jobs: JobsOpt = 0,
@@ -94,6 +96,7 @@ def calibrate(
         jobs=jobs,
         unknown_model_price=unknown,
         max_line_bytes=max_line_bytes,
+        metadata_field=tuple(metadata_field or ()),
     )
     result = run(logs, param, rules, prices, days, quiet, opts)
     grid = [r.point for r in result.rows if r.point.value in result.param.values]

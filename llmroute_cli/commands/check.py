@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from llmroute_cli.commands._common import DEFAULT_RULES, handle_errors, price_table
-from llmroute_cli.commands.options import MAX_LINE_BYTES, MaxLineOpt, reading, warn_skipped
+from llmroute_cli.commands.options import MAX_LINE_BYTES, MaxLineOpt, MetadataFieldOpt, reading, warn_skipped
 from llmroute_cli.errors import ConfigError, Problem, UsageError
 
 
@@ -22,6 +22,7 @@ def check(
     ] = None,
     prices: Annotated[Path | None, typer.Option(help="LiteLLM-format price map the models may be priced in.")] = None,
     max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
+    metadata_field: MetadataFieldOpt = None,
 ) -> None:
     """Validate rule files; print every problem as FILE:LINE:COL: message; exit 1 on errors.
 
@@ -29,7 +30,7 @@ def check(
     """
     failed = False
     for path in paths or [DEFAULT_RULES]:
-        problems, summary = _problems(path, logs, prices, strict, max_line_bytes)
+        problems, summary = _problems(path, logs, prices, strict, (max_line_bytes, metadata_field))
         for p in problems:
             print(p)
         if summary:
@@ -40,12 +41,16 @@ def check(
 
 
 def _problems(
-    path: Path, logs: list[str] | None, prices: Path | None, strict: bool = False, longest: int = MAX_LINE_BYTES
+    path: Path,
+    logs: list[str] | None,
+    prices: Path | None,
+    strict: bool = False,
+    read: tuple[int, list[str] | None] = (MAX_LINE_BYTES, None),
 ) -> tuple[list[Problem], str | None]:
     """Every problem of one rule file, and the 'ok' summary line when none is an error."""
     from llmroute_cli.pricing.book import price_book
     from llmroute_cli.rules.files import read_rule_text
-    from llmroute_cli.rules.lint import lint, never_fired
+    from llmroute_cli.rules.lint import absent_metadata, lint, never_fired
     from llmroute_cli.rules.policy import load_policy
 
     if path.is_dir():
@@ -59,9 +64,9 @@ def _problems(
         return exc.problems, None
     problems = lint(policy)
     if logs:
-        problems = sorted(
-            problems + never_fired(policy, _hits(policy, logs, strict, longest)), key=lambda p: (p.line, p.column)
-        )
+        hits = _hits(policy, logs, strict, read)
+        found = never_fired(policy, (hits.counts, hits.total)) + absent_metadata(policy, hits.paths or set())
+        problems = sorted(problems + found, key=lambda p: (p.line, p.column))
     if any(p.severity == "error" for p in problems):
         return problems, None
     if strict and problems:
@@ -71,13 +76,15 @@ def _problems(
     return problems, f"{path}: ok ({n} rule{'s' * (n != 1)}, tiers: {tiers}; default: {policy.default})"
 
 
-def _hits(policy: Any, logs: list[str], strict: bool, longest: int) -> tuple[list[int], int]:
-    """How many logged requests each rule decides, and how many requests there were."""
+def _hits(policy: Any, logs: list[str], strict: bool, read: tuple[int, list[str] | None]) -> Any:
+    """How many logged requests each rule decides, how many there were, and the metadata paths they have."""
     from llmroute_cli.engine.router import Router
     from llmroute_cli.simulate.pipeline import read_and_route
     from llmroute_cli.simulate.routed import RuleHitCounts
 
     router = Router(policy)
-    hits, stats = read_and_route(reading(logs, strict=strict, max_line_bytes=longest), RuleHitCounts(router), [router])
+    longest, fields = read
+    options = reading(logs, strict=strict, max_line_bytes=longest, metadata_field=fields)
+    hits, stats = read_and_route(options, RuleHitCounts(router, paths=True), [router])
     warn_skipped(stats)  # with --strict the read has already stopped at the first one
-    return hits.counts, hits.total
+    return hits

@@ -16,6 +16,7 @@ from llmroute_cli.commands.options import (
     JobsOpt,
     LogsArg,
     MaxLineOpt,
+    MetadataFieldOpt,
     PricesOpt,
     QuietOpt,
     StrictOpt,
@@ -48,6 +49,7 @@ def compare(
     fmt: Annotated[CompareFormat, typer.Option("--format", help="table, markdown or json.")] = CompareFormat.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically).")] = None,
     chart: Annotated[Path | None, typer.Option(help="Also draw spend against quality as a PNG (needs labels).")] = None,
+    metadata_field: MetadataFieldOpt = None,
     strict: StrictOpt = False,
     max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     jobs: JobsOpt = 0,
@@ -69,7 +71,7 @@ def compare(
     spec = QualitySpec.from_policy(policies[0][1].policy, policies[0][2])
     make = Comparing(entries(policies, spec), SimulateOptions(bootstrap=0))
     with progress_bar(quiet) as progress:
-        read = reading(logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes)
+        read = reading(logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes, metadata_field=metadata_field)
         compared, stats = read_and_route(read, make, [r for _, r, _ in make.entries], progress)
     report = compare_report(compared, spec, days, sample_rate, stats.summary())
     warn_skipped(stats)

@@ -14,6 +14,7 @@ from llmroute_cli.commands.options import (
     MAX_LINE_BYTES,
     JobsOpt,
     MaxLineOpt,
+    MetadataFieldOpt,
     StrictOpt,
     UnknownPriceOpt,
     reading,
@@ -52,6 +53,7 @@ def diff(
         str | None, share_opt("Fail if the expensive tier gets more than this share of requests.")
     ] = None,
     max_shift: Annotated[str | None, share_opt("Fail if more than this share of requests change tier.")] = None,
+    metadata_field: MetadataFieldOpt = None,
     strict: StrictOpt = False,
     max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     jobs: JobsOpt = 0,
@@ -79,7 +81,7 @@ def diff(
     )
     check_scale(days, sample_rate)
     unknown = unknown_models(unknown_model_price)
-    read = reading(logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes)
+    read = reading(logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes, metadata_field=metadata_field)
     refuse_overwrite({"--output": output}, [*logs, old, new, prices])
     table = price_table(prices, unknown.prices)
     (old_text, old_name), (new_text, new_name) = read_spec(old), read_spec(new)

@@ -37,6 +37,15 @@ MaxLineOpt = Annotated[
 MAX_LINE_BYTES = 16 << 20
 QuietOpt = Annotated[bool, typer.Option(help="No progress bar.")]
 FieldOpt = Annotated[str | None, typer.Option(help="Dotted path overriding detection (see README, 'Logs it reads').")]
+MetadataFieldOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--metadata-field",
+        metavar="NAME=PATH",
+        help="Read the dotted PATH of each record as metadata.NAME (plan=user_api_key_metadata.plan). Repeatable.",
+    ),
+]
+METADATA_FIELD_USAGE = "--metadata-field takes NAME=DOTTED.PATH (e.g. plan=user_api_key_metadata.plan)"
 ColdCacheOpt = Annotated[bool, typer.Option(help="Price requests moved to another model without cache reads.")]
 BatchOpt = Annotated[bool, typer.Option(help="Price every request at Batch API prices.")]
 RatioOpt = Annotated[
@@ -133,6 +142,7 @@ def reading(
     context_field: str | None = None,
     time_field: str | None = None,
     max_line_bytes: int = MAX_LINE_BYTES,
+    metadata_field: list[str] | tuple[str, ...] | None = None,
 ) -> Any:
     """What to read and how, for ``pipeline.read_and_route``; ``jobs`` 0 is one process per core."""
     from llmroute_cli.logs import ReadOptions
@@ -146,6 +156,7 @@ def reading(
         query_field=query_field,
         context_field=context_field,
         time_field=time_field,
+        metadata_fields=metadata_fields(metadata_field),
         strict=strict,
         max_line_bytes=max_line_bytes,
     )
@@ -156,6 +167,19 @@ def check_max_line(max_line_bytes: int) -> None:
     """``--max-line-bytes`` must allow a line."""
     if max_line_bytes < 1:
         raise UsageError(f"--max-line-bytes must be at least 1, got {max_line_bytes}")
+
+
+def metadata_fields(values: list[str] | tuple[str, ...] | None) -> tuple[tuple[str, str], ...]:
+    """``NAME=PATH`` entries; a NAME is a metadata key (letters, digits, ``_``, ``-``), given once."""
+    pairs: list[tuple[str, str]] = []
+    for value in values or ():
+        name, sep, path = (part.strip() for part in value.partition("="))
+        if not sep or not name or not path or not all(c.isalnum() or c in "_-" for c in name):
+            raise UsageError(f"{METADATA_FIELD_USAGE}, got '{value}'")
+        if name in dict(pairs):
+            raise UsageError(f"--metadata-field names '{name}' twice")
+        pairs.append((name, path))
+    return tuple(pairs)
 
 
 def parse_output_ratios(values: list[str]) -> tuple[float | None, dict[str, float]]:

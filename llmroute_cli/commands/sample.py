@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, read_text, refuse_overwrite
-from llmroute_cli.commands.options import MAX_LINE_BYTES, MaxLineOpt, StrictOpt, reading, warn_skipped
+from llmroute_cli.commands.options import MAX_LINE_BYTES, MaxLineOpt, MetadataFieldOpt, StrictOpt, reading, warn_skipped
 from llmroute_cli.errors import LlmrouteError, UsageError
 from llmroute_cli.render.fmt import count, money, percent
 
@@ -48,6 +48,7 @@ def sample(
     skip_unanswered: Annotated[
         bool, typer.Option(help="Leave out sampled requests missing an answer (counted) instead of failing.")
     ] = False,
+    metadata_field: MetadataFieldOpt = None,
     strict: StrictOpt = False,
     max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
@@ -71,7 +72,7 @@ def sample(
     tier = tier or spec.cheap_tier
     if tier not in policy.tiers:
         raise UsageError(f"--tier: unknown tier '{tier}'; expected one of: {', '.join(policy.tiers)}")
-    routed = _route(logs, router, strict, quiet, max_line_bytes)
+    routed = _route(logs, router, strict, quiet, max_line_bytes, metadata_field)
     ids, tiers, rules_hit = routed["id"].tolist(), routed["tier"].tolist(), routed["rule"].tolist()
     picked = sample_requests(tiers, rules_hit, tier=tier, rate=rate, seed=seed, stratify=stratify, keys=ids)
     items, skipped = _items(routed.iloc[picked], sources, policy, spec, (skip_unanswered, max_line_bytes))
@@ -123,15 +124,21 @@ def _template(path: Path | None) -> str:
     return text
 
 
-def _route(logs: list[str], router: Any, strict: bool, quiet: bool, longest: int = MAX_LINE_BYTES) -> pd.DataFrame:
+def _route(
+    logs: list[str],
+    router: Any,
+    strict: bool,
+    quiet: bool,
+    longest: int = MAX_LINE_BYTES,
+    fields: list[str] | None = None,
+) -> pd.DataFrame:
     """Every request's id, tier and rule, with the file and line it came from."""
     from llmroute_cli.simulate.pipeline import read_and_route
     from llmroute_cli.simulate.routed import RoutedRequestLists
 
     with progress_bar(quiet) as progress:
-        routed, stats = read_and_route(
-            reading(logs, strict=strict, max_line_bytes=longest), RoutedRequestLists(router), [router], progress
-        )
+        read = reading(logs, strict=strict, max_line_bytes=longest, metadata_field=fields)
+        routed, stats = read_and_route(read, RoutedRequestLists(router), [router], progress)
     warn_skipped(stats)
     return routed.frame()
 

@@ -21,6 +21,7 @@ from llmroute_cli.commands.options import (
     JobsOpt,
     LogsArg,
     MaxLineOpt,
+    MetadataFieldOpt,
     PricesOpt,
     QuietOpt,
     RatioOpt,
@@ -70,6 +71,7 @@ def simulate(
         Path | None, typer.Option("--output", "-o", help="Write the report to this file (atomically).")
     ] = None,
     decisions: Annotated[Path | None, typer.Option(help="Write one line per request (.jsonl or .csv).")] = None,
+    metadata_field: MetadataFieldOpt = None,
     strict: StrictOpt = False,
     max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     quiet: QuietOpt = False,
@@ -96,7 +98,9 @@ def simulate(
         verifier_errors=_shares(verifier_error),
     )
     fields = {"query_field": query_field, "context_field": context_field, "time_field": time_field}
-    read = reading(logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes, **fields)
+    read = reading(
+        logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes, metadata_field=metadata_field, **fields
+    )
     if decisions is not None:
         read = dataclasses.replace(read, jobs=1)  # decisions are written in log order, serially
     router, book = load_router(rules, prices, unknown)

@@ -24,6 +24,7 @@ from llmroute_cli.commands.options import (
     JobsOpt,
     LogsArg,
     MaxLineOpt,
+    MetadataFieldOpt,
     PricesOpt,
     QuietOpt,
     RatioOpt,
@@ -70,6 +71,7 @@ class RunOptions:
     jobs: int = 1
     unknown_model_price: tuple[str, ...] = ()
     max_line_bytes: int = MAX_LINE_BYTES
+    metadata_field: tuple[str, ...] = ()
 
     def simulate_options(self) -> Any:
         from llmroute_cli.reports.simulate import check_scale
@@ -78,8 +80,9 @@ class RunOptions:
         return simulate_options(list(self.output_ratio), cold_cache=self.cold_cache, batch=self.batch, bootstrap=0)
 
     def reading(self, logs: list[str]) -> Any:
-        fields = {"query_field": self.query_field, "context_field": self.context_field, "time_field": self.time_field}
-        return reading(logs, strict=self.strict, jobs=self.jobs, max_line_bytes=self.max_line_bytes, **fields)
+        opts: dict[str, Any] = {"jobs": self.jobs, "max_line_bytes": self.max_line_bytes, "strict": self.strict}
+        opts |= {"query_field": self.query_field, "context_field": self.context_field, "time_field": self.time_field}
+        return reading(logs, metadata_field=self.metadata_field, **opts)
 
 
 @handle_errors
@@ -101,6 +104,7 @@ def sweep(
     query_field: FieldOpt = None,
     context_field: FieldOpt = None,
     time_field: FieldOpt = None,
+    metadata_field: MetadataFieldOpt = None,
     strict: StrictOpt = False,
     max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     jobs: JobsOpt = 0,
@@ -126,6 +130,7 @@ def sweep(
         jobs=jobs,
         unknown_model_price=unknown,
         max_line_bytes=max_line_bytes,
+        metadata_field=tuple(metadata_field or ()),
     )
     result = run(logs, param, rules, prices, days, quiet, opts)
     if chart and result.quality is None:

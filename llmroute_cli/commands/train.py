@@ -15,6 +15,7 @@ from llmroute_cli.commands.options import (
     MAX_LINE_BYTES,
     LogsArg,
     MaxLineOpt,
+    MetadataFieldOpt,
     QuietOpt,
     RulesOpt,
     StrictOpt,
@@ -65,6 +66,7 @@ def train(
     seed: Annotated[int, typer.Option(help="Seed of the split, the bootstrap and random routing.")] = 0,
     rules: RulesOpt = None,
     fmt: Annotated[TrainFormat, typer.Option("--format", help="table or json.")] = TrainFormat.table,
+    metadata_field: MetadataFieldOpt = None,
     strict: StrictOpt = False,
     max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     quiet: QuietOpt = False,
@@ -88,11 +90,11 @@ def train(
     if group_by is not None:
         _check_group(group_by)
     started = time.perf_counter()
-    read = (strict, max_line_bytes, quiet)
-    gathered, stats = _gather(logs, router, book, group_by, read)
+    read = {"strict": strict, "max_line_bytes": max_line_bytes, "metadata_field": metadata_field}
+    gathered, stats = _gather(logs, router, book, group_by, read, quiet)
     how = group_by or _default_group(gathered, stats)
     examples, no_group = gathered.examples(how)
-    extra = tuple((name, _test_set(name, router, book, read)) for name in test or [])
+    extra = tuple((name, _test_set(name, router, book, read, quiet)) for name in test or [])
     target = Target(
         share("--target-expensive-share", target_expensive_share), share("--max-under-routing", max_under_routing)
     )
@@ -103,18 +105,15 @@ def train(
     _report(output, trained, target, how, (gathered, no_group), stats, seconds, fmt)
 
 
-def _gather(logs: list[str], router: Any, book: Any, group_by: str | None, read: tuple[bool, int, bool]) -> Any:
-    """The labeled queries of the logs; ``read``: ``--strict``, ``--max-line-bytes``, ``--quiet``."""
+def _gather(logs: list[str], router: Any, book: Any, group_by: str | None, read: dict[str, Any], quiet: bool) -> Any:
     from llmroute_cli.quality.labels import QualitySpec
     from llmroute_cli.simulate.pipeline import read_and_route
     from llmroute_cli.training.examples import LabeledQueries
 
     key = group_by if group_by and group_by.startswith("metadata.") else None
     spec = QualitySpec.from_policy(router.policy, book)
-    strict, longest, quiet = read
     with progress_bar(quiet) as progress:
-        reads = reading(logs, strict=strict, max_line_bytes=longest)
-        return read_and_route(reads, lambda part: LabeledQueries(spec, key), [router], progress)
+        return read_and_route(reading(logs, **read), lambda part: LabeledQueries(spec, key), [router], progress)
 
 
 def _check_group(how: str) -> None:
@@ -138,8 +137,8 @@ def _default_group(gathered: Any, stats: Any) -> str:
     )
 
 
-def _test_set(name: str, router: Any, book: Any, read: tuple[bool, int, bool]) -> Any:
-    examples = _gather([name], router, book, None, read)[0].examples()[0]
+def _test_set(name: str, router: Any, book: Any, read: dict[str, Any], quiet: bool) -> Any:
+    examples = _gather([name], router, book, None, read, quiet)[0].examples()[0]
     if len(examples) == 0:
         raise LlmrouteError(f"--test {name}: no labeled queries (needed, correct, scores or judge) to test on")
     return examples

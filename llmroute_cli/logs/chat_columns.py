@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from llmroute_cli.logs.jsonl import Block
+from llmroute_cli.logs.metafields import Fields, metadata_column
 from llmroute_cli.logs.model import ROW_FIELDS
 from llmroute_cli.logs.usage import MAX_TOKENS
 from llmroute_cli.logs.values import LATEST
@@ -122,11 +123,12 @@ def _utf8(data: memoryview) -> bool:
     return True
 
 
-def chat_columns(block: Block) -> dict[str, Any] | None:
+def chat_columns(block: Block, metadata_fields: Fields = ()) -> dict[str, Any] | None:
     """Reader columns (``ROW_FIELDS``) for a block of complete JSON lines in the chat shape, or None.
 
     Only blocks whose every request logs its prompt tokens are read here: the others need their
-    messages kept for counting, which the record-by-record reader does.
+    messages kept for counting, which the record-by-record reader does. ``metadata_fields``
+    (``--metadata-field``) fill the metadata column, or decline the block (``metafields``).
     """
     table = _parse(block)
     if table is None or _SLOW_FIELDS.intersection(table.column_names):
@@ -136,7 +138,13 @@ def chat_columns(block: Block) -> dict[str, Any] | None:
     when = _times(_chunk(table, "created"), table.num_rows) if "created" in table.column_names else None
     if texts is None or usage is None or (when is None and "created" in table.column_names):
         return None
-    return _columns(table, texts, usage, when)
+    columns = _columns(table, texts, usage, when)
+    if metadata_fields:
+        meta = metadata_column(table, metadata_fields)
+        if meta is None:
+            return None
+        columns["metadata"] = meta
+    return columns
 
 
 def _chunk(table: pa.Table, name: str) -> Any:

@@ -67,6 +67,7 @@ class ReadOptions:
     query_field: str | None = None
     context_field: str | None = None
     time_field: str | None = None
+    metadata_fields: tuple[tuple[str, str], ...] = ()  # (name in metadata, dotted path in the record)
     strict: bool = False
     chunk_rows: int = 10_000
     block_bytes: int = 4 << 20  # JSONL is read in blocks of whole lines of about this size

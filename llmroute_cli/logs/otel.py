@@ -98,6 +98,30 @@ def _messages(attrs: Mapping[str, Any]) -> tuple[list[dict[str, str]], str, str]
     return chat(items, "gen_ai.prompt")
 
 
+_CONTENT_KEYS = frozenset({"gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions"})
+_CONTENT_PREFIXES = ("gen_ai.prompt.", "gen_ai.completion.")
+
+
+def span_metadata(attrs: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The span's attributes but the prompt and completion, nested at their dots (``user.id`` → ``{"user": {"id"}}``).
+
+    An attribute whose dotted name collides with another's (``a`` and ``a.b``) keeps its whole name as one key.
+    """
+    out: dict[str, Any] = {}
+    for key, value in attrs.items():
+        if key in _CONTENT_KEYS or key.startswith(_CONTENT_PREFIXES):
+            continue
+        *parents, leaf = key.split(".")
+        node: Any = out
+        for part in parents:
+            node = node.setdefault(part, {}) if type(node) is dict else None
+        if type(node) is dict and leaf not in node:
+            node[leaf] = value
+        else:
+            out[key] = value
+    return out or None
+
+
 def span(rec: dict[str, Any], joins: Any = None) -> Row:
     """One span; spans without ``gen_ai.*`` attributes are not requests."""
     attrs = attributes(rec.get("attributes"))
@@ -113,7 +137,8 @@ def span(rec: dict[str, Any], joins: Any = None) -> Row:
     nano = "startTimeUnixNano" in rec
     names = ("startTimeUnixNano", "endTimeUnixNano") if nano else ("start_time", "end_time")
     latency = span_ms(rec.get(names[0]), rec.get(names[1]), names)
-    return Row(id_of(ident), query, context, when, model, *usage, False, None, msgs, labels_of(rec), latency)
+    meta = span_metadata(attrs)
+    return Row(id_of(ident), query, context, when, model, *usage, False, meta, msgs, labels_of(rec), latency)
 
 
 def _spans(rec: Mapping[str, Any]) -> list[Any]:

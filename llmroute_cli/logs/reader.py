@@ -21,6 +21,8 @@ from llmroute_cli.logs.values import id_of, kind
 if TYPE_CHECKING:
     import pandas as pd
 
+# Files whose first record has one of these shapes try the columnar chat reader (which declines what it cannot read)
+COLUMNAR_SHAPES = (None, "chat", "anthropic", "responses")
 Progress = Callable[[int, "int | None"], None]  # (bytes read so far, total bytes or None for stdin)
 Records = Iterator[tuple[int, Any]]
 
@@ -177,6 +179,7 @@ class _Reader:
                 yield from self._take(source, shaper, records, position)
                 self._advance(source, position)
             return
+        fields = self.opts.metadata_fields
         with self._blocks(source) as (blocks, position, line):
             tries = Tries()
             try:
@@ -184,7 +187,8 @@ class _Reader:
                     if not block.ends:  # only blank lines
                         line += block.lines
                         continue
-                    columns = chat_columns(block) if shaper.shape in (None, "chat") and tries.worth_it() else None
+                    chat = shaper.shape in COLUMNAR_SHAPES and tries.worth_it()
+                    columns = chat_columns(block, fields) if chat else None
                     tries.record(columns is not None)
                     if columns is None:
                         if self.blocks:

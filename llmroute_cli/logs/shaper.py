@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from llmroute_cli.logs.messages import tools_in
+from llmroute_cli.logs.metafields import with_metadata
 from llmroute_cli.logs.model import BadRecord, ReadOptions, Row
-from llmroute_cli.logs.shapes import SHAPES, UNKNOWN, Extractor, Joins, detect, unknown, with_fields
+from llmroute_cli.logs.shapes import SHAPES, Extractor, Joins, detect, unknown, unknown_shape, with_fields
 from llmroute_cli.tokens.chat import structure
 
 
@@ -25,7 +26,8 @@ class Shaper:
 
     def _make(self, shape: str | None) -> Extractor:
         fn = SHAPES[shape] if shape else unknown
-        return with_fields(fn, self.opts) if self.opts.overrides else fn
+        fn = with_fields(fn, self.opts) if self.opts.overrides else fn
+        return with_metadata(fn, self.opts.metadata_fields) if self.opts.metadata_fields else fn
 
     def chose(self, shape: str) -> None:
         """Record ``shape`` as the file's, as if its first record had been detected as it."""
@@ -36,7 +38,7 @@ class Shaper:
         """The record's row (a list of them for an OTLP export); a record of no known shape is malformed."""
         shape = detect(rec)
         if shape is None and not self.opts.overrides:
-            raise BadRecord(UNKNOWN)
+            raise BadRecord(unknown_shape(rec))
         extract = self.extractors.get(shape)
         if extract is None:
             extract = self.extractors[shape] = self._make(shape)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 from llmroute_cli.logs import messages as chat_messages
-from llmroute_cli.logs import otel
+from llmroute_cli.logs import otel, vendors
 from llmroute_cli.logs.model import NO_USAGE, BadRecord, Ignored, ReadOptions, Row, Usage
 from llmroute_cli.logs.usage import flat_usage, usage_of
 from llmroute_cli.logs.values import (
@@ -24,6 +24,7 @@ from llmroute_cli.logs.values import (
     to_ms,
     to_unix,
 )
+from llmroute_cli.logs.vendors import closest
 from llmroute_cli.rules.conditions import MISSING
 
 BatchResult = tuple[Usage, Any, float]  # usage, model, created
@@ -48,13 +49,37 @@ def detect(rec: Mapping[str, Any]) -> str | None:
         return "otlp"
     if "attributes" in rec and ("spanId" in rec or "span_id" in rec or type(rec.get("context")) is dict):
         return "otel"
+    if "request_body" in rec or "request_created_at" in rec:
+        return "helicone"
     if "request_id" in rec and ("startTime" in rec or "spend" in rec or "call_type" in rec):
         return "litellm"
+    if "traceId" in rec and "input" in rec and ("startTime" in rec or "type" in rec):
+        return "langfuse"
     if "query" in rec:
         return "simple"
-    if "messages" in rec or type(rec.get("request")) is dict:
-        return "chat"
+    req = rec.get("request")
+    if "messages" in rec or type(req) is dict:
+        return _chat_kind(rec, req if type(req) is dict else rec)
+    if "input" in rec and ("output" in rec or "instructions" in rec or rec.get("object") == "response"):
+        return "responses"
     return None
+
+
+def _chat_kind(rec: Mapping[str, Any], req: Mapping[str, Any]) -> str:
+    """Anthropic Messages (a top-level ``system``, Anthropic usage), the Responses API (``input``), or chat."""
+    if "messages" not in req and "input" in req:
+        return "responses"
+    resp = rec.get("response")
+    usage = (resp if type(resp) is dict else rec).get("usage")
+    if "system" in req or (type(usage) is dict and "input_tokens" in usage and "prompt_tokens" not in usage):
+        return "anthropic"
+    return "chat"
+
+
+def unknown_shape(rec: Mapping[str, Any]) -> str:
+    """Why a record is no known shape, naming the closest one when it shares any key with one."""
+    near = closest(rec)
+    return f"not a log record llmroute knows; {near} (or name the query with --query-field)" if near else UNKNOWN
 
 
 def _fields(rec: Mapping[str, Any], query: str) -> Row:
@@ -176,6 +201,7 @@ def litellm(rec: dict[str, Any], joins: Joins) -> Row:
     msgs, query, context = chat_messages.chat(given, "messages")
     meta = meta_of(rec.get("metadata"))
     detail = meta.get("usage_object") if meta else None
+    meta = litellm_metadata(rec, meta)
     usage = usage_of(detail) if type(detail) is dict and "prompt_tokens" in detail else flat_usage(rec)
     when = to_unix(rec.get("startTime"), "startTime")
     ident = id_of(rec.get("request_id"))
@@ -184,8 +210,29 @@ def litellm(rec: dict[str, Any], joins: Joins) -> Row:
     return Row(ident, query, context, when, model, *usage, False, meta, msgs, labels_of(rec), latency)
 
 
+LITELLM_COLUMNS = ("user", "end_user", "team_id", "session_id", "request_tags")
+LITELLM_NESTED = ("user_api_key_metadata", "spend_logs_metadata", "requester_metadata")
+
+
+def litellm_metadata(rec: Mapping[str, Any], meta: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A spend log's metadata, with the key's and the request's own (``user_api_key_metadata``, ``requester_metadata``,
+    ``spend_logs_metadata``) and the ``user``, ``end_user``, ``team_id``, ``session_id``, ``request_tags``
+    columns lifted beside it; the metadata's own keys win, then the request's, then the key's."""
+    out = {k: rec[k] for k in LITELLM_COLUMNS if rec.get(k) not in (None, "", "[]", [])}
+    for key in LITELLM_NESTED:
+        inner = meta.get(key) if meta else None
+        if type(inner) is dict:
+            out.update(inner)
+    out.update(meta or {})
+    return out or None
+
+
 def unknown(rec: dict[str, Any], joins: Joins) -> Row:
-    raise BadRecord(UNKNOWN)
+    raise BadRecord(unknown_shape(rec))
+
+
+def _responses(rec: dict[str, Any], joins: Joins) -> Row:
+    return chat(rec, joins) if type(rec.get("request")) is dict else vendors.responses(rec, joins)
 
 
 SHAPES: dict[str, Extractor] = {
@@ -194,6 +241,10 @@ SHAPES: dict[str, Extractor] = {
     "batch": batch,
     "batch-output": batch_output,
     "litellm": litellm,
+    "anthropic": chat,
+    "responses": _responses,
+    "langfuse": vendors.langfuse,
+    "helicone": vendors.helicone,
     "otel": otel.span,
     "otlp": otel.export,
 }

@@ -98,6 +98,25 @@ def never_fired(policy: Policy, hits: tuple[list[int], int]) -> list[Problem]:
     return problems
 
 
+def absent_metadata(policy: Policy, paths: set[str], shown: int = 8) -> list[Problem]:
+    """Warnings at each condition that tests a metadata path no logged request has, naming the paths they do have."""
+    have = sorted(paths)
+    if have:
+        more = f" and {len(have) - shown} more" if len(have) > shown else ""
+        hint = f"the logs have: {', '.join(have[:shown])}{more}"
+    else:
+        hint = "the logs carry no metadata"
+    hint += " (map a field with --metadata-field NAME=PATH)"
+    problems, seen = [], set()
+    for rule in policy.rules:
+        for test in tests_in(rule.when):
+            if test.kind == "meta" and test.field not in paths and (test.field, test.at) not in seen:
+                seen.add((test.field, test.at))
+                message = f"rule '{rule.name}' tests {test.field}, which no logged request has; {hint}"
+                problems.append(_at(policy, rule, message, "warning", test))
+    return problems
+
+
 def lookalike_names(policy: Policy) -> list[Problem]:
     """Two tier names, or two rule names, that look the same (a Cyrillic er for a Latin p, case, spaces)."""
     tiers = [(t, policy.tier_at.get(t, (1, 1))) for t in [*policy.tiers, *policy.cascades]]

@@ -9,12 +9,27 @@ if TYPE_CHECKING:
     from llmroute_cli.engine.router import Router
 
 
+MAX_PATHS = 1000  # metadata paths gathered at most: enough to name what the logs have
+
+
+def metadata_paths(meta: dict[str, Any], prefix: str = "metadata", depth: int = 4) -> list[str]:
+    """Every dotted path into one request's metadata (``metadata.user``, ``metadata.user.plan``), a few levels deep."""
+    out = []
+    for key, value in meta.items():
+        path = f"{prefix}.{key}"
+        out.append(path)
+        if isinstance(value, dict) and depth > 1:
+            out += metadata_paths(value, path, depth - 1)
+    return out
+
+
 @dataclass(slots=True)
 class RuleHits:
     """Requests decided per rule slot (the policy's rules, then the default): a pipeline accumulator."""
 
     router: Router
     counts: list[int] = field(default_factory=list)
+    paths: set[str] | None = None  # the metadata paths the requests have, when asked (``check --logs``)
 
     def __post_init__(self) -> None:
         self.counts = self.counts or [0] * (len(self.router.policy.rules) + 1)
@@ -26,9 +41,15 @@ class RuleHits:
         slots = len(self.counts)
         found = np.bincount(np.where(idx < 0, slots - 1, idx), minlength=slots)
         self.counts = [a + int(b) for a, b in zip(self.counts, found, strict=True)]
+        if self.paths is not None and "metadata" in chunk:
+            for meta in chunk["metadata"]:
+                if isinstance(meta, dict) and len(self.paths) < MAX_PATHS:
+                    self.paths.update(metadata_paths(meta))
 
     def merge(self, other: RuleHits) -> None:
         self.counts = [a + b for a, b in zip(self.counts, other.counts, strict=True)]
+        if self.paths is not None and other.paths is not None:
+            self.paths |= other.paths
 
     @property
     def total(self) -> int:
@@ -40,9 +61,10 @@ class RuleHitCounts:
     """Makes the rule-hit count of one policy for each part of the logs."""
 
     router: Router
+    paths: bool = False  # also gather the metadata paths the requests have
 
     def __call__(self, part: int) -> RuleHits:
-        return RuleHits(self.router)
+        return RuleHits(self.router, paths=set() if self.paths else None)
 
 
 @dataclass(slots=True)
