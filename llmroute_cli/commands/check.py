@@ -44,8 +44,9 @@ def _problems(
     """Every problem of one rule file, and the 'ok' summary line when none is an error."""
     from llmroute_cli.pricing.book import price_book
     from llmroute_cli.rules.files import read_rule_text
-    from llmroute_cli.rules.lint import lint, never_fired
+    from llmroute_cli.rules.lint import lint, never_fired, taken_by_earlier
     from llmroute_cli.rules.policy import load_policy
+    from llmroute_cli.rules.reach import preempted
 
     if path.is_dir():
         raise UsageError(f"{path}: is a directory; give the rule file")
@@ -58,7 +59,10 @@ def _problems(
         return exc.problems, None
     problems = lint(policy)
     if logs:
-        problems = sorted(problems + never_fired(policy, _hits(policy, logs, strict)), key=lambda p: (p.line, p.column))
+        later = tuple(p.later for p in preempted(policy))
+        hits, taken = _hits(policy, logs, strict, later)
+        found = never_fired(policy, hits) + taken_by_earlier(policy, taken, hits[1])
+        problems = sorted(problems + found, key=lambda p: (p.line, p.column))
     if any(p.severity == "error" for p in problems):
         return problems, None
     if strict and problems:
@@ -68,13 +72,17 @@ def _problems(
     return problems, f"{path}: ok ({n} rule{'s' * (n != 1)}, tiers: {tiers}; default: {policy.default})"
 
 
-def _hits(policy: Any, logs: list[str], strict: bool) -> tuple[list[int], int]:
-    """How many logged requests each rule decides, and how many requests there were."""
+def _hits(
+    policy: Any, logs: list[str], strict: bool, later: tuple[int, ...]
+) -> tuple[tuple[list[int], int], dict[int, dict[int, int]]]:
+    """How many logged requests each rule decides and how many there were; for each of ``later``,
+    how many it matches that each earlier rule (to another tier) decided."""
     from llmroute_cli.engine.router import Router
     from llmroute_cli.simulate.pipeline import read_and_route
-    from llmroute_cli.simulate.routed import RuleHitCounts
+    from llmroute_cli.simulate.routed import TakenCounts
 
     router = Router(policy)
-    hits, stats = read_and_route(reading(logs, strict=strict), RuleHitCounts(router), [router])
+    found, stats = read_and_route(reading(logs, strict=strict), TakenCounts(router, later), [router])
     warn_skipped(stats)  # with --strict the read has already stopped at the first one
-    return hits.counts, hits.total
+    assert found.hits is not None
+    return (found.hits.counts, found.hits.total), found.taken

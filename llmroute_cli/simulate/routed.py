@@ -20,9 +20,13 @@ class RuleHits:
         self.counts = self.counts or [0] * (len(self.router.policy.rules) + 1)
 
     def add(self, chunk: Any) -> None:
+
+        self.add_indices(self.router.rule_indices(chunk))
+
+    def add_indices(self, idx: Any) -> None:
+        """Count a chunk already routed: its rule indices (-1 the default)."""
         import numpy as np
 
-        idx = self.router.rule_indices(chunk)
         slots = len(self.counts)
         found = np.bincount(np.where(idx < 0, slots - 1, idx), minlength=slots)
         self.counts = [a + int(b) for a, b in zip(self.counts, found, strict=True)]
@@ -43,6 +47,55 @@ class RuleHitCounts:
 
     def __call__(self, part: int) -> RuleHits:
         return RuleHits(self.router)
+
+
+@dataclass(slots=True)
+class TakenRequests:
+    """Rule hits, and for each of ``later`` (rule indices) the requests it matches that an earlier rule
+    to another tier decided, per deciding rule: ``check --logs``' accumulator."""
+
+    router: Router
+    later: tuple[int, ...]
+    hits: RuleHits | None = None
+    taken: dict[int, dict[int, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.hits = self.hits or RuleHits(self.router)
+        self.taken = self.taken or {j: {} for j in self.later}
+
+    def add(self, chunk: Any) -> None:
+        import numpy as np
+
+        from llmroute_cli.engine.conditions import mask
+        from llmroute_cli.engine.views import FrameRequests
+
+        assert self.hits is not None
+        idx = self.router.rule_indices(chunk)
+        self.hits.add_indices(idx)
+        rules, view = self.router.policy.rules, FrameRequests(chunk, self.router.policy.tokenizer)
+        tiers = np.array([r.tier for r in rules] + [""], dtype=object)
+        for j in self.later:
+            took = mask(rules[j].when, view) & (idx >= 0) & (idx < j) & (tiers[idx] != rules[j].tier)
+            for i, n in zip(*np.unique(idx[took], return_counts=True), strict=True):
+                self.taken[j][int(i)] = self.taken[j].get(int(i), 0) + int(n)
+
+    def merge(self, other: TakenRequests) -> None:
+        assert self.hits is not None and other.hits is not None
+        self.hits.merge(other.hits)
+        for j, by_rule in other.taken.items():
+            for i, n in by_rule.items():
+                self.taken[j][i] = self.taken[j].get(i, 0) + n
+
+
+@dataclass(frozen=True, slots=True)
+class TakenCounts:
+    """Makes ``TakenRequests`` for each part of the logs."""
+
+    router: Router
+    later: tuple[int, ...]
+
+    def __call__(self, part: int) -> TakenRequests:
+        return TakenRequests(self.router, self.later)
 
 
 @dataclass(slots=True)
