@@ -44,7 +44,7 @@ RatioOpt = Annotated[
     typer.Option(
         metavar="R|MODEL=R",
         help="R: output tokens per input token when not logged [default: 0.25]. "
-        "MODEL=R: output length of requests moved to MODEL, relative to the logged one. Repeatable."
+        "MODEL=R: output length of requests moved to MODEL, relative to the logged one. Repeatable.",
     ),
 ]
 
@@ -53,7 +53,7 @@ UnknownPriceOpt = Annotated[
     typer.Option(
         metavar="MODEL=IN/OUT|MODEL=skip",
         help="MODEL=IN/OUT: price a model the table lacks, in USD per 1M input/output tokens (o1=15/60). "
-        "MODEL=skip: leave out the requests logged on it, counted and reported. Repeatable."
+        "MODEL=skip: leave out the requests logged on it, counted and reported. Repeatable.",
     ),
 ]
 UNKNOWN_PRICE_USAGE = (

@@ -28,6 +28,13 @@ def route(
         Path | None, typer.Option(help="Rule file [default: ./routes.yaml, else the built-in policy].", dir_okay=False)
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    model: Annotated[str | None, typer.Option(help="The model the request logged, for 'model:' rules.")] = None,
+    timestamp: Annotated[
+        str | None, typer.Option(help="When it was logged: ISO 8601 (naive is UTC) or unix seconds, for 'time:' rules.")
+    ] = None,
+    request_id: Annotated[
+        str | None, typer.Option("--id", help="Its logged id, which a 'split:' hashes (else the query).")
+    ] = None,
 ) -> None:
     """Route one query and explain the decision.
 
@@ -39,7 +46,8 @@ def route(
     ctx = _context(context, context_file)
     meta = _metadata(metadata)
     router, book = load_router(rules)
-    explanation = router.explain(text, ctx, meta)
+    logged = {"model": model, "timestamp": _timestamp(timestamp), "request_id": request_id}
+    explanation = router.explain(text, ctx, meta, **logged)
     quotes = quote(router.policy, book, text, ctx)
     payload = _payload(router, explanation, quotes)
     if as_json:
@@ -54,6 +62,18 @@ def _context(context: str | None, context_file: Path | None) -> str | None:
     if context_file is not None:
         return context_file.read_text("utf-8", errors="replace")
     return context
+
+
+def _timestamp(raw: str | None) -> float | None:
+    from llmroute_cli.logs.model import BadRecord
+    from llmroute_cli.logs.values import to_unix
+
+    if raw is None:
+        return None
+    try:
+        return to_unix(raw, "--timestamp")
+    except BadRecord as exc:
+        raise UsageError(str(exc).replace("'--timestamp'", "--timestamp")) from None
 
 
 def _metadata(raw: str | None) -> dict[str, Any]:

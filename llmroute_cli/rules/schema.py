@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmroute_cli.rules.conditions import COMPARISONS, TEXT_FIELDS
+from llmroute_cli.rules.conditions import COMPARISONS, DAYS, TEXT_FIELDS
 from llmroute_cli.rules.parse import SIZE_FIELDS
 from llmroute_cli.rules.policy import PRICE_KEYS
 from llmroute_cli.tokens.encodings import ENCODINGS
@@ -26,9 +26,20 @@ def _defs() -> dict[str, Any]:
         "nin": {"type": "array", "items": scalar},
         "exists": {"type": "boolean"},
     }
+    keywords = {
+        "oneOf": [
+            {"type": "string"},
+            {"$ref": "#/$defs/keyword_list"},
+            {
+                "type": "array",
+                "items": {"oneOf": [{"type": "string"}, {"$ref": "#/$defs/keyword_list"}]},
+                "minItems": 1,
+            },
+        ]
+    }
     text = {
-        "contains": _strings(),
-        "words": _strings(),
+        "contains": keywords,
+        "words": keywords,
         "regex": {"type": "string"},
         "ignore_case": {"type": "boolean"},
     }
@@ -44,6 +55,12 @@ def _defs() -> dict[str, Any]:
         ]
     }
     return {
+        "keyword_list": {
+            "type": "object",
+            "required": ["list"],
+            "properties": {"list": {"type": "string", "description": "a name in keyword_lists"}},
+            "additionalProperties": False,
+        },
         "condition": {
             "type": "object",
             "description": "All entries must hold (implicit AND).",
@@ -54,8 +71,40 @@ def _defs() -> dict[str, Any]:
                 **{f: {"$ref": "#/$defs/text"} for f in TEXT_FIELDS},
                 **{f: {"$ref": "#/$defs/size"} for f in SIZE_FIELDS},
                 "classifier": {"$ref": "#/$defs/classifier"},
+                "model": {
+                    "description": "the logged model: names or globs, case-sensitive",
+                    "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}],
+                },
+                "time": {"$ref": "#/$defs/time"},
+                "split": {"$ref": "#/$defs/split"},
             },
             "patternProperties": {r"^metadata\..+$": {"$ref": "#/$defs/meta"}},
+            "additionalProperties": False,
+        },
+        "time": {
+            "type": "object",
+            "description": "the logged time: hours [START, END) and days, in tz (default UTC); no timestamp: false",
+            "properties": {
+                "hours": {
+                    "type": "array",
+                    "items": {"type": "integer", "minimum": 0, "maximum": 24},
+                    "minItems": 2,
+                    "maxItems": 2,
+                },
+                "days": {"type": "array", "items": {"enum": list(DAYS)}, "minItems": 1},
+                "tz": {"type": "string"},
+            },
+            "additionalProperties": False,
+            "minProperties": 1,
+        },
+        "split": {
+            "type": "object",
+            "description": "a seeded share: sha256(seed NUL (logged id, else query)) below percent",
+            "required": ["percent", "seed"],
+            "properties": {
+                "percent": {"type": "number", "minimum": 0, "maximum": 100},
+                "seed": {"type": ["string", "integer"]},
+            },
             "additionalProperties": False,
         },
         "text": {"type": "object", "properties": text, "additionalProperties": False, "minProperties": 1},
@@ -153,6 +202,11 @@ def rule_file_schema() -> dict[str, Any]:
                 "include_query": {"type": "boolean"},
                 "output_tokens": {"type": "integer", "minimum": 0},
             },
+        },
+        "keyword_lists": {
+            "type": "object",
+            "description": "named keyword lists, used as {list: NAME} in contains and words",
+            "additionalProperties": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
         },
         "rules": {"type": "array", "items": rule},
         "cases": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"$ref": "#/$defs/case"}}]},
