@@ -218,7 +218,7 @@ def _time_vector(p: TimeOfDay, values: Any) -> np.ndarray:
     known = np.abs(seconds) <= LATEST  # NaN (no time logged) is not
     whole = np.floor(np.where(known, seconds, 0.0)).astype(np.int64)
     local = pd.DatetimeIndex(pd.to_datetime(whole, unit="s", utc=True)).tz_convert(p.tz)
-    hours, days = local.hour.to_numpy(), local.dayofweek.to_numpy()
+    hours, days = local.hour.to_numpy(), local.day_of_week.to_numpy()
     return np.asarray(known & _in_hours(p, hours) & np.isin(days, p.days), dtype=bool)
 
 

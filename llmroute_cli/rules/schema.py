@@ -12,10 +12,6 @@ from llmroute_cli.tokens.encodings import ENCODINGS
 SCHEMA_ID = "urn:llmroute:rule-file:v1"
 
 
-def _strings() -> dict[str, Any]:
-    return {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]}
-
-
 def _defs() -> dict[str, Any]:
     number = {"type": "number"}
     scalar = {"type": ["string", "number", "boolean", "null"]}
