@@ -295,3 +295,47 @@ def test_route_refuses_a_bad_timestamp(runner):
     result = runner.invoke(app, ["route", "hello", "--timestamp", "yesterday"])
     assert result.exit_code == 2
     assert result.stderr == "error: --timestamp is not an ISO-8601 time or unix time (got 'yesterday')\n"
+
+
+# --- golden cases carry what a log would; sweep sweeps a split's share ----------------------------------
+
+
+def test_the_attributes_example_passes_check_and_its_cases(runner, root):
+    example = str(root / "examples" / "routes-attributes.yaml")
+    checked = runner.invoke(app, ["check", "--strict", example])
+    assert checked.exit_code == 0, checked.stdout
+    tested = runner.invoke(app, ["test", example])
+    assert tested.exit_code == 0, tested.stdout
+    assert tested.stdout.endswith("6 passed, 0 failed\n")
+    assert point("canary-2024-11", "req-13") < 5 <= point("canary-2024-11", "req-1")  # what its cases rely on
+
+
+def test_a_case_timestamp_unquoted_quoted_or_unix_is_the_same_time():
+    cases = [
+        {"query": "q", "timestamp": t, "tier": "expensive"}
+        for t in ("2024-11-04T09:30:00+01:00", "2024-11-04 08:30:00", MONDAY_0830_UTC)
+    ]
+    text = yaml.safe_dump({"tiers": TIERS, "default": "cheap", "rules": [], "cases": cases}, sort_keys=False)
+    text += "- {query: q, timestamp: 2024-11-04 08:30:00, tier: cheap}\n"  # unquoted: YAML's own datetime
+    policy = load_policy(text, "r.yaml")
+    assert [c.logged["timestamp"] for c in policy.cases] == [float(MONDAY_0830_UTC)] * 4
+
+
+def test_a_bad_case_timestamp_is_located():
+    text = HEAD + "rules: []\ncases:\n  - {name: c, query: q, timestamp: soon, tier: cheap}\n"
+    with pytest.raises(ConfigError) as err:
+        load_policy(text, "r.yaml")
+    assert [str(p) for p in err.value.problems] == [
+        "r.yaml:5:36: case c: 'timestamp' must be an ISO 8601 time or unix seconds"
+    ]
+
+
+def test_sweep_param_reaches_a_split_percent():
+    from llmroute_cli.reports.sweep import sweep_values, with_threshold
+
+    policy = router({"split": {"percent": 5, "seed": "s"}}).policy
+    param = sweep_values("r.split=0:20:10", policy)
+    assert param.values == (0, 10, 20)
+    swept = Router(with_threshold(policy, "r", "split", 20))
+    keys = [f"k{i}" for i in range(300)]
+    assert [swept.route("", request_id=k).rule == "r" for k in keys] == [point("s", k) < 20 for k in keys]
