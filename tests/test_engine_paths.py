@@ -753,3 +753,55 @@ def test_paths_agree_on_message_structure(rules: list[dict[str, Any]], batch: li
         frame[name] = [getattr(s, name) for _, s in batch]
     vector = [None if pd.isna(r) else str(r) for r in router.route_frame(frame)["rule"]]
     assert vector == scalar
+# --- the logged model, time and a seeded split (attributes of the logged request) ----------------
+
+MODELS = ["gpt-4o", "gpt-4o-mini", "ft:gpt-4o-mini:acme::x1", "GPT-4o", "claude-3-5-haiku", ""]
+DAY = 86_400
+attribute_leaf = st.one_of(
+    st.lists(
+        st.sampled_from(["gpt-4o", "gpt-4o*", "ft:*", "*mini*", "claude-?-5-*", "[gG]pt-4o"]), min_size=1, max_size=3
+    ).map(lambda names: {"model": names}),
+    st.builds(
+        lambda hours, days, tz: {"time": {"hours": list(hours), "days": days, "tz": tz}},
+        st.tuples(st.integers(0, 23), st.integers(1, 24)).filter(lambda h: h[0] != h[1]),
+        st.lists(st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]), min_size=1, max_size=7),
+        st.sampled_from(["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"]),
+    ),
+    st.builds(
+        lambda percent, seed: {"split": {"percent": percent, "seed": seed}},
+        st.one_of(st.integers(0, 100), st.floats(0, 100)),
+        st.sampled_from(["a", "canary-1", 7]),
+    ),
+)
+attribute_conditions = st.recursive(
+    attribute_leaf,
+    lambda kids: st.one_of(
+        st.lists(kids, max_size=3).map(lambda xs: {"all": xs}),
+        st.lists(kids, max_size=3).map(lambda xs: {"any": xs}),
+        kids.map(lambda x: {"not": x}),
+    ),
+    max_leaves=4,
+)
+logged = st.tuples(
+    texts,
+    st.one_of(st.none(), st.sampled_from(MODELS)),
+    st.one_of(st.none(), st.integers(-3 * DAY, 3 * DAY).map(lambda s: 1_730_000_000 + s), st.floats(0, 2e9)),
+    st.one_of(st.none(), st.just(""), st.sampled_from(["req-1", "req-2", "chatcmpl-x"])),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rules=rule_lists(attribute_conditions), batch=st.lists(logged, min_size=1, max_size=12))
+def test_attribute_conditions_agree_on_both_paths(rules: list[dict[str, Any]], batch: list[tuple]) -> None:
+    router = Router.from_text(policy_text(rules))
+    scalar = [router.route(q, model=m, timestamp=t, request_id=i).rule for q, m, t, i in batch]
+    frame = pd.DataFrame(
+        {
+            "query": [q for q, _, _, _ in batch],
+            "model": [m for _, m, _, _ in batch],
+            "timestamp": [float("nan") if t is None else float(t) for _, _, t, _ in batch],
+            "id": [i for _, _, _, i in batch],
+        }
+    )
+    vector = [None if pd.isna(r) else str(r) for r in router.route_frame(frame)["rule"]]
+    assert scalar == vector

@@ -50,8 +50,9 @@ def _problems(
     """Every problem of one rule file, and the 'ok' summary line when none is an error."""
     from llmroute_cli.pricing.book import price_book
     from llmroute_cli.rules.files import read_rule_text
-    from llmroute_cli.rules.lint import absent_metadata, lint, never_fired
+    from llmroute_cli.rules.lint import absent_metadata, lint, never_fired, taken_by_earlier
     from llmroute_cli.rules.policy import load_policy
+    from llmroute_cli.rules.reach import preempted
 
     if path.is_dir():
         raise UsageError(f"{path}: is a directory; give the rule file")
@@ -64,8 +65,9 @@ def _problems(
         return exc.problems, None
     problems = lint(policy)
     if logs:
-        hits = _hits(policy, logs, strict, read)
-        found = never_fired(policy, (hits.counts, hits.total)) + absent_metadata(policy, hits.paths or set())
+        later = tuple(p.later for p in preempted(policy))
+        hits, taken, paths = _hits(policy, logs, strict, later, read)
+        found = never_fired(policy, hits) + taken_by_earlier(policy, taken, hits[1]) + absent_metadata(policy, paths)
         problems = sorted(problems + found, key=lambda p: (p.line, p.column))
     if any(p.severity == "error" for p in problems):
         return problems, None
@@ -76,15 +78,19 @@ def _problems(
     return problems, f"{path}: ok ({n} rule{'s' * (n != 1)}, tiers: {tiers}; default: {policy.default})"
 
 
-def _hits(policy: Any, logs: list[str], strict: bool, read: tuple[int, list[str] | None]) -> Any:
-    """How many logged requests each rule decides, how many there were, and the metadata paths they have."""
+def _hits(
+    policy: Any, logs: list[str], strict: bool, later: tuple[int, ...], read: tuple[int, list[str] | None]
+) -> tuple[tuple[list[int], int], dict[int, dict[int, int]], set[str]]:
+    """How many logged requests each rule decides and how many there were; for each of ``later``,
+    how many it matches that each earlier rule (to another tier) decided; the metadata paths they have."""
     from llmroute_cli.engine.router import Router
     from llmroute_cli.simulate.pipeline import read_and_route
-    from llmroute_cli.simulate.routed import RuleHitCounts
+    from llmroute_cli.simulate.routed import TakenCounts
 
     router = Router(policy)
     longest, fields = read
     options = reading(logs, strict=strict, max_line_bytes=longest, metadata_field=fields)
-    hits, stats = read_and_route(options, RuleHitCounts(router, paths=True), [router])
+    found, stats = read_and_route(options, TakenCounts(router, later, paths=True), [router])
     warn_skipped(stats)  # with --strict the read has already stopped at the first one
-    return hits
+    assert found.hits is not None
+    return (found.hits.counts, found.hits.total), found.taken, found.hits.paths or set()

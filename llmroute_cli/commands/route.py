@@ -40,6 +40,13 @@ def route(
             help="Skip the token count and cost on each tier (faster); tokens are still counted if a rule tests them.",
         ),
     ] = False,
+    model: Annotated[str | None, typer.Option(help="The model the request logged, for 'model:' rules.")] = None,
+    timestamp: Annotated[
+        str | None, typer.Option(help="When it was logged: ISO 8601 (naive is UTC) or unix seconds, for 'time:' rules.")
+    ] = None,
+    request_id: Annotated[
+        str | None, typer.Option("--id", help="Its logged id, which a 'split:' hashes (else the query).")
+    ] = None,
 ) -> None:
     """Route one query and explain the decision.
 
@@ -52,7 +59,8 @@ def route(
     meta = _metadata(metadata)
     router, book = load_router(rules)
     shape = Structure(system or "", turns, has_tools, has_images)
-    explanation = router.explain(text, ctx, meta, shape=shape)
+    logged = {"model": model, "timestamp": _timestamp(timestamp), "request_id": request_id}
+    explanation = router.explain(text, ctx, meta, shape=shape, **logged)
     quotes = [] if no_tokens else _quotes(router, book, text, ctx)
     payload = _payload(router, explanation, quotes)
     if as_json:
@@ -73,6 +81,18 @@ def _context(context: str | None, context_file: Path | None) -> str | None:
     if context_file is not None:
         return read_text(context_file, "context file")
     return context
+
+
+def _timestamp(raw: str | None) -> float | None:
+    from llmroute_cli.logs.model import BadRecord
+    from llmroute_cli.logs.values import to_unix
+
+    if raw is None:
+        return None
+    try:
+        return to_unix(raw, "--timestamp")
+    except BadRecord as exc:
+        raise UsageError(str(exc).replace("'--timestamp'", "--timestamp")) from None
 
 
 def _metadata(raw: str | None) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from llmroute_cli.engine.operators import found, scalar, vector
-from llmroute_cli.rules.conditions import MISSING, All, Any_, Condition, Not, Test
+from llmroute_cli.rules.conditions import MISSING, All, Any_, Condition, Not, Test, split_point
 
 if TYPE_CHECKING:
     import numpy as np
@@ -20,6 +20,7 @@ class ScalarView(Protocol):
     def meta(self, path: str) -> Any: ...
     def probability(self, pred: Any) -> float: ...
     def structure(self, name: str) -> Any: ...
+    def attribute(self, name: str) -> Any: ...
 
 
 class FrameView(Protocol):
@@ -29,6 +30,7 @@ class FrameView(Protocol):
     def meta(self, path: str) -> list[Any]: ...
     def probability(self, pred: Any) -> np.ndarray: ...
     def structure(self, name: str) -> np.ndarray: ...
+    def attribute(self, name: str) -> Any: ...
     def take(self, rows: np.ndarray) -> FrameView: ...
     def __len__(self) -> int: ...
 
@@ -60,6 +62,8 @@ def _value(t: Test, view: ScalarView) -> Any:
         return view.probability(t.pred)
     if t.kind == "structure":
         return view.structure(t.field)
+    if t.kind == "attribute":
+        return view.attribute(t.field)
     name, unit = t.field.split(".")
     return view.size(name, unit)
 
@@ -91,6 +95,8 @@ def trace(cond: Condition, view: ScalarView) -> Trace:
             shown: Any = f"found {hits[0]!r}" if hits else "no match"
         elif cond.kind == "classifier":
             shown = f"P(expensive) = {value:.3f}"
+        elif cond.kind == "attribute":
+            shown = _attribute_shown(cond, value)
         else:
             shown = "<missing>" if value is MISSING else value
         return Trace(cond.label, result, shown)
@@ -116,6 +122,8 @@ def mask(cond: Condition, view: FrameView) -> np.ndarray:
             return vector(cond.pred, view.probability(cond.pred))
         if cond.kind == "structure":
             return vector(cond.pred, view.structure(cond.field))
+        if cond.kind == "attribute":
+            return vector(cond.pred, view.attribute(cond.field))
         name, unit = cond.field.split(".")
         return vector(cond.pred, view.size(name, unit))
     if isinstance(cond, Not):
@@ -125,6 +133,23 @@ def mask(cond: Condition, view: FrameView) -> np.ndarray:
     for c in cond.items:
         out = narrowed(c, view, out, keep=keep)
     return out
+
+
+def _attribute_shown(t: Test, value: Any) -> Any:
+    """The logged model, the logged time where the rule reads it, or where a split put the request."""
+    import math
+
+    if t.field == "split":
+        return f"{value!r} at {split_point(t.pred.seed, str(value)):.2f}"  # type: ignore[union-attr]
+    if t.field == "time":
+        if not isinstance(value, float | int) or math.isnan(value):
+            return "<no timestamp>"
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        local = datetime.fromtimestamp(math.floor(value), ZoneInfo(t.pred.tz))  # type: ignore[union-attr]
+        return local.strftime("%a %Y-%m-%d %H:%M:%S")
+    return "<missing>" if value is None else value
 
 
 NARROW_BELOW = 0.5  # evaluate on a subset once fewer than this share of rows is still open

@@ -10,11 +10,13 @@ hold) read as U+FFFD on both paths.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from llmroute_cli.limits import LATEST
 from llmroute_cli.rules.conditions import (
     COMPARISONS,
     MISSING,
@@ -22,13 +24,17 @@ from llmroute_cli.rules.conditions import (
     Contains,
     Flag,
     MetaTest,
+    ModelIs,
     Predicate,
     Probability,
     Regex,
+    Split,
+    TimeOfDay,
     Words,
     ascii_lower,
     is_number,
     same,
+    split_point,
 )
 
 if TYPE_CHECKING:
@@ -194,6 +200,61 @@ def _flag_vector(p: Flag, values: np.ndarray) -> np.ndarray:
 
     flags = np.asarray(values, dtype=bool)
     return flags if p.expected else ~flags
+# --- attributes: the logged model, the logged time, a seeded split -----------------------------
+
+
+def _model_scalar(p: ModelIs, value: Any) -> bool:
+    from fnmatch import fnmatchcase
+
+    return isinstance(value, str) and any(fnmatchcase(value, name) for name in p.names)
+
+
+def _by_value(test: Callable[[Any], bool], values: Sequence[Any]) -> np.ndarray:
+    """``test`` on each row, computed once per distinct value (models and keys repeat)."""
+    import numpy as np
+
+    seen: dict[Any, bool] = {}
+    return np.fromiter((seen[v] if v in seen else seen.setdefault(v, test(v)) for v in values), bool, len(values))
+
+
+def _model_vector(p: ModelIs, values: Sequence[Any]) -> np.ndarray:
+    return _by_value(lambda v: _model_scalar(p, v), [v if isinstance(v, str) else None for v in values])
+
+
+def _in_hours(p: TimeOfDay, hour: Any) -> Any:
+    if p.start < p.end:
+        return (hour >= p.start) & (hour < p.end)
+    return (hour >= p.start) | (hour < p.end)
+
+
+def _time_scalar(p: TimeOfDay, value: Any) -> bool:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    if not is_number(value) or not abs(value) <= LATEST:
+        return False
+    local = datetime.fromtimestamp(math.floor(value), ZoneInfo(p.tz))
+    return bool(_in_hours(p, local.hour)) and local.weekday() in p.days
+
+
+def _time_vector(p: TimeOfDay, values: Any) -> np.ndarray:
+    import numpy as np
+    import pandas as pd
+
+    seconds = np.asarray(values, dtype=np.float64)
+    known = np.abs(seconds) <= LATEST  # NaN (no time logged) is not
+    whole = np.floor(np.where(known, seconds, 0.0)).astype(np.int64)
+    local = pd.DatetimeIndex(pd.to_datetime(whole, unit="s", utc=True)).tz_convert(p.tz)
+    hours, days = local.hour.to_numpy(), local.day_of_week.to_numpy()
+    return np.asarray(known & _in_hours(p, hours) & np.isin(days, p.days), dtype=bool)
+
+
+def _split_scalar(p: Split, key: Any) -> bool:
+    return split_point(p.seed, str(key)) < p.percent
+
+
+def _split_vector(p: Split, keys: Sequence[Any]) -> np.ndarray:
+    return _by_value(lambda k: _split_scalar(p, k), keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +279,9 @@ OPERATORS: dict[type, Operator] = {
     Probability: Operator(_compare_scalar, _compare_vector),
     MetaTest: Operator(_meta_scalar, _meta_vector),
     Flag: Operator(_flag_scalar, _flag_vector),
+    ModelIs: Operator(_model_scalar, _model_vector),
+    TimeOfDay: Operator(_time_scalar, _time_vector),
+    Split: Operator(_split_scalar, _split_vector),
 }
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmroute_cli.engine.conditions import Trace, mask, test, trace
-from llmroute_cli.engine.views import FrameRequests, OneRequest
+from llmroute_cli.engine.views import FrameRequests, Logged, OneRequest
 from llmroute_cli.rules.files import read_rule_text
 from llmroute_cli.rules.policy import Policy, load_policy
 from llmroute_cli.tokens.chat import Structure
@@ -96,9 +96,14 @@ class Router:
         metadata: dict[str, Any] | None = None,
         input_tokens: int | None = None,
         shape: Structure | None = None,
+        *,
+        model: str | None = None,
+        timestamp: float | None = None,
+        request_id: str | None = None,
     ) -> Decision:
-        """Decide one request (``shape``: its messages' system prompt, turns, tools and images)."""
-        view = OneRequest(query, context or "", metadata or {}, input_tokens, self.policy.tokenizer, shape)
+        """Decide one request: ``shape`` is its messages' system prompt, turns, tools and images;
+        ``model``, ``timestamp`` (unix seconds) and ``request_id`` are as logged."""
+        view = self._view(query, context, metadata, input_tokens, shape, Logged(request_id, model, timestamp))
         for i, rule in enumerate(self.policy.rules):
             if test(rule.when, view):
                 return self._decision(i)
@@ -111,9 +116,13 @@ class Router:
         metadata: dict[str, Any] | None = None,
         input_tokens: int | None = None,
         shape: Structure | None = None,
+        *,
+        model: str | None = None,
+        timestamp: float | None = None,
+        request_id: str | None = None,
     ) -> Explanation:
         """Decide one request and say why: each rule tried, each condition with its value."""
-        view = OneRequest(query, context or "", metadata or {}, input_tokens, self.policy.tokenizer, shape)
+        view = self._view(query, context, metadata, input_tokens, shape, Logged(request_id, model, timestamp))
         tried: list[RuleTrace] = []
         for i, rule in enumerate(self.policy.rules):
             how = trace(rule.when, view)
@@ -121,6 +130,17 @@ class Router:
             if how.result:
                 return Explanation(self._decision(i), tuple(tried))
         return Explanation(self._decision(-1), tuple(tried))
+
+    def _view(
+        self,
+        query: str,
+        context: str | None,
+        metadata: dict[str, Any] | None,
+        tokens: int | None,
+        shape: Structure | None,
+        logged: Logged,
+    ) -> OneRequest:
+        return OneRequest(query, context or "", metadata or {}, tokens, self.policy.tokenizer, shape, logged)
 
     def rule_indices(self, frame: pd.DataFrame) -> np.ndarray:
         """Vectorised: the index of the deciding rule for every row, -1 for the default."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from llmroute_cli.engine import operators
@@ -18,6 +20,20 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """What a log says about one request beyond its text: its id, model and time (unix seconds)."""
+
+    id: str | None = None
+    model: str | None = None
+    timestamp: float | None = None
+
+
+def split_key(request_id: Any, query: str) -> str:
+    """What a ``split`` hashes: the request's logged id, else (no id, or an empty one) its query text."""
+    return request_id if isinstance(request_id, str) and request_id else query
+
+
 class OneRequest:
     """A single request: query, context, metadata, (when logged) its input tokens, its messages' structure."""
 
@@ -29,11 +45,21 @@ class OneRequest:
         input_tokens: int | None,
         tokenizer: str,
         shape: Structure | None = None,
+        logged: Logged | None = None,
     ):
         self.query, self.context, self.metadata = clean_text(query), clean_text(context), metadata
         self.input_tokens, self.tokenizer = input_tokens, tokenizer
         self.shape = shape or Structure()
         self.system = clean_text(self.shape.system)
+        self.logged = logged or Logged()
+
+    def attribute(self, name: str) -> Any:
+        """The logged model (or None), the logged time (unix seconds, NaN when not logged), or the split key."""
+        if name == "model":
+            return self.logged.model
+        if name == "time":
+            return math.nan if self.logged.timestamp is None else float(self.logged.timestamp)
+        return split_key(self.logged.id, self.query)
 
     def text(self, name: str) -> tuple[str, ...]:
         texts = {"query": (self.query,), "context": (self.context,), "system": (self.system,)}
@@ -179,6 +205,18 @@ class FrameRequests:
         if name not in self.frame:
             return np.full(len(self), getattr(Structure(), name))
         return self._column(name).to_numpy()
+    def attribute(self, name: str) -> Any:
+        """The logged models (None where not logged), times (NaN where not logged) or split keys, by row."""
+        import numpy as np
+
+        if name == "time":
+            if "timestamp" not in self.frame:
+                return np.full(len(self), np.nan)
+            return np.asarray(self._column("timestamp").to_numpy(dtype=np.float64, na_value=np.nan))
+        if name == "model":
+            return list(self._column("model")) if "model" in self.frame else [None] * len(self)
+        ids = list(self._column("id")) if "id" in self.frame else [None] * len(self)
+        return [split_key(i, q) for i, q in zip(ids, self._arrow("query").to_pylist(), strict=True)]
 
     def meta(self, path: str) -> list[Any]:
         if "metadata" not in self.frame:

@@ -12,6 +12,7 @@ from llmroute_cli.reports.sweep_result import CURVE_NOTE, DEFINITIONS, Result, R
 if TYPE_CHECKING:
     from llmroute_cli.quality.curve import CurveMetrics
 
+
 def show(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 

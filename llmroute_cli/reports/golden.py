@@ -32,4 +32,7 @@ def _rule(name: str | None) -> str:
 
 def run_cases(router: Router) -> list[CaseResult]:
     """Every case of the router's policy, in file order, with the explanation of its decision."""
-    return [CaseResult(c, router.explain(c.query, c.context, c.metadata, c.input_tokens)) for c in router.policy.cases]
+    return [
+        CaseResult(c, router.explain(c.query, c.context, c.metadata, c.input_tokens, **c.logged))
+        for c in router.policy.cases
+    ]

@@ -18,7 +18,18 @@ from typing import TYPE_CHECKING, Any
 from llmroute_cli.engine.router import Router
 from llmroute_cli.errors import LlmrouteError, UsageError
 from llmroute_cli.quality.curve import CurveMetrics, curve_metrics
-from llmroute_cli.rules.conditions import COMPARISONS, All, Any_, Compare, Condition, MetaTest, Not, Probability, Test
+from llmroute_cli.rules.conditions import (
+    COMPARISONS,
+    All,
+    Any_,
+    Compare,
+    Condition,
+    MetaTest,
+    Not,
+    Probability,
+    Split,
+    Test,
+)
 from llmroute_cli.rules.parse import suggest
 from llmroute_cli.simulate.simulation import Simulation, Simulations
 
@@ -30,8 +41,8 @@ if TYPE_CHECKING:
 MAX_VALUES = 1000
 EXAMPLE = "short-no-code.query.chars=100:400:50"
 _LEFT = re.compile(
-    r"^(?P<rule>.+?)\.(?P<field>(?:query|context|request)\.(?:chars|tokens)|classifier|metadata\.[^=]+?)"
-    rf"(?:\.(?P<op>{'|'.join(COMPARISONS)}))?$"
+    r"^(?P<rule>.+?)\.(?P<field>(?:query|context|request)\.(?:chars|tokens)|classifier|split|metadata\.[^=]+?)"
+    rf"(?:\.(?P<op>{'|'.join(COMPARISONS)}|percent))?$"
 )
 
 
@@ -97,7 +108,9 @@ def numeric_tests(condition: Condition) -> list[Test]:
     """Every comparison of a field with a number in a condition tree, in order."""
     if isinstance(condition, Test):
         pred = condition.pred
-        numeric = isinstance(pred, (Compare, Probability)) or (isinstance(pred, MetaTest) and pred.op in COMPARISONS)
+        numeric = isinstance(pred, (Compare, Probability, Split)) or (
+            isinstance(pred, MetaTest) and pred.op in COMPARISONS
+        )
         return [condition] if numeric else []
     if isinstance(condition, Not):
         return numeric_tests(condition.item)
@@ -105,6 +118,8 @@ def numeric_tests(condition: Condition) -> list[Test]:
 
 
 def _op_of(test: Test) -> str:
+    if isinstance(test.pred, Split):
+        return "percent"
     return test.pred.op if isinstance(test.pred, (Compare, MetaTest, Probability)) else ""
 
 
@@ -112,6 +127,8 @@ def _limit_of(test: Test) -> Any:
     pred = test.pred
     if isinstance(pred, (Compare, Probability)):
         return pred.limit
+    if isinstance(pred, Split):
+        return pred.percent
     return pred.arg if isinstance(pred, MetaTest) else None
 
 
@@ -150,6 +167,8 @@ def _replace(condition: Condition, target: Test, value: float) -> Condition:
         pred = target.pred
         if isinstance(pred, (Compare, Probability)):
             return dataclasses.replace(target, pred=dataclasses.replace(pred, limit=value))
+        if isinstance(pred, Split):
+            return dataclasses.replace(target, pred=dataclasses.replace(pred, percent=float(value)))
         return dataclasses.replace(target, pred=MetaTest(_op_of(target), value))
     if isinstance(condition, Test):
         return condition

@@ -11,7 +11,7 @@ from llmroute_cli.errors import ConfigError, Problem
 from llmroute_cli.rules.parse import kind_of, suggest
 from llmroute_cli.rules.yamlpos import Located, load_located
 
-CASE_KEYS = ("name", "query", "context", "metadata", "input_tokens", "tier", "rule")
+CASE_KEYS = ("name", "query", "context", "metadata", "input_tokens", "model", "timestamp", "id", "tier", "rule")
 UNSET: Any = object()
 MAX_REPEAT = 10_000_000
 
@@ -29,6 +29,7 @@ class Case:
     rule: str | None = UNSET
     source: str = ""
     line: int = 0
+    logged: dict[str, Any] = field(default_factory=dict)  # model, timestamp (unix seconds), request_id
 
     @property
     def checks_rule(self) -> bool:
@@ -134,9 +135,46 @@ def _case(
     if tokens is not None and (isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0):
         fail(path + ("input_tokens",), f"case {label}: 'input_tokens' must be a whole number >= 0")
         ok = False
-    if not ok or query is UNSET or context is UNSET:
+    logged = _logged(entry, path, label, fail)
+    if not ok or query is UNSET or context is UNSET or logged is None:
         return None
-    return Case(str(label), query, str(tier), context, metadata, tokens, rule, doc.source, doc.where(path)[0])
+    line = doc.where(path)[0]
+    return Case(str(label), query, str(tier), context, metadata, tokens, rule, doc.source, line, logged)
+
+
+def _logged(entry: dict[str, Any], path: tuple[Any, ...], label: Any, fail: Any) -> dict[str, Any] | None:
+    """A case's logged model, id and time (ISO 8601, naive is UTC, or unix seconds), for model/time/split rules."""
+    out: dict[str, Any] = {}
+    for key, name in (("model", "model"), ("id", "request_id")):
+        if key in entry:
+            if not isinstance(entry[key], str):
+                fail(path + (key,), f"case {label}: '{key}' must be a string")
+                return None
+            out[name] = entry[key]
+    if "timestamp" in entry:
+        seconds = _seconds(entry["timestamp"])
+        if seconds is None:
+            fail(path + ("timestamp",), f"case {label}: 'timestamp' must be an ISO 8601 time or unix seconds")
+            return None
+        out["timestamp"] = seconds
+    return out
+
+
+def _seconds(value: Any) -> float | None:
+    from datetime import UTC, datetime
+
+    from llmroute_cli.limits import LATEST
+
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, datetime):  # YAML reads an unquoted ISO time as one
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+    if isinstance(value, bool) or not isinstance(value, int | float) or not abs(value) <= LATEST:
+        return None
+    return float(value)
 
 
 def _text(value: Any, path: tuple[Any, ...], what: str, fail: Any, *, required: bool) -> Any:

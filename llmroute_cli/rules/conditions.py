@@ -158,7 +158,59 @@ class Flag:
         return "is true" if self.expected else "is false"
 
 
-Predicate = Contains | Words | Regex | Compare | MetaTest | Probability | Flag
+# --- attributes of the logged request: its model, its time, a seeded split ----------------------
+
+ATTRIBUTE_FIELDS = ("model", "time", "split")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelIs:
+    """The logged model is one of ``names``: exact names or shell-style globs (``gpt-4o*``, ``ft:*``),
+    case-sensitive. A request that logged no model matches none."""
+
+    names: tuple[str, ...]
+
+    def describe(self) -> str:
+        return f"is one of {list(self.names)}"
+
+
+@dataclass(frozen=True, slots=True)
+class TimeOfDay:
+    """The logged time falls in ``[start, end)`` hours (wrapping past midnight when start > end) on one
+    of ``days`` (0 = Monday), in time zone ``tz``. A request with no timestamp matches no time."""
+
+    start: int = 0
+    end: int = 24
+    days: tuple[int, ...] = tuple(range(7))
+    tz: str = "UTC"
+
+    def describe(self) -> str:
+        days = "" if len(self.days) == 7 else " on " + ", ".join(DAYS[d] for d in self.days)
+        return f"{self.start:02d}:00-{self.end:02d}:00{days} ({self.tz})"
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """A seeded, deterministic share of requests: those whose hash of ``seed`` and the request key
+    (its logged id, else its query text) falls below ``percent``/100 (see ``split_point``)."""
+
+    percent: float
+    seed: str
+
+    def describe(self) -> str:
+        return f"{_num(self.percent)}% (seed {self.seed!r})"
+
+
+def split_point(seed: str, key: str) -> float:
+    """Where a request falls in [0, 100): the first 8 bytes of sha256(seed NUL key), big-endian, over 2**64."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{seed}\0{key}".encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(digest[:8], "big") * 100 / 2**64
+
+
+Predicate = Contains | Words | Regex | Compare | MetaTest | Probability | Flag | ModelIs | TimeOfDay | Split
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,12 +229,16 @@ class Test:
             return "classifier"
         if self.field in STRUCTURE_FIELDS:
             return "structure"
+        if self.field in ATTRIBUTE_FIELDS:
+            return "attribute"
         return "meta" if self.field.startswith("metadata.") else "size"
 
     @property
     def label(self) -> str:
         if self.kind == "classifier":
             return self.pred.describe()
+        if self.field == "split":
+            return f"split {self.pred.describe()}"
         return f"{self.field} {self.pred.describe()}"
 
     def always(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fnmatch import fnmatchcase
 
 from llmroute_cli.rules.conditions import (
     All,
@@ -11,8 +12,11 @@ from llmroute_cli.rules.conditions import (
     Condition,
     Contains,
     MetaTest,
+    ModelIs,
     Probability,
+    Split,
     Test,
+    TimeOfDay,
     Words,
     ascii_lower,
     is_number,
@@ -56,7 +60,26 @@ def _atom(b: Test, a: Test) -> bool:
         return pa.path == pb.path and _inside(_interval(pb.op, pb.limit), _interval(pa.op, pa.limit))
     if isinstance(pa, MetaTest) and isinstance(pb, MetaTest):
         return _meta(pb, pa)
+    return _attribute(pb, pa)
+
+
+def _attribute(b: object, a: object) -> bool:
+    """Conservative: a model list holds b's names (globs only when equal), a split the same seed and no
+    smaller share, a time window the same zone and every hour and day of b's."""
+    if isinstance(a, ModelIs) and isinstance(b, ModelIs):
+        return all(n in a.names or (not _GLOB & set(n) and any(fnmatchcase(n, m) for m in a.names)) for n in b.names)
+    if isinstance(a, Split) and isinstance(b, Split):
+        return a.seed == b.seed and b.percent <= a.percent
+    if isinstance(a, TimeOfDay) and isinstance(b, TimeOfDay):
+        return a.tz == b.tz and set(b.days) <= set(a.days) and _hours(b) <= _hours(a)
     return False
+
+
+_GLOB = set("*?[")
+
+
+def _hours(t: TimeOfDay) -> set[int]:
+    return set(range(t.start, t.end)) if t.start < t.end else set(range(t.start, 24)) | set(range(t.end))
 
 
 def _contains(b: Contains, a: Contains) -> bool:

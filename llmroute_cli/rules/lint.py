@@ -11,6 +11,7 @@ from llmroute_cli.rules.conditions import Contains, Test, tests_in
 from llmroute_cli.rules.implication import implies
 from llmroute_cli.rules.lookalike import skeleton, unusual
 from llmroute_cli.rules.policy import Policy, Rule
+from llmroute_cli.rules.reach import message, preempted
 
 INFLECTIONS = ("s", "es", "ed", "d", "ing", "er", "ers")
 EXAMPLES = 3
@@ -135,7 +136,29 @@ def lookalike_names(policy: Policy) -> list[Problem]:
     return problems
 
 
+def partly_unreachable(policy: Policy) -> list[Problem]:
+    """Later rules whose requests an earlier rule to another tier can take because it ignores what they test."""
+    return [_at(policy, policy.rules[p.later], message(policy, p), "warning", p.test) for p in preempted(policy)]
+
+
+def taken_by_earlier(policy: Policy, taken: dict[int, dict[int, int]], total: int) -> list[Problem]:
+    """With logs: how many requests each partly unreachable rule would have taken, and which rules took them."""
+    problems = []
+    for p in preempted(policy):
+        rule, by_rule = policy.rules[p.later], taken.get(p.later, {})
+        who = "".join(
+            f", {k:,} by rule '{policy.rules[i].name}' (to {policy.rules[i].tier})" for i, k in sorted(by_rule.items())
+        )
+        n = sum(by_rule.values())
+        text = (
+            f"rule '{rule.name}' would have taken {n:,} of {total:,} logged requests that earlier rules sent elsewhere"
+        )
+        problems.append(_at(policy, rule, text + (":" + who[1:] if who else ""), "warning", p.test))
+    return problems
+
+
 def lint(policy: Policy) -> list[Problem]:
     """Every lint problem of a loaded policy, in file order."""
     found = shadowed_rules(policy) + substring_traps(policy) + single_tier(policy) + lookalike_names(policy)
+    found += partly_unreachable(policy)
     return sorted(found, key=lambda p: (p.line, p.column, p.message))

@@ -9,8 +9,10 @@ from typing import Any
 
 from llmroute_cli.errors import LlmrouteError
 from llmroute_cli.rules.conditions import (
+    ATTRIBUTE_FIELDS,
     CLASSIFIER_FIELD,
     COUNT_FIELDS,
+    DAYS,
     FLAG_FIELDS,
     META_OPS,
     PROBABILITY_OPS,
@@ -26,10 +28,13 @@ from llmroute_cli.rules.conditions import (
     Contains,
     Flag,
     MetaTest,
+    ModelIs,
     Not,
     Probability,
     Regex,
+    Split,
     Test,
+    TimeOfDay,
     Words,
     is_number,
 )
@@ -38,7 +43,18 @@ from llmroute_cli.rules.yamlpos import Path
 
 COMBINATORS = ("all", "any", "not")
 SIZE_FIELDS = tuple(f"{f}.{u}" for f in TEXT_FIELDS for u in SIZE_UNITS)
-FIELD_NAMES = (*COMBINATORS, *TEXT_FIELDS, *SIZE_FIELDS, CLASSIFIER_FIELD, *FLAG_FIELDS, *COUNT_FIELDS, "metadata.")
+FIELD_NAMES = (
+    *COMBINATORS,
+    *TEXT_FIELDS,
+    *SIZE_FIELDS,
+    CLASSIFIER_FIELD,
+    *FLAG_FIELDS,
+    *COUNT_FIELDS,
+    *ATTRIBUTE_FIELDS,
+    "metadata.",
+)
+TIME_KEYS = ("hours", "days", "tz")
+SPLIT_KEYS = ("percent", "seed")
 CLASSIFIER_KEYS = ("model", *PROBABILITY_OPS)
 MAX_DEPTH = 32
 
@@ -60,8 +76,10 @@ class ConditionParser:
         report: Report,
         where: Callable[[Path], tuple[int, int]] | None = None,
         base: FilePath | None = None,
+        keyword_lists: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.rule = rule
+        self.keyword_lists = keyword_lists or {}  # the file's named lists, for {list: NAME} in contains/words
         self.report = report
         self.where = where or (lambda path: (0, 0))
         self.base = base or FilePath(".")  # the rule file's folder: model paths are relative to it
@@ -100,6 +118,10 @@ class ConditionParser:
             return self._flag(key, value, path)
         if key in COUNT_FIELDS:
             return self._ops(key, value, path, SIZE_OPS, self._size)
+        if key in ATTRIBUTE_FIELDS:
+            build = {"model": self._model, "time": self._time, "split": self._split}[key]
+            pred = build(value, path)
+            return None if pred is None else Test(key, pred, self.where(path))
         self.fail(path, f"unknown field '{key}'{suggest(key, FIELD_NAMES)}", key=True)
         return None
 
@@ -157,7 +179,9 @@ class ConditionParser:
                 self.fail(path, f"regex {arg!r} does not compile: {exc} ({SYNTAX})")
                 return None
             return Regex(arg, ignore_case)
-        items = [arg] if isinstance(arg, str) else arg
+        items = self._expand_lists([arg] if isinstance(arg, str) else arg, path)
+        if items is None:
+            return None
         if not isinstance(items, list) or not items or not all(isinstance(s, str) for s in items):
             self.fail(path, f"'{op}' takes a string or a non-empty list of strings, got {kind_of(arg)}")
             return None
@@ -165,6 +189,106 @@ class ConditionParser:
             self.fail(path, f"empty keyword '' in '{field}' matches every request; remove it")
             return None
         return Contains(tuple(items), ignore_case) if op == "contains" else Words(tuple(items))
+
+    def _expand_lists(self, items: Any, path: Path) -> Any:
+        """Keywords with each ``{list: NAME}`` replaced by the file's ``keyword_lists`` entry NAME."""
+        if isinstance(items, dict):  # one list: `words: {list: billing}`
+            return self._expand_lists([items], path[:-1] + (path[-1], None))
+        if not isinstance(items, list):
+            return items
+        out: list[Any] = []
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                out.append(item)
+                continue
+            at = path[:-1] if path[-1] is None else path + (i,)
+            name = item.get("list") if list(item) == ["list"] else None
+            if not isinstance(name, str):
+                self.fail(at, "a keyword is a string or {list: NAME} naming one of 'keyword_lists'")
+                return None
+            if name not in self.keyword_lists:
+                known = ", ".join(self.keyword_lists) or "none are declared"
+                close = suggest(name, list(self.keyword_lists))
+                self.fail(at + ("list",), f"unknown keyword list '{name}'{close}; 'keyword_lists' has: {known}")
+                return None
+            out += self.keyword_lists[name]
+        return out
+
+    def _model(self, value: Any, path: Path) -> ModelIs | None:
+        names = [value] if isinstance(value, str) else value
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
+            self.fail(
+                path,
+                f"'model' takes a model name or a list of names and globs like [gpt-4o, 'ft:*'], got {kind_of(value)}",
+            )
+            return None
+        return ModelIs(tuple(names))
+
+    def _time(self, value: Any, path: Path) -> TimeOfDay | None:
+        example = "{hours: [9, 17], days: [mon, tue, wed, thu, fri], tz: Europe/Paris}"
+        if not isinstance(value, dict) or not ({"hours", "days"} & value.keys()):
+            self.fail(path, f"'time' takes 'hours' and/or 'days' (and 'tz'), like {example}")
+            return None
+        for k in value:
+            if k not in TIME_KEYS:
+                self.fail(path + (k,), f"unknown key '{k}' for 'time'{suggest(str(k), TIME_KEYS)}", key=True)
+                return None
+        hours, days, tz = value.get("hours", [0, 24]), value.get("days", list(DAYS)), value.get("tz", "UTC")
+        ok = (
+            isinstance(hours, list)
+            and len(hours) == 2
+            and all(isinstance(h, int) and not isinstance(h, bool) for h in hours)
+        )
+        if not ok or not (0 <= hours[0] < 24 and 0 < hours[1] <= 24 and hours[0] != hours[1]):
+            self.fail(
+                path + ("hours",),
+                f"'time' hours takes [START, END), two different whole hours 0-24 ([22, 6] wraps past "
+                f"midnight), got {kind_of(hours)}",
+            )
+            return None
+        days = [days] if isinstance(days, str) else days
+        if (
+            not isinstance(days, list)
+            or not days
+            or not all(isinstance(d, str) and d.lower()[:3] in DAYS for d in days)
+        ):
+            self.fail(path + ("days",), f"'time' days takes a list of {', '.join(DAYS)}, got {kind_of(days)}")
+            return None
+        zone = self._zone(tz, path + ("tz",))
+        if zone is None:
+            return None
+        return TimeOfDay(hours[0], hours[1], tuple(sorted({DAYS.index(d.lower()[:3]) for d in days})), zone)
+
+    def _zone(self, tz: Any, path: Path) -> str | None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            if not isinstance(tz, str) or not tz or tz.startswith(("/", ".")) or ".." in tz:
+                raise ValueError
+            ZoneInfo(tz)
+        except (ValueError, ZoneInfoNotFoundError):
+            self.fail(path, f"'time' tz takes an IANA time zone like UTC or Europe/Paris, got {kind_of(tz)}")
+            return None
+        return tz
+
+    def _split(self, value: Any, path: Path) -> Split | None:
+        if not isinstance(value, dict) or "percent" not in value or "seed" not in value:
+            self.fail(
+                path, "'split' takes {percent: 5, seed: canary-1}: a share 0-100 and a seed that fixes which requests"
+            )
+            return None
+        for k in value:
+            if k not in SPLIT_KEYS:
+                self.fail(path + (k,), f"unknown key '{k}' for 'split'{suggest(str(k), SPLIT_KEYS)}", key=True)
+                return None
+        percent, seed = value["percent"], value["seed"]
+        if not is_number(percent) or not 0 <= percent <= 100:
+            self.fail(path + ("percent",), f"'split' percent takes a number from 0 to 100, got {kind_of(percent)}")
+            return None
+        if not isinstance(seed, str | int) or isinstance(seed, bool):
+            self.fail(path + ("seed",), f"'split' seed takes a string or a whole number, got {kind_of(seed)}")
+            return None
+        return Split(float(percent), str(seed))
 
     def _size(self, field: str, ops: dict[str, Any], path: Path) -> Condition | None:
         tests: list[Condition] = []

@@ -18,7 +18,7 @@ from llmroute_cli.rules.parse import ConditionParser, kind_of, suggest
 from llmroute_cli.rules.yamlpos import Located, Path, load_located
 from llmroute_cli.tokens.encodings import ENCODINGS
 
-TOP_KEYS = ("version", "tokenizer", "tiers", "default", "prices", "classifier", "rules", "cases")
+TOP_KEYS = ("version", "tokenizer", "tiers", "default", "prices", "classifier", "keyword_lists", "rules", "cases")
 CLASSIFIER_KEYS = ("model", "prompt_tokens", "include_query", "output_tokens")
 RULE_KEYS = ("name", "description", "when", "route")
 PRICE_KEYS = ("input", "output", "cached_input", "cache_write", "batch_input", "batch_output", "batch_cached_input")
@@ -112,6 +112,7 @@ class _Builder:
     def __init__(self, doc: Located) -> None:
         self.doc = doc
         self.problems: list[Problem] = []
+        self.keyword_lists: dict[str, tuple[str, ...]] = {}
 
     def fail(self, path: Path, message: str, key: bool = False) -> None:
         self.problems.append(self.doc.problem(path, message, key=key))
@@ -126,6 +127,7 @@ class _Builder:
         self._unknown_keys(data, (), TOP_KEYS, "top-level key")
         self._version(data)
         prices = self._prices(data.get("prices", {}))
+        self.keyword_lists = self._keyword_lists(data.get("keyword_lists", {}))
         tiers = self._tiers(data.get("tiers"))
         cascades = self._cascades(data.get("tiers"), tiers)
         named = {**tiers, **dict.fromkeys(cascades, "")}
@@ -194,6 +196,24 @@ class _Builder:
             return None
         return values
 
+    def _keyword_lists(self, node: Any) -> dict[str, tuple[str, ...]]:
+        """``keyword_lists: {NAME: [keyword, ...]}``, used as ``{list: NAME}`` in ``contains``/``words``."""
+        if not isinstance(node, dict):
+            self.fail(
+                ("keyword_lists",),
+                "'keyword_lists' must map names to lists of keywords, like {billing: [refund, invoice]}",
+            )
+            return {}
+        lists: dict[str, tuple[str, ...]] = {}
+        for name, words in node.items():
+            if not isinstance(words, list) or not words or not all(isinstance(w, str) and w for w in words):
+                self.fail(
+                    ("keyword_lists", name), f"keyword list '{name}' must be a non-empty list of non-empty strings"
+                )
+                continue
+            lists[str(name)] = tuple(words)
+        return lists
+
     def _classifier(self, node: Any) -> Classifier | None:
         path = ("classifier",)
         if not isinstance(node, dict):
@@ -238,7 +258,7 @@ class _Builder:
     def _cascades(self, node: Any, tiers: dict[str, str]) -> dict[str, Cascade]:
         """``name: {cascade: [first, then], escalate: CONDITION}`` entries of ``tiers``."""
         out: dict[str, Cascade] = {}
-        for name, entry in (node.items() if isinstance(node, dict) else ()):
+        for name, entry in node.items() if isinstance(node, dict) else ():
             if isinstance(name, str) and isinstance(entry, dict):
                 cascade = self._cascade(name, entry, ("tiers", name), tiers)
                 if cascade is not None:
@@ -256,7 +276,9 @@ class _Builder:
         if "escalate" not in entry:
             self.fail(path, f"cascade tier '{name}' needs 'escalate': the condition on which {order[1]} answers")
             return None
-        parser = ConditionParser(f"{name} (escalate)", self.fail, self.doc.where, FilePath(self.doc.source).parent)
+        parser = ConditionParser(
+            f"{name} (escalate)", self.fail, self.doc.where, FilePath(self.doc.source).parent, self.keyword_lists
+        )
         when = parser.parse(entry["escalate"], path + ("escalate",))
         return None if when is None else Cascade(str(order[0]), str(order[1]), when)
 
@@ -303,7 +325,8 @@ class _Builder:
             self.fail(path + ("description",), f"rule '{name}': 'description' must be a string")
         when: Condition | None = All(())
         if "when" in entry:
-            parser = ConditionParser(name, self.fail, self.doc.where, FilePath(self.doc.source).parent)
+            base = FilePath(self.doc.source).parent
+            parser = ConditionParser(name, self.fail, self.doc.where, base, self.keyword_lists)
             when = parser.parse(entry["when"], path + ("when",))
         if when is None:
             return None

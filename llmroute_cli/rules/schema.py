@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmroute_cli.rules.conditions import COMPARISONS, COUNT_FIELDS, FLAG_FIELDS, TEXT_FIELDS
+from llmroute_cli.rules.conditions import COMPARISONS, COUNT_FIELDS, DAYS, FLAG_FIELDS, TEXT_FIELDS
 from llmroute_cli.rules.parse import SIZE_FIELDS
 from llmroute_cli.rules.policy import PRICE_KEYS
 from llmroute_cli.tokens.encodings import ENCODINGS
 
 SCHEMA_ID = "urn:llmroute:rule-file:v1"
-
-
-def _strings() -> dict[str, Any]:
-    return {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]}
 
 
 def _defs() -> dict[str, Any]:
@@ -26,9 +22,20 @@ def _defs() -> dict[str, Any]:
         "nin": {"type": "array", "items": scalar},
         "exists": {"type": "boolean"},
     }
+    keywords = {
+        "oneOf": [
+            {"type": "string"},
+            {"$ref": "#/$defs/keyword_list"},
+            {
+                "type": "array",
+                "items": {"oneOf": [{"type": "string"}, {"$ref": "#/$defs/keyword_list"}]},
+                "minItems": 1,
+            },
+        ]
+    }
     text = {
-        "contains": _strings(),
-        "words": _strings(),
+        "contains": keywords,
+        "words": keywords,
         "regex": {"type": "string"},
         "ignore_case": {"type": "boolean"},
     }
@@ -44,6 +51,12 @@ def _defs() -> dict[str, Any]:
         ]
     }
     return {
+        "keyword_list": {
+            "type": "object",
+            "required": ["list"],
+            "properties": {"list": {"type": "string", "description": "a name in keyword_lists"}},
+            "additionalProperties": False,
+        },
         "condition": {
             "type": "object",
             "description": "All entries must hold (implicit AND).",
@@ -56,8 +69,40 @@ def _defs() -> dict[str, Any]:
                 "classifier": {"$ref": "#/$defs/classifier"},
                 **{f: {"type": "boolean"} for f in FLAG_FIELDS},
                 **{f: {"$ref": "#/$defs/size"} for f in COUNT_FIELDS},
+                "model": {
+                    "description": "the logged model: names or globs, case-sensitive",
+                    "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}],
+                },
+                "time": {"$ref": "#/$defs/time"},
+                "split": {"$ref": "#/$defs/split"},
             },
             "patternProperties": {r"^metadata\..+$": {"$ref": "#/$defs/meta"}},
+            "additionalProperties": False,
+        },
+        "time": {
+            "type": "object",
+            "description": "the logged time: hours [START, END) and days, in tz (default UTC); no timestamp: false",
+            "properties": {
+                "hours": {
+                    "type": "array",
+                    "items": {"type": "integer", "minimum": 0, "maximum": 24},
+                    "minItems": 2,
+                    "maxItems": 2,
+                },
+                "days": {"type": "array", "items": {"enum": list(DAYS)}, "minItems": 1},
+                "tz": {"type": "string"},
+            },
+            "additionalProperties": False,
+            "minProperties": 1,
+        },
+        "split": {
+            "type": "object",
+            "description": "a seeded share: sha256(seed NUL (logged id, else query)) below percent",
+            "required": ["percent", "seed"],
+            "properties": {
+                "percent": {"type": "number", "minimum": 0, "maximum": 100},
+                "seed": {"type": ["string", "integer"]},
+            },
             "additionalProperties": False,
         },
         "text": {"type": "object", "properties": text, "additionalProperties": False, "minProperties": 1},
@@ -100,6 +145,9 @@ def _defs() -> dict[str, Any]:
                 "context": long_text,
                 "metadata": {"type": "object"},
                 "input_tokens": {"type": "integer", "minimum": 0},
+                "model": {"type": "string"},
+                "timestamp": {"type": ["string", "number"], "description": "ISO 8601 (naive is UTC) or unix seconds"},
+                "id": {"type": "string"},
                 "tier": {"type": "string"},
                 "rule": {"type": ["string", "null"]},
             },
@@ -155,6 +203,11 @@ def rule_file_schema() -> dict[str, Any]:
                 "include_query": {"type": "boolean"},
                 "output_tokens": {"type": "integer", "minimum": 0},
             },
+        },
+        "keyword_lists": {
+            "type": "object",
+            "description": "named keyword lists, used as {list: NAME} in contains and words",
+            "additionalProperties": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
         },
         "rules": {"type": "array", "items": rule},
         "cases": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"$ref": "#/$defs/case"}}]},

@@ -35,12 +35,19 @@ class RuleHits:
         self.counts = self.counts or [0] * (len(self.router.policy.rules) + 1)
 
     def add(self, chunk: Any) -> None:
+        self.add_indices(self.router.rule_indices(chunk))
+        self.add_paths(chunk)
+
+    def add_indices(self, idx: Any) -> None:
+        """Count a chunk already routed: its rule indices (-1 the default)."""
         import numpy as np
 
-        idx = self.router.rule_indices(chunk)
         slots = len(self.counts)
         found = np.bincount(np.where(idx < 0, slots - 1, idx), minlength=slots)
         self.counts = [a + int(b) for a, b in zip(self.counts, found, strict=True)]
+
+    def add_paths(self, chunk: Any) -> None:
+        """Gather the chunk's metadata paths, when asked to."""
         if self.paths is not None and "metadata" in chunk:
             for meta in chunk["metadata"]:
                 if isinstance(meta, dict) and len(self.paths) < MAX_PATHS:
@@ -65,6 +72,58 @@ class RuleHitCounts:
 
     def __call__(self, part: int) -> RuleHits:
         return RuleHits(self.router, paths=set() if self.paths else None)
+
+
+@dataclass(slots=True)
+class TakenRequests:
+    """Rule hits, and for each of ``later`` (rule indices) the requests it matches that an earlier rule
+    to another tier decided, per deciding rule: ``check --logs``' accumulator."""
+
+    router: Router
+    later: tuple[int, ...]
+    hits: RuleHits | None = None
+    taken: dict[int, dict[int, int]] = field(default_factory=dict)
+    paths: bool = False  # also gather the metadata paths the requests have
+
+    def __post_init__(self) -> None:
+        self.hits = self.hits or RuleHits(self.router, paths=set() if self.paths else None)
+        self.taken = self.taken or {j: {} for j in self.later}
+
+    def add(self, chunk: Any) -> None:
+        import numpy as np
+
+        from llmroute_cli.engine.conditions import mask
+        from llmroute_cli.engine.views import FrameRequests
+
+        assert self.hits is not None
+        idx = self.router.rule_indices(chunk)
+        self.hits.add_indices(idx)
+        self.hits.add_paths(chunk)
+        rules, view = self.router.policy.rules, FrameRequests(chunk, self.router.policy.tokenizer)
+        tiers = np.array([r.tier for r in rules] + [""], dtype=object)
+        for j in self.later:
+            took = mask(rules[j].when, view) & (idx >= 0) & (idx < j) & (tiers[idx] != rules[j].tier)
+            for i, n in zip(*np.unique(idx[took], return_counts=True), strict=True):
+                self.taken[j][int(i)] = self.taken[j].get(int(i), 0) + int(n)
+
+    def merge(self, other: TakenRequests) -> None:
+        assert self.hits is not None and other.hits is not None
+        self.hits.merge(other.hits)
+        for j, by_rule in other.taken.items():
+            for i, n in by_rule.items():
+                self.taken[j][i] = self.taken[j].get(i, 0) + n
+
+
+@dataclass(frozen=True, slots=True)
+class TakenCounts:
+    """Makes ``TakenRequests`` for each part of the logs."""
+
+    router: Router
+    later: tuple[int, ...]
+    paths: bool = False
+
+    def __call__(self, part: int) -> TakenRequests:
+        return TakenRequests(self.router, self.later, paths=self.paths)
 
 
 @dataclass(slots=True)
