@@ -20,6 +20,7 @@ from llmroute_cli.commands.options import (
     LogsArg,
     MaxLineOpt,
     PricesOpt,
+    ProviderOpt,
     QuietOpt,
     RatioOpt,
     RulesOpt,
@@ -56,6 +57,7 @@ def calibrate(
     ] = None,
     rules: RulesOpt = None,
     prices: PricesOpt = None,
+    provider: ProviderOpt = None,
     unknown_model_price: UnknownPriceOpt = None,
     days: DaysOpt = None,
     fmt: Annotated[CalibrateFormat, typer.Option("--format", help="table or json.")] = CalibrateFormat.table,
@@ -90,6 +92,7 @@ def calibrate(
         jobs=jobs,
         unknown_model_price=unknown,
         max_line_bytes=max_line_bytes,
+        provider=provider,
     )
     result = run(logs, param, rules, prices, days, quiet, opts)
     grid = [r.point for r in result.rows if r.point.value in result.param.values]

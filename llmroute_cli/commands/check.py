@@ -20,7 +20,12 @@ def check(
         list[str] | None,
         typer.Option("--logs", metavar="LOGS", help="Also report rules that never fire on these logs."),
     ] = None,
-    prices: Annotated[Path | None, typer.Option(help="LiteLLM-format price map the models may be priced in.")] = None,
+    prices: Annotated[
+        Path | None, typer.Option(help="Price file (LiteLLM map or OpenRouter models) the models may be priced in.")
+    ] = None,
+    provider: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Prefer this provider's price entries (see simulate --help).")
+    ] = None,
 ) -> None:
     """Validate rule files; print every problem as FILE:LINE:COL: message; exit 1 on errors.
 
@@ -28,7 +33,7 @@ def check(
     """
     failed = False
     for path in paths or [DEFAULT_RULES]:
-        problems, summary = _problems(path, logs, prices, strict)
+        problems, summary = _problems(path, logs, prices, strict, provider)
         for p in problems:
             print(p)
         if summary:
@@ -39,7 +44,7 @@ def check(
 
 
 def _problems(
-    path: Path, logs: list[str] | None, prices: Path | None, strict: bool = False
+    path: Path, logs: list[str] | None, prices: Path | None, strict: bool = False, provider: str | None = None
 ) -> tuple[list[Problem], str | None]:
     """Every problem of one rule file, and the 'ok' summary line when none is an error."""
     from llmroute_cli.pricing.book import price_book
@@ -53,7 +58,7 @@ def _problems(
         raise UsageError(f"{path}: no such file")
     try:
         policy = load_policy(read_rule_text(path), str(path))
-        price_book(policy, price_table(prices))
+        price_book(policy, price_table(prices), provider=provider)
     except ConfigError as exc:
         return exc.problems, None
     problems = lint(policy)

@@ -20,7 +20,16 @@ LogsArg = Annotated[
 ]
 RulesOpt = Annotated[Path | None, typer.Option(help="Rule file [default: ./routes.yaml, else built-in].")]
 PricesOpt = Annotated[
-    Path | None, typer.Option(help="LiteLLM-format price map (model_prices_and_context_window.json).")
+    Path | None,
+    typer.Option(help="Price file: a LiteLLM price map or a saved OpenRouter /api/v1/models response."),
+]
+ProviderOpt = Annotated[
+    str | None,
+    typer.Option(
+        metavar="NAME",
+        help="Price models at this provider's entries where several match (azure, bedrock, openrouter...) "
+        "[default: each model's own provider].",
+    ),
 ]
 DaysOpt = Annotated[float | None, typer.Option(help="Days the logs cover [default: first to last timestamp].")]
 SampleRateOpt = Annotated[float, typer.Option(help="Share of all traffic the logs hold, e.g. 0.1.")]
@@ -44,7 +53,7 @@ RatioOpt = Annotated[
     typer.Option(
         metavar="R|MODEL=R",
         help="R: output tokens per input token when not logged [default: 0.25]. "
-        "MODEL=R: output length of requests moved to MODEL, relative to the logged one. Repeatable."
+        "MODEL=R: output length of requests moved to MODEL, relative to the logged one. Repeatable.",
     ),
 ]
 
@@ -53,7 +62,7 @@ UnknownPriceOpt = Annotated[
     typer.Option(
         metavar="MODEL=IN/OUT|MODEL=skip",
         help="MODEL=IN/OUT: price a model the table lacks, in USD per 1M input/output tokens (o1=15/60). "
-        "MODEL=skip: leave out the requests logged on it, counted and reported. Repeatable."
+        "MODEL=skip: leave out the requests logged on it, counted and reported. Repeatable.",
     ),
 ]
 UNKNOWN_PRICE_USAGE = (

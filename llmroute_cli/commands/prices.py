@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from llmroute_cli.commands._common import handle_errors, load_router, stdout_console
+from llmroute_cli.commands.options import ProviderOpt
 
 COLUMNS = [
     "input",
@@ -28,7 +29,11 @@ def prices(
         list[str] | None, typer.Argument(help="Models to show [default: built-in, rule file, tiers].")
     ] = None,
     rules: Annotated[Path | None, typer.Option(help="Rule file [default: ./routes.yaml, else built-in].")] = None,
-    prices_file: Annotated[Path | None, typer.Option("--prices", help="LiteLLM-format price map.")] = None,
+    prices_file: Annotated[
+        Path | None,
+        typer.Option("--prices", help="Price file: a LiteLLM price map or a saved OpenRouter /api/v1/models response."),
+    ] = None,
+    provider: ProviderOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the effective prices (USD per 1M tokens) and their source.
@@ -37,7 +42,7 @@ def prices(
     """
     from llmroute_cli.pricing.prices import BUILTIN_PRICES
 
-    router, book = load_router(rules, prices_file)
+    router, book = load_router(rules, prices_file, provider=provider)
     policy = router.policy
     table = book.table
     names = models or list(
@@ -55,6 +60,8 @@ def prices(
 
 
 def _row(name: str, key: str, book: Any, policy: Any) -> dict[str, Any]:
+    from llmroute_cli.pricing.prices import entry_provider
+
     price, base = book.at(key), book.at_base(key)
     tiers = [t for t, m in policy.tiers.items() if m in (name, key)]
     return {
@@ -63,26 +70,28 @@ def _row(name: str, key: str, book: Any, policy: Any) -> dict[str, Any]:
         **{c: getattr(price, c) for c in COLUMNS},
         "long_context": [{"above": lc.above, "input": lc.input, "output": lc.output} for lc in price.long_context],
         "source": _source(price, policy) + (f" (fine-tune priced as its base {base})" if base else ""),
+        "provider": entry_provider(key.removeprefix("ft:") if base else key, price),
         "tiers": tiers,
     }
 
 
 def _source(price: Any, policy: Any) -> str:
-    return price.source if price.source != "rule file" else f"rule file ({policy.source})"
+    return price.where() if price.source != "rule file" else f"rule file ({policy.source})"
 
 
 def _render(rows: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
     table = Table(title="USD per 1M tokens", title_justify="left")
-    for head in ["model", "input", "output", "cache read", "cache write", "batch in", "batch out", "source"]:
-        table.add_column(head, justify="left" if head in ("model", "source") else "right")
+    heads = ["model", "input", "output", "cache read", "cache write", "batch in", "batch out", "provider", "source"]
+    for head in heads:
+        table.add_column(head, justify="left" if head in ("model", "provider", "source") else "right", overflow="fold")
     for r in rows:
         name = r["model"] if r["priced_as"] == r["model"] else f"{r['model']} → {r['priced_as']}"
         if r["tiers"]:
             name += f" ({', '.join(r['tiers'])})"
         cells = [_num(r[c]) for c in ("input", "output", "cached_input", "cache_write", "batch_input", "batch_output")]
-        table.add_row(name, *cells, r["source"])
+        table.add_row(name, *cells, r["provider"] or "-", r["source"])
     console = stdout_console()
     console.print(table)
     for r in rows:

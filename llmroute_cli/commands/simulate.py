@@ -22,6 +22,7 @@ from llmroute_cli.commands.options import (
     LogsArg,
     MaxLineOpt,
     PricesOpt,
+    ProviderOpt,
     QuietOpt,
     RatioOpt,
     RulesOpt,
@@ -56,6 +57,7 @@ def simulate(
     output_ratio: RatioOpt = None,
     baseline_tier: Annotated[str | None, typer.Option(help="Tier of the all-expensive baseline.")] = None,
     prices: PricesOpt = None,
+    provider: ProviderOpt = None,
     unknown_model_price: UnknownPriceOpt = None,
     cold_cache: ColdCacheOpt = False,
     batch: BatchOpt = False,
@@ -99,7 +101,7 @@ def simulate(
     read = reading(logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes, **fields)
     if decisions is not None:
         read = dataclasses.replace(read, jobs=1)  # decisions are written in log order, serially
-    router, book = load_router(rules, prices, unknown)
+    router, book = load_router(rules, prices, unknown, provider)
     check_models(book, options, router.policy.tiers)
     make = Simulations(router, book, options)
     with _decision_sink(decisions) as sink, progress_bar(quiet) as progress:  # decisions appear with the report

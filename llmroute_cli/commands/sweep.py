@@ -25,6 +25,7 @@ from llmroute_cli.commands.options import (
     LogsArg,
     MaxLineOpt,
     PricesOpt,
+    ProviderOpt,
     QuietOpt,
     RatioOpt,
     RulesOpt,
@@ -70,6 +71,7 @@ class RunOptions:
     jobs: int = 1
     unknown_model_price: tuple[str, ...] = ()
     max_line_bytes: int = MAX_LINE_BYTES
+    provider: str | None = None
 
     def simulate_options(self) -> Any:
         from llmroute_cli.reports.simulate import check_scale
@@ -88,6 +90,7 @@ def sweep(
     param: ParamOpt,
     rules: RulesOpt = None,
     prices: PricesOpt = None,
+    provider: ProviderOpt = None,
     unknown_model_price: UnknownPriceOpt = None,
     days: DaysOpt = None,
     chart: Annotated[Path | None, typer.Option(help="Write a PNG of spend against mean quality.")] = None,
@@ -126,6 +129,7 @@ def sweep(
         jobs=jobs,
         unknown_model_price=unknown,
         max_line_bytes=max_line_bytes,
+        provider=provider,
     )
     result = run(logs, param, rules, prices, days, quiet, opts)
     if chart and result.quality is None:
@@ -162,7 +166,7 @@ def run(
 
     opts = opts or RunOptions()
     options = opts.simulate_options()
-    router, book = load_router(rules, prices, unknown_models(list(opts.unknown_model_price)))
+    router, book = load_router(rules, prices, unknown_models(list(opts.unknown_model_price)), opts.provider)
     policy = router.policy
     param = sweep_values(spec, policy)
     current = current_value(swept_test(policy, param))

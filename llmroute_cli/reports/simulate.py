@@ -94,6 +94,7 @@ def build_report(
         "period": _period_dict(period),
         "sample_rate": sample_rate,
         "rules_file": policy.source,
+        "prices": priced_by(sim),
         "tokens": _token_sources(sim, queries),
         "tiers": _tiers(sim, queries, per_day),
         "rules": _rules(sim, queries, per_day),
@@ -125,6 +126,11 @@ def build_report(
         report["input"] = read
         report["warnings"] += ignored_warnings(read)
     return report
+
+
+def priced_by(sim: SimulationResult) -> dict[str, dict[str, Any]]:
+    """Each tier model and logged model → the price entry that priced it (its key, source and provider)."""
+    return {p.model: {"key": p.key, "source": p.source, "provider": p.provider} for p in sim.priced_by}
 
 
 def ignored_warnings(read: dict[str, Any]) -> list[str]:

@@ -17,6 +17,16 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
+class PricedBy:
+    """Which price entry priced a model: the table key, where it came from (``Price.where``) and its provider."""
+
+    model: str
+    key: str
+    source: str
+    provider: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class SimulationResult:
     """The totals of one policy over the logs, with what they were computed under.
 
@@ -37,6 +47,7 @@ class SimulationResult:
     quality_problem: str | None
     latency: Latency | None = None  # p50/p95 before and after, when the logs carry latencies
     tiers_at_base: tuple[tuple[str, str], ...] = ()  # (tier, base model) of tiers on fine-tunes priced as their base
+    priced_by: tuple[PricedBy, ...] = ()  # the price entry of each tier model, then of each logged model
 
     @property
     def queries(self) -> int:
