@@ -71,6 +71,8 @@ def _row(name: str, key: str, book: Any, policy: Any) -> dict[str, Any]:
         "long_context": [{"above": lc.above, "input": lc.input, "output": lc.output} for lc in price.long_context],
         "source": _source(price, policy) + (f" (fine-tune priced as its base {base})" if base else ""),
         "provider": entry_provider(key.removeprefix("ft:") if base else key, price),
+        "file": price.origin()[1],
+        "entry": price.entry,
         "tiers": tiers,
     }
 
@@ -83,23 +85,34 @@ def _render(rows: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
     table = Table(title="USD per 1M tokens", title_justify="left")
-    heads = ["model", "input", "output", "cache read", "cache write", "batch in", "batch out", "provider", "source"]
+    heads = ["model", "input", "output", "cache\nread", "cache\nwrite", "batch\nin", "batch\nout", "provider", "source"]
     for head in heads:
-        table.add_column(head, justify="left" if head in ("model", "provider", "source") else "right", overflow="fold")
+        text = head in ("model", "provider", "source")
+        table.add_column(head, justify="left" if text else "right", overflow="fold", no_wrap=not text)
     for r in rows:
         name = r["model"] if r["priced_as"] == r["model"] else f"{r['model']} → {r['priced_as']}"
         if r["tiers"]:
             name += f" ({', '.join(r['tiers'])})"
         cells = [_num(r[c]) for c in ("input", "output", "cached_input", "cache_write", "batch_input", "batch_output")]
-        table.add_row(name, *cells, r["provider"] or "-", r["source"])
+        table.add_row(name, *cells, r["provider"] or "-", _short_source(r))
     console = stdout_console()
     console.print(table)
+    for file in dict.fromkeys(r["file"] for r in rows if r["file"]):
+        kind = next(r["source"] for r in rows if r["file"] == file).split(f" {file}:")[0]
+        console.print(f"{kind}: {file}", markup=False)
     for r in rows:
         for lc in r["long_context"]:
             console.print(
                 f"{r['model']}: above {lc['above']:,} input tokens: {_num(lc['input'])} in, {_num(lc['output'])} out",
                 markup=False,
             )
+
+
+def _short_source(row: dict[str, Any]) -> str:
+    """The source without its file (listed under the table): ``OpenRouter openai/gpt-4o-mini``."""
+    if row["file"] is None:
+        return str(row["source"])
+    return str(row["source"]).replace(f" {row['file']}:", " ", 1)
 
 
 def _num(value: float | None) -> str:

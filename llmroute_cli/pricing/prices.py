@@ -12,6 +12,7 @@ from llmroute_cli.models import FINE_TUNE, base_model, fine_tune_base, name_prov
 
 # Sources whose prices the user wrote for a model by name: they price it whichever provider is preferred.
 WRITTEN = ("rule file", "--unknown-model-price")
+FILE_SOURCES = ("LiteLLM map", "OpenRouter")  # a Price's source is "KIND FILE" for these
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,11 @@ class Price:
     def where(self) -> str:
         """Where the price came from: ``built-in``, ``LiteLLM map FILE:KEY``, ``OpenRouter FILE:ID``, ..."""
         return self.source if self.entry is None else f"{self.source}:{self.entry}"
+
+    def origin(self) -> tuple[str, str | None]:
+        """The kind of source (``built-in``, ``LiteLLM map``, ``OpenRouter``, ...) and its file, if a price file."""
+        kind = next((k for k in FILE_SOURCES if self.source.startswith(k + " ")), None)
+        return (self.source, None) if kind is None else (kind, self.source.removeprefix(kind + " "))
 
     def input_cost(self, tokens: float) -> float:
         return tokens * self.input / 1_000_000
