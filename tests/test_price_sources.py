@@ -293,3 +293,43 @@ def test_the_price_file_is_not_modified(runner):
     _prices(runner, OPENROUTER)
     _prices(runner, LITELLM)
     assert (OPENROUTER.read_bytes(), LITELLM.read_bytes()) == before
+
+
+def test_a_model_its_own_provider_does_not_price_is_warned_of(runner, tmp_path):
+    prices = tmp_path / "map.json"
+    entries = json.loads(LITELLM.read_text())
+    del entries["o1-mini-2024-09-12"]  # as in LiteLLM's current map: OpenAI's o1-mini entry is gone
+    prices.write_text(json.dumps(entries))
+    rules, logs = _setup(tmp_path, "claude-3-5-haiku", "o1-mini")
+    r = _simulate(runner, logs, rules, "--prices", str(prices))
+    # azure/o1-mini (1.10 / 4.40: fewer segments than Azure EU's 1.21 / 4.84): 2M x 1.10 + 0.5M x 4.40
+    assert r["tiers"]["expensive"]["cost_usd"] == pytest.approx(4.40, abs=1e-12)
+    assert r["prices"]["o1-mini"]["provider"] == "azure"
+    assert (
+        f"o1-mini is priced at azure's entry LiteLLM map {prices}:azure/o1-mini: the prices have no openai entry"
+        " for it; pass --provider to choose, or price it with 'prices:' in the rule file" in r["warnings"]
+    )
+
+
+def test_with_no_entry_from_the_asked_provider_a_model_keeps_its_own(runner, tmp_path):
+    rules, logs = _setup(tmp_path, "claude-3-5-haiku", "o1-mini")
+    r = _simulate(runner, logs, rules, "--prices", str(LITELLM), "--provider", "azure")
+    # no Azure claude: Anthropic's own entry (not Bedrock's or Vertex's), 1M x 0.80 + 0.1M x 4.00
+    assert r["prices"]["claude-3-5-haiku"]["key"] == "claude-3-5-haiku-20241022"
+    assert r["tiers"]["cheap"]["cost_usd"] == pytest.approx(1.20, abs=1e-12)
+    assert any(w.startswith("claude-3-5-haiku is priced at anthropic's entry") for w in r["warnings"])
+    assert not any(w.startswith("o1-mini") for w in r["warnings"])
+
+
+def test_diff_prices_both_policies_with_the_provider_asked(runner, tmp_path):
+    old, logs = _setup(tmp_path, "gpt-4o-mini", "o1-mini")
+    new = tmp_path / "new.yaml"
+    new.write_text(RULES.format(cheap="gpt-4o-mini", expensive="gpt-4o"))
+    args = ["diff", str(old), str(new), "--logs", str(logs), "--days", "1", "--format", "json"]
+    result = runner.invoke(app, [*args, "--prices", str(LITELLM), "--provider", "azure"])
+    assert result.exit_code == 0, result.output
+    r = json.loads(result.stdout)
+    # "prove it" moves from azure/o1-mini (2M x 1.10 + 0.5M x 4.40 = 4.40) to azure/gpt-4o (2M x 2.50 + 0.5M x 10 = 10)
+    # "hi" stays on azure/eu/gpt-4o-mini-2024-07-18: 1M x 0.165 + 0.1M x 0.66 = 0.231
+    assert r["old"]["routed"]["cost_usd"] == pytest.approx(4.40 + 0.231, abs=1e-12)
+    assert r["new"]["routed"]["cost_usd"] == pytest.approx(10.0 + 0.231, abs=1e-12)

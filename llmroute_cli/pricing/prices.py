@@ -132,7 +132,7 @@ def serves(provider: str | None, wanted: str) -> bool:
 
 
 _AT_DATE = re.compile(r"@\d{8}$")  # Vertex: claude-3-5-haiku@20241022
-_VENDOR = re.compile(r"^(?:(?:us|eu|apac|global)\.)?[a-z]+\.(?=[a-z])")  # Bedrock: us.anthropic.claude-...
+_VENDOR = re.compile(r"^(?:[a-z]+(?:-[a-z]+)?\.)?[a-z]+\.(?=[a-z])")  # Bedrock: us-gov.anthropic.claude-...
 _DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")  # OpenRouter writes claude-3.5-haiku for claude-3-5-haiku
 
 
@@ -151,8 +151,13 @@ def _same_base(model: str, table: Mapping[str, Price], provider: str | None) -> 
     candidates = [key for key in table if price_name(key) == name]
     if not candidates:
         return None
-    wanted = provider or name_provider(model) or own_provider(model)
-    return min(candidates, key=lambda key: _rank(key, table[key], wanted, name))
+    own = name_provider(model) or own_provider(model)
+    return min(candidates, key=lambda key: _rank(key, table[key], provider, own, name))
+
+
+def preferred_provider(model: str, provider: str | None = None) -> str | None:
+    """The provider whose entry should price ``model``: ``provider``, else the one its name spells out or owns it."""
+    return provider or name_provider(model) or own_provider(model)
 
 
 def _exact(key: str, price: Price, provider: str | None) -> bool:
@@ -163,11 +168,14 @@ def _exact(key: str, price: Price, provider: str | None) -> bool:
     return provider is None or price.source in WRITTEN or serves_model(key, price, provider)
 
 
-def _rank(key: str, price: Price, wanted: str | None, name: str) -> tuple[bool, bool, bool, int, int, str]:
-    """Candidates best first: the wanted provider's, a price file's over the built-in, the undated bare name,
-    the fewest path segments (``azure/gpt-4o`` before ``azure/eu/gpt-4o``), the shortest, then by name."""
-    own = wanted is not None and serves_model(key, price, wanted)
-    return (not own, price.source == "built-in", key.lower() != name, key.count("/"), len(key), key)
+def _rank(
+    key: str, price: Price, provider: str | None, own: str | None, name: str
+) -> tuple[bool, bool, bool, bool, int, int, str]:
+    """Candidates best first: ``--provider``'s, the model's own provider's, a price file's over the built-in, the
+    undated bare name, the fewest path segments (``azure/gpt-4o`` before ``azure/eu/gpt-4o``), the shortest, by name."""
+    asked = provider is not None and serves_model(key, price, provider)
+    owned = own is not None and serves_model(key, price, own)
+    return (not asked, not owned, price.source == "built-in", key.lower() != name, key.count("/"), len(key), key)
 
 
 def unknown_model_message(model: str, table: Mapping[str, Price]) -> str:

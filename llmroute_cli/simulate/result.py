@@ -18,12 +18,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class PricedBy:
-    """Which price entry priced a model: the table key, where it came from (``Price.where``) and its provider."""
+    """Which price entry priced a model: the table key, where it came from (``Price.where``) and its provider;
+    ``preferred`` is the provider that should have priced it (``--provider``, else its own) when the entry is not
+    that provider's (None when it is, or when the model's provider is not known)."""
 
     model: str
     key: str
     source: str
     provider: str | None
+    preferred: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

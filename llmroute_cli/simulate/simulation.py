@@ -164,14 +164,16 @@ class Simulation:
 
     def _priced_by(self) -> tuple[PricedBy, ...]:
         """The price entry of each tier model and each priced logged model, tiers first, each model once."""
-        from llmroute_cli.pricing.prices import entry_provider
+        from llmroute_cli.pricing.prices import WRITTEN, entry_provider, preferred_provider, serves_model
 
         named = {m: self.key(m) for m in self.router.policy.tiers.values()}
         named |= {m: k for m, k in sorted(self.logged_keys.items()) if k is not None and m not in named}
         out = []
         for model, key in named.items():
             price, base = self.prices.at(key), self.prices.at_base(key)
-            out.append(PricedBy(model, key, price.where(), entry_provider(base or key, price)))
+            wanted = preferred_provider(model, self.prices.provider)
+            missed = wanted if wanted and price.source not in WRITTEN and not serves_model(key, price, wanted) else None
+            out.append(PricedBy(model, key, price.where(), entry_provider(base or key, price), missed))
         return tuple(out)
 
     def _tiers_at_base(self) -> tuple[tuple[str, str], ...]:
