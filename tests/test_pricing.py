@@ -135,7 +135,7 @@ def test_litellm_map_is_read_exactly(tmp_path):
         30.0,
     )
     assert [(t.above, t.input, t.output) for t in p.long_context] == [(128_000, 5.0, 20.0)]
-    assert p.source == str(path)
+    assert (p.where(), p.provider) == (f"LiteLLM map {path}:my-model", None)
 
 
 def test_litellm_map_errors(tmp_path):
@@ -421,7 +421,7 @@ def test_prices_command_lists_sources(runner, tmp_path, monkeypatch):
         "rule file (routes.yaml)",
         ["cheap"],
     )
-    assert (rows["gpt-4o"]["input"], rows["gpt-4o"]["output"], rows["gpt-4o"]["source"]) == (2.0, 8.0, "map.json")
+    assert (rows["gpt-4o"]["input"], rows["gpt-4o"]["output"], rows["gpt-4o"]["source"]) == (2.0, 8.0, "LiteLLM map map.json:gpt-4o")
     assert rows["claude-3-5-haiku"]["source"] == "built-in"
     alias = json.loads(runner.invoke(app, ["prices", "--json", "openai/gpt-4o-mini-2024-07-18"]).stdout)[0]
     assert (alias["priced_as"], alias["input"]) == ("gpt-4o-mini", 0.15)

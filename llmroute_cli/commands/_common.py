@@ -64,7 +64,8 @@ def handle_errors(func: F) -> F:
 
 
 def price_table(prices_file: Path | None, added: dict[str, Any] | None = None) -> Any:
-    """The built-in prices, overridden by a LiteLLM-format price map when given, then by ``added`` ones."""
+    """The built-in prices, overridden by a price file (LiteLLM map or OpenRouter models) when given, then by
+    ``added`` ones."""
     from llmroute_cli.pricing.prices import BUILTIN_PRICES
 
     table = dict(BUILTIN_PRICES)
@@ -75,15 +76,17 @@ def price_table(prices_file: Path | None, added: dict[str, Any] | None = None) -
     return table | (added or {})
 
 
-def load_router(rules: Path | None, prices_file: Path | None = None, unknown: Any = None) -> Any:
+def load_router(
+    rules: Path | None, prices_file: Path | None = None, unknown: Any = None, provider: str | None = None
+) -> Any:
     """The router for ``--rules`` (else ./routes.yaml when present, else the built-in policy) and its prices,
-    with ``--unknown-model-price``'s (``options.UnknownModels``) when given."""
+    with ``--unknown-model-price``'s (``options.UnknownModels``) when given, ``--provider``'s entries preferred."""
     from llmroute_cli.pricing.book import price_book
 
     router = rules_router(rules)
     if unknown is None:
-        return router, price_book(router.policy, price_table(prices_file))
-    return router, price_book(router.policy, price_table(prices_file, unknown.prices), unknown.skip)
+        return router, price_book(router.policy, price_table(prices_file), provider=provider)
+    return router, price_book(router.policy, price_table(prices_file, unknown.prices), unknown.skip, provider)
 
 
 def rules_router(rules: Path | None) -> Any:

@@ -34,7 +34,8 @@ app = typer.Typer(
 LogsArg = Annotated[list[str], typer.Argument(help="JSONL log files (.jsonl, .jsonl.gz) or globs.")]
 OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="Write the Batch API input lines here.")]
 RulesOpt = Annotated[Path | None, typer.Option(help="Rule file [default: ./routes.yaml, else built-in].")]
-PricesOpt = Annotated[Path | None, typer.Option(help="LiteLLM-format price map.")]
+PricesOpt = Annotated[Path | None, typer.Option(help="Price file (LiteLLM map or OpenRouter models).")]
+ProviderOpt = Annotated[str | None, typer.Option(metavar="NAME", help="Prefer this provider's price entries.")]
 TierOpt = Annotated[
     str | None, typer.Option(help="Sample requests routed here, or 'all' [default: the cheapest tier; classify: all].")
 ]
@@ -58,7 +59,7 @@ def _requests(kind_name: str, **options: Any) -> None:
     refuse_overwrite({"--output": output}, [*options["logs"], options["rules"], options["prices"], options["template"]])
     sample_command._check_options(options["rate"], options["max_tokens"] or 1, output)
     sources = sample_command._jsonl_sources(options["logs"])
-    router, book = load_router(options["rules"], options["prices"])
+    router, book = load_router(options["rules"], options["prices"], provider=options["provider"])
     spec = QualitySpec.from_policy(router.policy, book)
     model = options["model"] or router.policy.tiers[spec.cheap_tier]
     price = book.price(model)
@@ -164,6 +165,7 @@ def answers(
     output: OutputOpt,
     rules: RulesOpt = None,
     prices: PricesOpt = None,
+    provider: ProviderOpt = None,
     tier: TierOpt = None,
     rate: RateOpt = 0.05,
     seed: SeedOpt = 0,
@@ -189,6 +191,7 @@ def confidence(
     output: OutputOpt,
     rules: RulesOpt = None,
     prices: PricesOpt = None,
+    provider: ProviderOpt = None,
     tier: TierOpt = None,
     rate: RateOpt = 0.05,
     seed: SeedOpt = 0,
@@ -215,6 +218,7 @@ def classify(
     output: OutputOpt,
     rules: RulesOpt = None,
     prices: PricesOpt = None,
+    provider: ProviderOpt = None,
     tier: TierOpt = None,
     rate: RateOpt = 0.05,
     seed: SeedOpt = 0,

@@ -21,6 +21,7 @@ from llmroute_cli.commands.options import (
     MaxLineOpt,
     MetadataFieldOpt,
     PricesOpt,
+    ProviderOpt,
     QuietOpt,
     RatioOpt,
     RulesOpt,
@@ -59,6 +60,7 @@ def calibrate(
     ] = None,
     rules: RulesOpt = None,
     prices: PricesOpt = None,
+    provider: ProviderOpt = None,
     unknown_model_price: UnknownPriceOpt = None,
     days: DaysOpt = None,
     fmt: Annotated[CalibrateFormat, typer.Option("--format", help="table or json.")] = CalibrateFormat.table,
@@ -97,6 +99,7 @@ def calibrate(
         unknown_model_price=unknown,
         max_line_bytes=max_line_bytes,
         metadata_field=tuple(metadata_field or ()),
+        provider=provider,
     )
     result = run(logs, param, rules, prices, days, quiet, opts)
     grid = [r.point for r in result.rows if r.point.value in result.param.values]

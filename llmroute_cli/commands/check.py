@@ -20,7 +20,12 @@ def check(
         list[str] | None,
         typer.Option("--logs", metavar="LOGS", help="Also report rules that never fire on these logs."),
     ] = None,
-    prices: Annotated[Path | None, typer.Option(help="LiteLLM-format price map the models may be priced in.")] = None,
+    prices: Annotated[
+        Path | None, typer.Option(help="Price file (LiteLLM map or OpenRouter models) the models may be priced in.")
+    ] = None,
+    provider: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Prefer this provider's price entries (see simulate --help).")
+    ] = None,
     max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     metadata_field: MetadataFieldOpt = None,
 ) -> None:
@@ -30,7 +35,7 @@ def check(
     """
     failed = False
     for path in paths or [DEFAULT_RULES]:
-        problems, summary = _problems(path, logs, prices, strict, (max_line_bytes, metadata_field))
+        problems, summary = _problems(path, logs, (prices, provider), strict, (max_line_bytes, metadata_field))
         for p in problems:
             print(p)
         if summary:
@@ -43,7 +48,7 @@ def check(
 def _problems(
     path: Path,
     logs: list[str] | None,
-    prices: Path | None,
+    prices: tuple[Path | None, str | None],
     strict: bool = False,
     read: tuple[int, list[str] | None] = (MAX_LINE_BYTES, None),
 ) -> tuple[list[Problem], str | None]:
@@ -54,13 +59,14 @@ def _problems(
     from llmroute_cli.rules.policy import load_policy
     from llmroute_cli.rules.reach import preempted
 
+    price_file, provider = prices
     if path.is_dir():
         raise UsageError(f"{path}: is a directory; give the rule file")
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     try:
         policy = load_policy(read_rule_text(path), str(path))
-        price_book(policy, price_table(prices))
+        price_book(policy, price_table(price_file), provider=provider)
     except ConfigError as exc:
         return exc.problems, None
     problems = lint(policy)

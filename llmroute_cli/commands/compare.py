@@ -18,6 +18,7 @@ from llmroute_cli.commands.options import (
     MaxLineOpt,
     MetadataFieldOpt,
     PricesOpt,
+    ProviderOpt,
     QuietOpt,
     StrictOpt,
     UnknownPriceOpt,
@@ -45,6 +46,7 @@ def compare(
     days: DaysOpt = None,
     sample_rate: Annotated[float, typer.Option(help="Share of all traffic the logs hold, e.g. 0.1.")] = 1.0,
     prices: PricesOpt = None,
+    provider: ProviderOpt = None,
     unknown_model_price: UnknownPriceOpt = None,
     fmt: Annotated[CompareFormat, typer.Option("--format", help="table, markdown or json.")] = CompareFormat.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically).")] = None,
@@ -67,7 +69,7 @@ def compare(
 
     check_scale(days, sample_rate)
     refuse_overwrite({"--output": output, "--chart": chart}, [*logs, *rules, prices])
-    policies = _policies(rules, prices, unknown_models(unknown_model_price))
+    policies = _policies(rules, prices, unknown_models(unknown_model_price), provider)
     spec = QualitySpec.from_policy(policies[0][1].policy, policies[0][2])
     make = Comparing(entries(policies, spec), SimulateOptions(bootstrap=0))
     with progress_bar(quiet) as progress:
@@ -81,7 +83,9 @@ def compare(
         _chart(report, chart)
 
 
-def _policies(rules: list[str], prices: Path | None, unknown: Any) -> list[tuple[str, Any, Any]]:
+def _policies(
+    rules: list[str], prices: Path | None, unknown: Any, provider: str | None = None
+) -> list[tuple[str, Any, Any]]:
     """Each rule file as (its name, its router, its prices); names must differ."""
     from llmroute_cli.engine.router import Router
     from llmroute_cli.pricing.book import price_book
@@ -92,7 +96,7 @@ def _policies(rules: list[str], prices: Path | None, unknown: Any) -> list[tuple
     for spec in rules:
         text, name = read_spec(spec)
         router = Router.from_text(text, name)
-        out.append((name, router, price_book(router.policy, table, unknown.skip)))
+        out.append((name, router, price_book(router.policy, table, unknown.skip, provider)))
     names = [n for n, _, _ in out]
     if len(set(names)) != len(names):
         raise UsageError(f"--rules names a file twice: {', '.join(names)}")

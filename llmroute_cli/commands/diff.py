@@ -15,6 +15,8 @@ from llmroute_cli.commands.options import (
     JobsOpt,
     MaxLineOpt,
     MetadataFieldOpt,
+    PricesOpt,
+    ProviderOpt,
     StrictOpt,
     UnknownPriceOpt,
     reading,
@@ -42,7 +44,8 @@ def diff(
     ] = None,
     days: Annotated[float | None, typer.Option(help="Days the logs cover [default: from timestamps].")] = None,
     sample_rate: Annotated[float, typer.Option(help="Share of all traffic the logs hold.")] = 1.0,
-    prices: Annotated[Path | None, typer.Option(help="LiteLLM-format price map.")] = None,
+    prices: PricesOpt = None,
+    provider: ProviderOpt = None,
     unknown_model_price: UnknownPriceOpt = None,
     fmt: Annotated[Format, typer.Option("--format", help="table (plain text), markdown, json or csv.")] = Format.table,
     output: Annotated[
@@ -87,8 +90,8 @@ def diff(
     (old_text, old_name), (new_text, new_name) = read_spec(old), read_spec(new)
     old_router, new_router = Router.from_text(old_text, old_name), Router.from_text(new_text, new_name)
     make = Comparisons(
-        (old_router, price_book(old_router.policy, table, unknown.skip)),
-        (new_router, price_book(new_router.policy, table, unknown.skip)),
+        (old_router, price_book(old_router.policy, table, unknown.skip, provider)),
+        (new_router, price_book(new_router.policy, table, unknown.skip, provider)),
         SimulateOptions(bootstrap=0),
     )
     with progress_bar(quiet) as progress:

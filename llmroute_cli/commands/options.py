@@ -20,7 +20,16 @@ LogsArg = Annotated[
 ]
 RulesOpt = Annotated[Path | None, typer.Option(help="Rule file [default: ./routes.yaml, else built-in].")]
 PricesOpt = Annotated[
-    Path | None, typer.Option(help="LiteLLM-format price map (model_prices_and_context_window.json).")
+    Path | None,
+    typer.Option(help="Price file: a LiteLLM price map or a saved OpenRouter /api/v1/models response."),
+]
+ProviderOpt = Annotated[
+    str | None,
+    typer.Option(
+        metavar="NAME",
+        help="Price models at this provider's entries where several match (azure, bedrock, openrouter...) "
+        "[default: each model's own provider].",
+    ),
 ]
 DaysOpt = Annotated[float | None, typer.Option(help="Days the logs cover [default: first to last timestamp].")]
 SampleRateOpt = Annotated[float, typer.Option(help="Share of all traffic the logs hold, e.g. 0.1.")]

@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, read_text, refuse_overwrite
-from llmroute_cli.commands.options import MAX_LINE_BYTES, MaxLineOpt, MetadataFieldOpt, StrictOpt, reading, warn_skipped
+from llmroute_cli.commands.options import (
+    MAX_LINE_BYTES,
+    MaxLineOpt,
+    MetadataFieldOpt,
+    PricesOpt,
+    ProviderOpt,
+    StrictOpt,
+    reading,
+    warn_skipped,
+)
 from llmroute_cli.errors import LlmrouteError, UsageError
 from llmroute_cli.render.fmt import count, money, percent
 
@@ -35,7 +44,8 @@ def sample(
     logs: Annotated[list[str], typer.Argument(help="JSONL log files (.jsonl, .jsonl.gz) or globs.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Write the Batch API input lines here.")],
     rules: Annotated[Path | None, typer.Option(help="Rule file [default: ./routes.yaml, else built-in].")] = None,
-    prices: Annotated[Path | None, typer.Option(help="LiteLLM-format price map.")] = None,
+    prices: PricesOpt = None,
+    provider: ProviderOpt = None,
     tier: Annotated[str | None, typer.Option(help="Sample requests routed here [default: the cheapest tier].")] = None,
     rate: Annotated[float, typer.Option(help="Share of that tier's requests to judge.")] = 0.05,
     seed: Annotated[int, typer.Option(help="Seed of the sample and of the answer order.")] = 0,
@@ -65,7 +75,7 @@ def sample(
     _check_options(rate, max_tokens, output)
     sources = _jsonl_sources(logs)
     prompt = _template(template)
-    router, book = load_router(rules, prices)
+    router, book = load_router(rules, prices, provider=provider)
     policy = router.policy
     price = book.price(judge_model)
     spec = QualitySpec.from_policy(policy, book)

@@ -23,6 +23,7 @@ from llmroute_cli.commands.options import (
     MaxLineOpt,
     MetadataFieldOpt,
     PricesOpt,
+    ProviderOpt,
     QuietOpt,
     RatioOpt,
     RulesOpt,
@@ -57,6 +58,7 @@ def simulate(
     output_ratio: RatioOpt = None,
     baseline_tier: Annotated[str | None, typer.Option(help="Tier of the all-expensive baseline.")] = None,
     prices: PricesOpt = None,
+    provider: ProviderOpt = None,
     unknown_model_price: UnknownPriceOpt = None,
     cold_cache: ColdCacheOpt = False,
     batch: BatchOpt = False,
@@ -103,7 +105,7 @@ def simulate(
     )
     if decisions is not None:
         read = dataclasses.replace(read, jobs=1)  # decisions are written in log order, serially
-    router, book = load_router(rules, prices, unknown)
+    router, book = load_router(rules, prices, unknown, provider)
     check_models(book, options, router.policy.tiers)
     make = Simulations(router, book, options)
     with _decision_sink(decisions) as sink, progress_bar(quiet) as progress:  # decisions appear with the report

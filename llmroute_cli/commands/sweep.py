@@ -26,6 +26,7 @@ from llmroute_cli.commands.options import (
     MaxLineOpt,
     MetadataFieldOpt,
     PricesOpt,
+    ProviderOpt,
     QuietOpt,
     RatioOpt,
     RulesOpt,
@@ -72,6 +73,7 @@ class RunOptions:
     unknown_model_price: tuple[str, ...] = ()
     max_line_bytes: int = MAX_LINE_BYTES
     metadata_field: tuple[str, ...] = ()
+    provider: str | None = None
 
     def simulate_options(self) -> Any:
         from llmroute_cli.reports.simulate import check_scale
@@ -91,6 +93,7 @@ def sweep(
     param: ParamOpt,
     rules: RulesOpt = None,
     prices: PricesOpt = None,
+    provider: ProviderOpt = None,
     unknown_model_price: UnknownPriceOpt = None,
     days: DaysOpt = None,
     chart: Annotated[Path | None, typer.Option(help="Write a PNG of spend against mean quality.")] = None,
@@ -131,6 +134,7 @@ def sweep(
         unknown_model_price=unknown,
         max_line_bytes=max_line_bytes,
         metadata_field=tuple(metadata_field or ()),
+        provider=provider,
     )
     result = run(logs, param, rules, prices, days, quiet, opts)
     if chart and result.quality is None:
@@ -167,7 +171,7 @@ def run(
 
     opts = opts or RunOptions()
     options = opts.simulate_options()
-    router, book = load_router(rules, prices, unknown_models(list(opts.unknown_model_price)))
+    router, book = load_router(rules, prices, unknown_models(list(opts.unknown_model_price)), opts.provider)
     policy = router.policy
     param = sweep_values(spec, policy)
     current = current_value(swept_test(policy, param))

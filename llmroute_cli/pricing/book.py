@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from llmroute_cli.errors import ConfigError, LlmrouteError, Problem
+from llmroute_cli.errors import ConfigError, LlmrouteError, OptionError, Problem
 from llmroute_cli.models import FINE_TUNE, base_model
-from llmroute_cli.pricing.prices import BUILTIN_PRICES, Price, base_priced, resolve, unknown_model_message
+from llmroute_cli.pricing.prices import (
+    BUILTIN_PRICES,
+    Price,
+    base_priced,
+    entry_provider,
+    resolve,
+    serves,
+    unknown_model_message,
+)
 from llmroute_cli.rules.policy import Policy
 
 
@@ -17,17 +26,19 @@ class PriceBook:
 
     A fine-tune with no fine-tune price is known as ``ft:BASE`` and priced as its base model BASE (``at_base``).
     ``skip`` names logged models whose requests a simulation leaves out (counted, reported), priced or not.
+    ``provider`` (``--provider``) is whose entry prices a model several entries could price.
     """
 
     table: Mapping[str, Price]
     skip: frozenset[str] = frozenset()
+    provider: str | None = None
 
     def key(self, model: str) -> str:
         """The run's name for ``model``: the table's key (itself, its base model or an alias), or ``ft:BASE``."""
-        key = resolve(model, self.table)
+        key = resolve(model, self.table, self.provider)
         if key is not None:
             return key
-        base = base_priced(model, self.table)
+        base = base_priced(model, self.table, self.provider)
         if base is None:
             raise LlmrouteError(unknown_model_message(model, self.table))
         return FINE_TUNE + base
@@ -44,7 +55,13 @@ class PriceBook:
         return None if key in self.table else key.removeprefix(FINE_TUNE)
 
     def knows(self, model: str) -> bool:
-        return resolve(model, self.table) is not None or base_priced(model, self.table) is not None
+        return self.key_or_none(model) is not None
+
+    def key_or_none(self, model: str) -> str | None:
+        key = resolve(model, self.table, self.provider)
+        if key is None and (base := base_priced(model, self.table, self.provider)) is not None:
+            key = FINE_TUNE + base
+        return key
 
     def skips(self, model: str) -> bool:
         """Whether requests logged on ``model`` are left out: it, or its base model, is in ``skip``."""
@@ -52,17 +69,22 @@ class PriceBook:
 
 
 def price_book(
-    policy: Policy, base: Mapping[str, Price] | None = None, skip: frozenset[str] = frozenset()
+    policy: Policy,
+    base: Mapping[str, Price] | None = None,
+    skip: frozenset[str] = frozenset(),
+    provider: str | None = None,
 ) -> PriceBook:
     """The prices ``policy`` runs with: ``base`` (default: built-in) overridden by the file's ``prices``;
-    requests logged on the models in ``skip`` are to be left out.
+    requests logged on the models in ``skip`` are to be left out; ``provider``'s entries preferred.
 
     Every model the policy names must be priced: a ConfigError names each one that is not, at its
     place in the rule file.
     """
     table = dict(BUILTIN_PRICES if base is None else base)
     table |= {model: Price(**fields, source="rule file") for model, fields in policy.prices.items()}  # type: ignore[arg-type]
-    book = PriceBook(table, skip)
+    if provider is not None:
+        check_provider(provider, table)
+    book = PriceBook(table, skip, provider)
     named = [(f"tier '{t}'", m, policy.tier_at.get(t, (1, 1))) for t, m in policy.tiers.items()]
     if policy.classifier is not None:
         named.append(("classifier", policy.classifier.model, policy.classifier.at))
@@ -74,6 +96,15 @@ def price_book(
     if problems:
         raise ConfigError(problems)
     return book
+
+
+def check_provider(provider: str, table: Mapping[str, Price]) -> None:
+    """``--provider`` must name a provider some price entry is from."""
+    known = sorted({p for key, price in table.items() if (p := entry_provider(key, price)) is not None})
+    if not any(serves(p, provider) for p in known):
+        close = difflib.get_close_matches(provider, known, n=3, cutoff=0.6)
+        hint = f"did you mean {', '.join(close)}?" if close else f"the prices have: {', '.join(known)}"
+        raise OptionError("provider", f"{{option}} {provider}: no price entry is from that provider; {hint}")
 
 
 def list_price(book: PriceBook, model: str) -> float:

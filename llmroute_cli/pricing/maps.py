@@ -1,4 +1,5 @@
-"""Read a LiteLLM-format price map (model_prices_and_context_window.json) into Price entries."""
+"""Read a price file into Price entries: a LiteLLM-format price map (model_prices_and_context_window.json), or a
+saved OpenRouter ``/api/v1/models`` response (told apart by its shape, read by ``pricing.openrouter``)."""
 
 from __future__ import annotations
 
@@ -34,14 +35,16 @@ def per_million(value: Any, where: str) -> float:
 
 
 def load_price_map(path: str | Path) -> dict[str, Price]:
-    """Chat models of a LiteLLM price map; entries without input and output prices are not models we bill."""
+    """Chat models of a LiteLLM price map or an OpenRouter models list; LiteLLM entries without input and output
+    prices are not models we bill."""
     p = Path(path)
     if p.is_dir():
         raise UsageError(f"{path}: is a directory; give the price map file")
     if not p.is_file():
         raise UsageError(f"{path}: no such price map")
     try:
-        data = json.loads(p.read_text("utf-8-sig"))
+        text = p.read_text("utf-8-sig")
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise LlmrouteError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
     except UnicodeDecodeError:
@@ -50,18 +53,25 @@ def load_price_map(path: str | Path) -> dict[str, Price]:
         raise LlmrouteError(f"{path}: JSON nested too deeply to read; a price map is an object of models") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read the price map ({exc.strerror or exc})") from None
+    if isinstance(data, list) or (isinstance(data, dict) and isinstance(data.get("data"), list)):
+        from llmroute_cli.pricing.openrouter import openrouter_prices
+
+        return openrouter_prices(data, str(path), text)
     if not isinstance(data, dict):
-        raise LlmrouteError(f"{path}: expected a JSON object of model names to prices")
+        raise LlmrouteError(
+            f"{path}: expected a LiteLLM price map (an object of model names to prices) "
+            "or an OpenRouter /api/v1/models response (an object with a 'data' list)"
+        )
     table = {}
     for model, entry in data.items():
         if model == "sample_spec" or not isinstance(entry, dict):
             continue
         if "input_cost_per_token" in entry and "output_cost_per_token" in entry:
-            table[model] = _price(entry, f"{path}: model '{model}'", str(path))
+            table[model] = _price(entry, f"{path}: model '{model}'", str(path), model)
     return table
 
 
-def _price(entry: dict[str, Any], where: str, source: str) -> Price:
+def _price(entry: dict[str, Any], where: str, path: str, name: str) -> Price:
     extra = {
         field: per_million(entry[key], f"{where} {key}") for key, field in FIELDS.items() if entry.get(key) is not None
     }
@@ -76,4 +86,8 @@ def _price(entry: dict[str, Any], where: str, source: str) -> Price:
         LongContext(n, p.get("input", base_in), p.get("output", base_out), p.get("cache_read_input"))
         for n, p in sorted(above.items())
     )
-    return Price(base_in, base_out, **extra, long_context=tiers, source=source)
+    provider = entry.get("litellm_provider")
+    provider = provider if isinstance(provider, str) and provider else None
+    return Price(
+        base_in, base_out, **extra, long_context=tiers, source=f"LiteLLM map {path}", provider=provider, entry=name
+    )

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import difflib
+import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from llmroute_cli.models import FINE_TUNE, base_model, fine_tune_base
+from llmroute_cli.models import FINE_TUNE, base_model, fine_tune_base, name_provider, own_provider
+
+# Sources whose prices the user wrote for a model by name: they price it whichever provider is preferred.
+WRITTEN = ("rule file", "--unknown-model-price")
+FILE_SOURCES = ("LiteLLM map", "OpenRouter")  # a Price's source is "KIND FILE" for these
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +39,17 @@ class Price:
     reasoning_output: float | None = None
     long_context: tuple[LongContext, ...] = ()
     source: str = "built-in"
+    provider: str | None = None  # who charges this price (LiteLLM's ``litellm_provider``); None: from the name
+    entry: str | None = None  # the entry of the source file that gave it (a map key, an OpenRouter id)
+
+    def where(self) -> str:
+        """Where the price came from: ``built-in``, ``LiteLLM map FILE:KEY``, ``OpenRouter FILE:ID``, ..."""
+        return self.source if self.entry is None else f"{self.source}:{self.entry}"
+
+    def origin(self) -> tuple[str, str | None]:
+        """The kind of source (``built-in``, ``LiteLLM map``, ``OpenRouter``, ...) and its file, if a price file."""
+        kind = next((k for k in FILE_SOURCES if self.source.startswith(k + " ")), None)
+        return (self.source, None) if kind is None else (kind, self.source.removeprefix(kind + " "))
 
     def input_cost(self, tokens: float) -> float:
         return tokens * self.input / 1_000_000
@@ -71,31 +88,94 @@ BUILTIN_PRICES: dict[str, Price] = {
 }
 
 
-def resolve(model: str, table: Mapping[str, Price]) -> str | None:
-    """The table key that prices ``model``: itself, its base model, or a key with the same base; for a
-    fine-tune (``ft:BASE:org::id``), the fine-tune price of its base model (``ft:BASE``) when the table has one."""
-    key = _same_base(model, table)
+def resolve(model: str, table: Mapping[str, Price], provider: str | None = None) -> str | None:
+    """The table key that prices ``model``: itself, else the entry for the same model (its base model, dates,
+    provider prefixes and ``3.5``/``3-5`` aside) from the preferred provider (``provider``, else the one the name
+    spells out, else the model's own); for a fine-tune (``ft:BASE:org::id``), the fine-tune price of its base
+    model (``ft:BASE``) when the table has one."""
+    key = _same_base(model, table, provider)
     base = fine_tune_base(model)
     if key is None and base is not None:
-        key = _same_base(FINE_TUNE + base, table)
+        key = _same_base(FINE_TUNE + base, table, provider)
     return key
 
 
-def base_priced(model: str, table: Mapping[str, Price]) -> str | None:
+def base_priced(model: str, table: Mapping[str, Price], provider: str | None = None) -> str | None:
     """The key of a fine-tune's base model, when the table has no fine-tune price for that base (else None)."""
     base = fine_tune_base(model)
-    if base is None or resolve(model, table) is not None:
+    if base is None or resolve(model, table, provider) is not None:
         return None
-    return _same_base(base, table)
+    return _same_base(base, table, provider)
 
 
-def _same_base(model: str, table: Mapping[str, Price]) -> str | None:
-    if model in table:
+def entry_provider(key: str, price: Price) -> str | None:
+    """Who charges the price at ``key``: the source's own word, else the key's prefix, else the model's owner."""
+    return price.provider or name_provider(key) or own_provider(key)
+
+
+def serves_model(key: str, price: Price, wanted: str) -> bool:
+    """Whether the entry at ``key`` is ``wanted``'s price: its provider is, or it is an OpenRouter entry of a model
+    by ``wanted`` (``anthropic/claude-3.5-haiku``, which OpenRouter resells at the author's list price)."""
+    if serves(entry_provider(key, price), wanted):
+        return True
+    author = name_provider(price.entry or "") if price.source.startswith("OpenRouter") else None
+    return author is not None and AUTHORS.get(author, author) == wanted
+
+
+# OpenRouter's model authors under LiteLLM's provider names.
+AUTHORS = {"google": "gemini", "mistralai": "mistral", "x-ai": "xai", "cohere": "cohere"}
+
+
+def serves(provider: str | None, wanted: str) -> bool:
+    """Whether an entry's provider is ``wanted`` (``vertex_ai-anthropic_models`` counts as vertex_ai)."""
+    return provider is not None and (provider == wanted or provider.partition("-")[0] == wanted)
+
+
+_AT_DATE = re.compile(r"@\d{8}$")  # Vertex: claude-3-5-haiku@20241022
+_VENDOR = re.compile(r"^(?:[a-z]+(?:-[a-z]+)?\.)?[a-z]+\.(?=[a-z])")  # Bedrock: us-gov.anthropic.claude-...
+_DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")  # OpenRouter writes claude-3.5-haiku for claude-3-5-haiku
+
+
+@functools.lru_cache(maxsize=65536)
+def price_name(name: str) -> str:
+    """What every source's name for one model comes to: ``bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0``,
+    ``anthropic/claude-3.5-haiku`` and ``claude-3-5-haiku-latest`` → ``claude-3-5-haiku``."""
+    bare = _VENDOR.sub("", base_model(_AT_DATE.sub("", name.strip())).lower())
+    return _DECIMAL.sub("-", base_model(bare))
+
+
+def _same_base(model: str, table: Mapping[str, Price], provider: str | None) -> str | None:
+    if model in table and _exact(model, table[model], provider):
         return model
-    base = base_model(model)
-    if base in table:
-        return base
-    return next((key for key in table if base_model(key) == base), None)
+    name = price_name(model)
+    candidates = [key for key in table if price_name(key) == name]
+    if not candidates:
+        return None
+    own = name_provider(model) or own_provider(model)
+    return min(candidates, key=lambda key: _rank(key, table[key], provider, own, name))
+
+
+def preferred_provider(model: str, provider: str | None = None) -> str | None:
+    """The provider whose entry should price ``model``: ``provider``, else the one its name spells out or owns it."""
+    return provider or name_provider(model) or own_provider(model)
+
+
+def _exact(key: str, price: Price, provider: str | None) -> bool:
+    """Whether a key spelled exactly is the price: a built-in one yields to a price file's entries for the model
+    (ranked below them by ``_rank``), a written one never yields, a file's one unless another provider is asked for."""
+    if price.source == "built-in":
+        return False
+    return provider is None or price.source in WRITTEN or serves_model(key, price, provider)
+
+
+def _rank(
+    key: str, price: Price, provider: str | None, own: str | None, name: str
+) -> tuple[bool, bool, bool, bool, int, int, str]:
+    """Candidates best first: ``--provider``'s, the model's own provider's, a price file's over the built-in, the
+    undated bare name, the fewest path segments (``azure/gpt-4o`` before ``azure/eu/gpt-4o``), the shortest, by name."""
+    asked = provider is not None and serves_model(key, price, provider)
+    owned = own is not None and serves_model(key, price, own)
+    return (not asked, not owned, price.source == "built-in", key.lower() != name, key.count("/"), len(key), key)
 
 
 def unknown_model_message(model: str, table: Mapping[str, Price]) -> str:

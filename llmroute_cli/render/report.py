@@ -18,6 +18,8 @@ def _headline(report: dict[str, Any]) -> list[str]:
     span = f"{p['start']} to {p['end']}" if p["start"] else "no timestamps"
     days = f"{report['days']:.2f} days ({'from timestamps' if p['source'] == 'timestamps' else 'from --days'})"
     lines = [f"{count(report['queries'])} requests over {days}; {span}", f"rules: {report['rules_file']}"]
+    if report.get("prices"):
+        lines.append("prices: " + "; ".join(_priced(m, p) for m, p in report["prices"].items()))
     if report["sample_rate"] != 1:
         lines.append(f"scaled up from a {percent(report['sample_rate'])} sample of the traffic")
     tok = report["tokens"]
@@ -30,6 +32,12 @@ def _headline(report: dict[str, Any]) -> list[str]:
     for reason, n in tok["input"].get("approximated", {}).items():
         lines.append(f"input tokens approximated for {count(n)} counted requests: {reason}")
     return lines
+
+
+def _priced(model: str, entry: dict[str, Any]) -> str:
+    """``gpt-4o-mini from LiteLLM map m.json:gpt-4o-mini (openai)``."""
+    provider = f" ({entry['provider']})" if entry.get("provider") else ""
+    return f"{model} from {entry['source']}{provider}"
 
 
 def _baseline_label(name: str, base: dict[str, Any]) -> str:

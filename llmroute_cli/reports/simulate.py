@@ -94,6 +94,7 @@ def build_report(
         "period": _period_dict(period),
         "sample_rate": sample_rate,
         "rules_file": policy.source,
+        "prices": priced_by(sim),
         "tokens": _token_sources(sim, queries),
         "tiers": _tiers(sim, queries, per_day),
         "rules": _rules(sim, queries, per_day),
@@ -125,6 +126,11 @@ def build_report(
         report["input"] = read
         report["warnings"] += ignored_warnings(read)
     return report
+
+
+def priced_by(sim: SimulationResult) -> dict[str, dict[str, Any]]:
+    """Each tier model and logged model → the price entry that priced it (its key, source and provider)."""
+    return {p.model: {"key": p.key, "source": p.source, "provider": p.provider} for p in sim.priced_by}
 
 
 def ignored_warnings(read: dict[str, Any]) -> list[str]:
@@ -221,7 +227,7 @@ def _warnings(sim: SimulationResult, period: Period, queries: int) -> list[str]:
     if 0 < t.rows_with_model < queries:
         missing = queries - t.rows_with_model
         warnings.append(f"{missing:,} of {queries:,} requests name no model: no as-logged baseline")
-    warnings += model_warnings(t)
+    warnings += model_warnings(t) + price_warnings(sim)
     for tier, base in sim.tiers_at_base:
         warnings.append(
             f"tier '{tier}' ({sim.policy.tiers[tier]}) is priced at its base model {base}'s price, which has no "
@@ -237,6 +243,16 @@ def _warnings(sim: SimulationResult, period: Period, queries: int) -> list[str]:
     if period.source == "timestamps" and (stray := t.timeline.outliers()) is not None:
         warnings.append(_stray(stray, period))
     return warnings
+
+
+def price_warnings(sim: SimulationResult) -> list[str]:
+    """A warning per model priced at another provider's entry than the one it should have (its own, or --provider's)."""
+    return [
+        f"{p.model} is priced at {p.provider}'s entry {p.source}: the prices have no {p.preferred} entry for it; "
+        "pass --provider to choose, or price it with 'prices:' in the rule file"
+        for p in sim.priced_by
+        if p.preferred is not None
+    ]
 
 
 def model_warnings(t: Totals) -> list[str]:

@@ -17,6 +17,19 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
+class PricedBy:
+    """Which price entry priced a model: the table key, where it came from (``Price.where``) and its provider;
+    ``preferred`` is the provider that should have priced it (``--provider``, else its own) when the entry is not
+    that provider's (None when it is, or when the model's provider is not known)."""
+
+    model: str
+    key: str
+    source: str
+    provider: str | None
+    preferred: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SimulationResult:
     """The totals of one policy over the logs, with what they were computed under.
 
@@ -37,6 +50,7 @@ class SimulationResult:
     quality_problem: str | None
     latency: Latency | None = None  # p50/p95 before and after, when the logs carry latencies
     tiers_at_base: tuple[tuple[str, str], ...] = ()  # (tier, base model) of tiers on fine-tunes priced as their base
+    priced_by: tuple[PricedBy, ...] = ()  # the price entry of each tier model, then of each logged model
 
     @property
     def queries(self) -> int:

@@ -15,7 +15,7 @@ from llmroute_cli.quality.labels import QualitySpec, outcome
 from llmroute_cli.quality.metrics import QualityAccumulator
 from llmroute_cli.simulate.latency import chunk_of, summarize
 from llmroute_cli.simulate.logged import LoggedModels, logged_models, unpriced_error
-from llmroute_cli.simulate.result import SimulationResult, frozen_totals
+from llmroute_cli.simulate.result import PricedBy, SimulationResult, frozen_totals
 from llmroute_cli.simulate.totals import Totals
 from llmroute_cli.simulate.usage import output_stats, token_arrays
 from llmroute_cli.tokens.counter import TokenCounter
@@ -159,7 +159,22 @@ class Simulation:
             problem,
             summarize(self.totals.latency, self.slot_models.tolist(), self.slot_firsts),
             self._tiers_at_base(),
+            self._priced_by(),
         )
+
+    def _priced_by(self) -> tuple[PricedBy, ...]:
+        """The price entry of each tier model and each priced logged model, tiers first, each model once."""
+        from llmroute_cli.pricing.prices import WRITTEN, entry_provider, preferred_provider, serves_model
+
+        named = {m: self.key(m) for m in self.router.policy.tiers.values()}
+        named |= {m: k for m, k in sorted(self.logged_keys.items()) if k is not None and m not in named}
+        out = []
+        for model, key in named.items():
+            price, base = self.prices.at(key), self.prices.at_base(key)
+            wanted = preferred_provider(model, self.prices.provider)
+            missed = wanted if wanted and price.source not in WRITTEN and not serves_model(key, price, wanted) else None
+            out.append(PricedBy(model, key, price.where(), entry_provider(base or key, price), missed))
+        return tuple(out)
 
     def _tiers_at_base(self) -> tuple[tuple[str, str], ...]:
         """(tier, base model) of each tier whose model is a fine-tune priced as its base, for want of its own price."""
@@ -170,6 +185,7 @@ class Simulation:
         """Add another simulation of other requests under the same policy (a shard of the logs)."""
         self.totals.merge(other.totals)
         self.replicates += other.replicates
+        self.logged_keys |= {m: k for m, k in other.logged_keys.items() if m not in self.logged_keys}
         if other.quality is not None:
             if self.quality is None:
                 self.quality = other.quality
