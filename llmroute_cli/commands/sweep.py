@@ -7,7 +7,7 @@ The logs are read once, through the one loop: each chunk goes through one router
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,20 +17,26 @@ import typer
 from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, refuse_overwrite, stdout_console
 from llmroute_cli.commands.options import (
     MAX_LINE_BYTES,
+    PARTITION_BYTES,
     BatchOpt,
     ColdCacheOpt,
     DaysOpt,
+    Engine,
+    EngineOpt,
     FieldOpt,
     JobsOpt,
     LogsArg,
     MaxLineOpt,
+    PartitionOpt,
     PricesOpt,
     QuietOpt,
     RatioOpt,
     RulesOpt,
     SampleRateOpt,
+    SchedulerOpt,
     StrictOpt,
     UnknownPriceOpt,
+    WorkersOpt,
     reading,
     simulate_options,
     unknown_models,
@@ -70,6 +76,7 @@ class RunOptions:
     jobs: int = 1
     unknown_model_price: tuple[str, ...] = ()
     max_line_bytes: int = MAX_LINE_BYTES
+    engine: Engine = field(default_factory=Engine)
 
     def simulate_options(self) -> Any:
         from llmroute_cli.reports.simulate import check_scale
@@ -79,7 +86,9 @@ class RunOptions:
 
     def reading(self, logs: list[str]) -> Any:
         fields = {"query_field": self.query_field, "context_field": self.context_field, "time_field": self.time_field}
-        return reading(logs, strict=self.strict, jobs=self.jobs, max_line_bytes=self.max_line_bytes, **fields)
+        return reading(
+            logs, strict=self.strict, jobs=self.jobs, max_line_bytes=self.max_line_bytes, **fields, engine=self.engine
+        )
 
 
 @handle_errors
@@ -104,6 +113,10 @@ def sweep(
     strict: StrictOpt = False,
     max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     jobs: JobsOpt = 0,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
+    partition_bytes: PartitionOpt = PARTITION_BYTES,
 ) -> None:
     """Re-run the policy over a range of one threshold: spend, expensive share, under-routing and quality per value.
 
@@ -124,6 +137,7 @@ def sweep(
         *fields,
         strict=strict,
         jobs=jobs,
+        engine=Engine(engine, scheduler, workers, partition_bytes),
         unknown_model_price=unknown,
         max_line_bytes=max_line_bytes,
     )
