@@ -7,7 +7,6 @@ is the local run's: parts are merged in log order, and only accumulators, never 
 from __future__ import annotations
 
 import contextlib
-import pickle
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -46,12 +45,14 @@ def read_partition(index: int, part: Partition, make: Callable[[int], Any], read
 
 def merge_partials(first: Partial, second: Partial) -> Partial:
     """Two neighbouring partials as one; the inputs are left as they were (Dask may run a task again)."""
-    stats = pickle.loads(pickle.dumps(first.stats))
+    import cloudpickle  # comes with dask; pickles what the workers were sent, as they were sent
+
+    stats = cloudpickle.loads(cloudpickle.dumps(first.stats))
     stats.merge(second.stats)
     failures = first.failures + second.failures
     if first.acc is None or second.acc is None:
         return Partial(None, stats, failures)
-    acc = pickle.loads(pickle.dumps(first.acc))
+    acc = cloudpickle.loads(cloudpickle.dumps(first.acc))
     acc.merge(second.acc)
     return Partial(acc, stats, failures)
 
@@ -72,8 +73,7 @@ class DaskRunner:
                 self.notify(f"Dask dashboard: {client.dashboard_link}")
             partial = _run(client, parts, make, reading.options, progress)
         if partial.failures:
-            more = len(partial.failures) - 1
-            raise LlmrouteError(partial.failures[0] + (f" (and {more} more partitions failed)" if more else ""))
+            raise LlmrouteError(_failed(partial.failures, reading.options.strict))
         stats = partial.stats
         stats.bytes_total = sum(p.size for p in parts)
         if not stats.rows:
@@ -100,6 +100,13 @@ class DaskRunner:
             raise UsageError(f"--workers must be at least 1, got {self.workers}")
         with _local_cluster(distributed, self.workers) as cluster, distributed.Client(cluster) as client:
             yield client
+
+
+def _failed(failures: list[str], strict: bool) -> str:
+    """The first failure in log order (all a local run would say under ``--strict``), and what else failed."""
+    if strict or len(failures) == 1:
+        return failures[0]
+    return f"{failures[0]} (also failed: {'; '.join(failures[1:])})"
 
 
 @contextlib.contextmanager

@@ -309,7 +309,6 @@ class _Reader:
         return frame
 
 
-
 def nothing_read(names: list[str], stats: ReadStats, stdin: bool = False) -> str:
     """Why a read of these inputs gave no request: what was skipped or ignored instead."""
     shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")

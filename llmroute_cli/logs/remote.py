@@ -75,6 +75,8 @@ def expand_url(url: str) -> list[str]:
 
     fs, path = filesystem(url)
     try:
+        if fs.isfile(path):  # first: a query string's "?" is no glob
+            return [url]
         if glob.has_magic(path):
             found = sorted(p for p in fs.glob(path) if not fs.isdir(p))
             if not found:
