@@ -17,6 +17,7 @@ LAYERS = [
     ("logs",),
     ("quality",),
     ("simulate",),
+    ("cluster",),
     ("training",),
     ("reports",),
     ("render",),

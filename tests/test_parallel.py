@@ -89,7 +89,7 @@ def test_shards_start_at_line_starts(tmp_path):
     write_log(log, n=100)
     size = log.stat().st_size
     with log.open("rb") as f:
-        shards = parallel._cut(f, str(log), size, 3)
+        shards = parallel.cut(f, str(log), size, 3)
     data = log.read_bytes()
     assert shards[0].start == 0 and shards[-1].end == size
     assert all(data[s.start - 1 : s.start] == b"\n" for s in shards[1:])

@@ -12,16 +12,22 @@ import typer
 from llmroute_cli.commands._common import handle_errors, price_table, progress_bar, refuse_overwrite, stdout_console
 from llmroute_cli.commands.options import (
     MAX_LINE_BYTES,
+    PARTITION_BYTES,
     DaysOpt,
+    Engine,
+    EngineOpt,
     JobsOpt,
     LogsArg,
     MaxLineOpt,
     MetadataFieldOpt,
+    PartitionOpt,
     PricesOpt,
     ProviderOpt,
     QuietOpt,
+    SchedulerOpt,
     StrictOpt,
     UnknownPriceOpt,
+    WorkersOpt,
     reading,
     unknown_models,
     warn_models,
@@ -55,6 +61,10 @@ def compare(
     strict: StrictOpt = False,
     max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     jobs: JobsOpt = 0,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
+    partition_bytes: PartitionOpt = PARTITION_BYTES,
     quiet: QuietOpt = False,
 ) -> None:
     """Compare policies on the same logs beside all-cheap, all-expensive, random at the same share and the oracle.
@@ -73,7 +83,10 @@ def compare(
     spec = QualitySpec.from_policy(policies[0][1].policy, policies[0][2])
     make = Comparing(entries(policies, spec), SimulateOptions(bootstrap=0))
     with progress_bar(quiet) as progress:
-        read = reading(logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes, metadata_field=metadata_field)
+        on = Engine(engine, scheduler, workers, partition_bytes)
+        read = reading(
+            logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes, metadata_field=metadata_field, engine=on
+        )
         compared, stats = read_and_route(read, make, [r for _, r, _ in make.entries], progress)
     report = compare_report(compared, spec, days, sample_rate, stats.summary())
     warn_skipped(stats)

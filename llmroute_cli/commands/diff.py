@@ -12,13 +12,19 @@ import typer
 from llmroute_cli.commands._common import handle_errors, price_table, progress_bar, refuse_overwrite
 from llmroute_cli.commands.options import (
     MAX_LINE_BYTES,
+    PARTITION_BYTES,
+    Engine,
+    EngineOpt,
     JobsOpt,
     MaxLineOpt,
     MetadataFieldOpt,
+    PartitionOpt,
     PricesOpt,
     ProviderOpt,
+    SchedulerOpt,
     StrictOpt,
     UnknownPriceOpt,
+    WorkersOpt,
     reading,
     share,
     share_opt,
@@ -60,6 +66,10 @@ def diff(
     strict: StrictOpt = False,
     max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     jobs: JobsOpt = 0,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
+    partition_bytes: PartitionOpt = PARTITION_BYTES,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Compare two rule files on the same logs; exit 1 when a gate fails.
@@ -84,7 +94,10 @@ def diff(
     )
     check_scale(days, sample_rate)
     unknown = unknown_models(unknown_model_price)
-    read = reading(logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes, metadata_field=metadata_field)
+    on = Engine(engine, scheduler, workers, partition_bytes)
+    read = reading(
+        logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes, metadata_field=metadata_field, engine=on
+    )
     refuse_overwrite({"--output": output}, [*logs, old, new, prices])
     table = price_table(prices, unknown.prices)
     (old_text, old_name), (new_text, new_name) = read_spec(old), read_spec(new)

@@ -45,6 +45,15 @@ MaxLineOpt = Annotated[
 ]
 MAX_LINE_BYTES = 16 << 20
 QuietOpt = Annotated[bool, typer.Option(help="No progress bar.")]
+EngineOpt = Annotated[str, typer.Option(help="Where to read and route: local (this machine) or dask (a Dask cluster).")]
+SchedulerOpt = Annotated[
+    str | None, typer.Option(help="With --engine dask: the scheduler's address [default: a LocalCluster].")
+]
+WorkersOpt = Annotated[int, typer.Option(help="With --engine dask and no --scheduler: LocalCluster worker processes.")]
+PartitionOpt = Annotated[
+    int, typer.Option(help="With --engine dask: plain JSONL larger than this many bytes is cut into byte ranges.")
+]
+PARTITION_BYTES = 64 << 20
 FieldOpt = Annotated[str | None, typer.Option(help="Dotted path overriding detection (see README, 'Logs it reads').")]
 MetadataFieldOpt = Annotated[
     list[str] | None,
@@ -152,6 +161,7 @@ def reading(
     time_field: str | None = None,
     max_line_bytes: int = MAX_LINE_BYTES,
     metadata_field: list[str] | tuple[str, ...] | None = None,
+    engine: Engine | None = None,
 ) -> Any:
     """What to read and how, for ``pipeline.read_and_route``; ``jobs`` 0 is one process per core."""
     from llmroute_cli.logs import ReadOptions
@@ -169,7 +179,38 @@ def reading(
         strict=strict,
         max_line_bytes=max_line_bytes,
     )
-    return Reading(logs, options, jobs or default_jobs())
+    runner = engine.runner() if engine is not None else None
+    return Reading(logs, options, jobs or default_jobs(), runner)
+
+
+@dataclass(frozen=True, slots=True)
+class Engine:
+    """``--engine`` and its options as given on the command line."""
+
+    name: str = "local"
+    scheduler: str | None = None
+    workers: int = 2
+    partition_bytes: int = PARTITION_BYTES
+
+    def runner(self) -> Any:
+        """None to read here; for ``dask``, the runner (the dask module is imported only now)."""
+        if self.name == "local":
+            if self.scheduler is not None:
+                raise UsageError("--scheduler needs --engine dask")
+            return None
+        if self.name != "dask":
+            raise UsageError(f"--engine takes local or dask, got '{self.name}'")
+        from llmroute_cli.cluster.engine import DaskRunner
+
+        if self.workers < 1:
+            raise UsageError(f"--workers must be at least 1, got {self.workers}")
+        if self.partition_bytes < 1:
+            raise UsageError(f"--partition-bytes must be at least 1, got {self.partition_bytes}")
+        return DaskRunner(self.scheduler, self.workers, self.partition_bytes, _to_stderr)
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr)
 
 
 def check_max_line(max_line_bytes: int) -> None:

@@ -15,21 +15,27 @@ import typer
 from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, refuse_overwrite, stdout_console
 from llmroute_cli.commands.options import (
     MAX_LINE_BYTES,
+    PARTITION_BYTES,
     BatchOpt,
     ColdCacheOpt,
     DaysOpt,
+    Engine,
+    EngineOpt,
     JobsOpt,
     LogsArg,
     MaxLineOpt,
     MetadataFieldOpt,
+    PartitionOpt,
     PricesOpt,
     ProviderOpt,
     QuietOpt,
     RatioOpt,
     RulesOpt,
     SampleRateOpt,
+    SchedulerOpt,
     StrictOpt,
     UnknownPriceOpt,
+    WorkersOpt,
     check_models,
     reading,
     simulate_options,
@@ -68,6 +74,10 @@ def simulate(
         str, typer.Option(help="A cascade's spend and quality if its escalation were wrong this often (e.g. 0.1,0.2).")
     ] = "0.1,0.2,0.4",
     jobs: JobsOpt = 0,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
+    partition_bytes: PartitionOpt = PARTITION_BYTES,
     fmt: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.table,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file (atomically).")
@@ -100,9 +110,18 @@ def simulate(
         verifier_errors=_shares(verifier_error),
     )
     fields = {"query_field": query_field, "context_field": context_field, "time_field": time_field}
+    on = Engine(engine, scheduler, workers, partition_bytes)
     read = reading(
-        logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes, metadata_field=metadata_field, **fields
+        logs,
+        strict=strict,
+        jobs=jobs,
+        max_line_bytes=max_line_bytes,
+        metadata_field=metadata_field,
+        **fields,
+        engine=on,
     )
+    if decisions is not None and read.runner is not None:
+        raise UsageError("--decisions are written here, in log order: leave out --engine dask to write them")
     if decisions is not None:
         read = dataclasses.replace(read, jobs=1)  # decisions are written in log order, serially
     router, book = load_router(rules, prices, unknown, provider)

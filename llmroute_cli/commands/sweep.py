@@ -7,7 +7,7 @@ The logs are read once, through the one loop: each chunk goes through one router
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,22 +17,28 @@ import typer
 from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, refuse_overwrite, stdout_console
 from llmroute_cli.commands.options import (
     MAX_LINE_BYTES,
+    PARTITION_BYTES,
     BatchOpt,
     ColdCacheOpt,
     DaysOpt,
+    Engine,
+    EngineOpt,
     FieldOpt,
     JobsOpt,
     LogsArg,
     MaxLineOpt,
     MetadataFieldOpt,
+    PartitionOpt,
     PricesOpt,
     ProviderOpt,
     QuietOpt,
     RatioOpt,
     RulesOpt,
     SampleRateOpt,
+    SchedulerOpt,
     StrictOpt,
     UnknownPriceOpt,
+    WorkersOpt,
     reading,
     simulate_options,
     unknown_models,
@@ -74,6 +80,7 @@ class RunOptions:
     max_line_bytes: int = MAX_LINE_BYTES
     metadata_field: tuple[str, ...] = ()
     provider: str | None = None
+    engine: Engine = field(default_factory=Engine)
 
     def simulate_options(self) -> Any:
         from llmroute_cli.reports.simulate import check_scale
@@ -84,7 +91,7 @@ class RunOptions:
     def reading(self, logs: list[str]) -> Any:
         opts: dict[str, Any] = {"jobs": self.jobs, "max_line_bytes": self.max_line_bytes, "strict": self.strict}
         opts |= {"query_field": self.query_field, "context_field": self.context_field, "time_field": self.time_field}
-        return reading(logs, metadata_field=self.metadata_field, **opts)
+        return reading(logs, metadata_field=self.metadata_field, engine=self.engine, **opts)
 
 
 @handle_errors
@@ -111,6 +118,10 @@ def sweep(
     strict: StrictOpt = False,
     max_line_bytes: MaxLineOpt = MAX_LINE_BYTES,
     jobs: JobsOpt = 0,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = 2,
+    partition_bytes: PartitionOpt = PARTITION_BYTES,
 ) -> None:
     """Re-run the policy over a range of one threshold: spend, expensive share, under-routing and quality per value.
 
@@ -131,6 +142,7 @@ def sweep(
         *fields,
         strict=strict,
         jobs=jobs,
+        engine=Engine(engine, scheduler, workers, partition_bytes),
         unknown_model_price=unknown,
         max_line_bytes=max_line_bytes,
         metadata_field=tuple(metadata_field or ()),

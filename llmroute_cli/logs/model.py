@@ -75,6 +75,7 @@ class ReadOptions:
     byte_range: tuple[int, int] | None = None  # read only the lines starting in [start, end) of one JSONL file
     first_line: int | None = None  # the number of the line at the range's start, when already counted
     max_line_bytes: int = 16 << 20  # a longer JSONL line is a malformed record, read past without being held
+    part: bool = False  # a part of the inputs (a cluster's partition): no error when it holds no request
 
     def __post_init__(self) -> None:
         if self.chunk_rows < 1:

@@ -98,13 +98,14 @@ class _Reader:
             yield self._flush()
         if self.joins:
             self.stats.ignored["OpenAI Batch output line with no input line"] += len(self.joins)
-        if not self.stats.rows and self.opts.byte_range is None:  # a shard may hold no request
-            raise LlmrouteError(self._nothing_read(sources))
+        if not self.stats.rows and self.opts.byte_range is None and not self.opts.part:  # a part may hold none
+            stdin = any(s.path is None for s in sources)
+            raise LlmrouteError(nothing_read([s.name for s in sources], self.stats, stdin))
 
     @contextmanager
     def _records(self, source: Source) -> Iterator[tuple[Records, Callable[[], int]]]:
         if source.fmt == "parquet":
-            parquet = ParquetRecords(source.name, source.path or "", source.size or 0, self.opts.chunk_rows)
+            parquet = ParquetRecords(source, self.opts.chunk_rows)
             yield iter(parquet), parquet.position
             return
         if source.fmt == "jsonl":
@@ -311,13 +312,14 @@ class _Reader:
         self._report(within)
         return frame
 
-    def _nothing_read(self, sources: list[Source]) -> str:
-        names = ", ".join(s.name for s in sources[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
-        if self.stats.skipped:
-            stdin = any(s.path is None for s in sources)
-            hint = "; stdin is read as JSONL only: give a CSV or Parquet log as a file" if stdin else ""
-            return f"{names}: no usable records ({self.stats.skipped} skipped; first: {self.stats.errors[0]}{hint})"
-        if self.stats.ignored:
-            found = "; ".join(f"{n} × {reason}" for reason, n in self.stats.ignored.items())
-            return f"{names}: no requests, only {found}"
-        return f"{names}: no records"
+
+def nothing_read(names: list[str], stats: ReadStats, stdin: bool = False) -> str:
+    """Why a read of these inputs gave no request: what was skipped or ignored instead."""
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    if stats.skipped:
+        hint = "; stdin is read as JSONL only: give a CSV or Parquet log as a file" if stdin else ""
+        return f"{shown}: no usable records ({stats.skipped} skipped; first: {stats.errors[0]}{hint})"
+    if stats.ignored:
+        found = "; ".join(f"{n} × {reason}" for reason, n in stats.ignored.items())
+        return f"{shown}: no requests, only {found}"
+    return f"{shown}: no records"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from llmroute_cli.errors import LlmrouteError, UsageError
+from llmroute_cli.logs.remote import expand_url, is_url, open_url, redact, url_size
 
 STDIN = "<stdin>"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -32,6 +33,7 @@ class Source:
     fmt: str  # "jsonl", "csv", "tsv" or "parquet"
     gz: bool = False
     stream: bool = False  # a pipe, FIFO or device: read once, serially, sniffed as it is read
+    url: bool = False  # read through fsspec (``path`` holds the URL, ``name`` the URL with credentials hidden)
 
     @property
     def once(self) -> bool:
@@ -40,8 +42,13 @@ class Source:
 
 
 def _sniff(name: str, path: str) -> Source:
-    stem = name.lower().removesuffix(".gz")
+    stem = name.lower().split("?")[0].removesuffix(".gz")
     fmt = "csv" if stem.endswith(".csv") else "tsv" if stem.endswith(".tsv") else "jsonl"
+    if is_url(path):
+        size, magic = url_size(path)
+        if magic == PARQUET_MAGIC:
+            return Source(name, path, size, "parquet", url=True)
+        return Source(name, path, size, fmt, magic.startswith(GZIP_MAGIC), url=True)
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):  # <(zcat f), /dev/stdin, a FIFO: reading it would consume it
             return Source(name, path, None, fmt, stream=True)
@@ -56,6 +63,11 @@ def _sniff(name: str, path: str) -> Source:
 
 
 def _expand(given: str) -> list[str]:
+    if is_url(given):
+        return expand_url(given)
+    if os.path.isdir(given):
+        found = sorted(glob.glob(os.path.join(glob.escape(given), "**", "*.parquet"), recursive=True))
+        return found or [given]  # a directory of Parquet files is a (hive-partitioned) dataset
     if given == "-" or os.path.exists(given):
         return [given]
     if glob.has_magic(given):
@@ -73,7 +85,7 @@ def resolve(inputs: Sequence[str]) -> list[Source]:
     out, seen = [], set()
     for given in inputs:
         for name in _expand(given):
-            key = name if name == "-" else os.path.realpath(name)
+            key = name if name == "-" or is_url(name) else os.path.realpath(name)
             if key in seen:
                 continue
             seen.add(key)
@@ -82,7 +94,7 @@ def resolve(inputs: Sequence[str]) -> list[Source]:
             elif os.path.isdir(name):
                 raise UsageError(f"{name}: is a directory")
             else:
-                out.append(_sniff(name, name))
+                out.append(_sniff(redact(name), name))
     return out
 
 
@@ -129,7 +141,8 @@ def open_source(source: Source, stdin: IO[bytes] | None) -> Iterator[Opened]:
         gz, position = magic[:2] == GZIP_MAGIC, lambda: counted.count
     else:
         assert source.path is not None
-        buffered = io.BufferedReader(io.FileIO(source.path, "rb"), _BUFFER)
+        raw_file: Any = open_url(source.path) if source.url else io.FileIO(source.path, "rb")
+        buffered = io.BufferedReader(raw_file, _BUFFER)
         gz, position = source.gz, buffered.tell
     stream: io.BufferedIOBase = gzip.GzipFile(fileobj=buffered, mode="rb") if gz else buffered
     try:

@@ -103,16 +103,19 @@ def _csv_rows(reader: Any, name: str) -> Iterator[tuple[int, Any]]:
 class ParquetRecords:
     """Rows of a Parquet file as dicts (structs become dicts), one batch in memory at a time."""
 
-    def __init__(self, name: str, path: str, size: int, batch_rows: int) -> None:
+    def __init__(self, source: Any, batch_rows: int) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        self.name, self.size, self.batch_rows, self.done = name, size, batch_rows, 0
+        from llmroute_cli.logs.remote import hive_keys, open_url
+
+        self.name, self.size, self.batch_rows, self.done = source.name, source.size or 0, batch_rows, 0
         self._errors = (pa.ArrowException, OSError)
+        self.partition = hive_keys(source.path or "")  # ``model=gpt-4o/`` directories: columns of every row
         try:
-            self.file = pq.ParquetFile(path)
+            self.file = pq.ParquetFile(open_url(source.path) if source.url else source.path)
         except self._errors as exc:
-            raise LlmrouteError(f"{name}: not a readable Parquet file: {exc}") from None
+            raise LlmrouteError(f"{self.name}: not a readable Parquet file: {exc}") from None
         self.total = max(self.file.metadata.num_rows, 1)
 
     def position(self) -> int:
@@ -126,6 +129,8 @@ class ParquetRecords:
             for batch in self.file.iter_batches(batch_size=self.batch_rows):
                 for record in _pylist(batch):
                     self.done += 1
+                    if self.partition and not isinstance(record, Bad):
+                        record = {**self.partition, **record}  # a column in the file wins over its directory
                     yield self.done, nest(record, dotted) if dotted and not isinstance(record, Bad) else record
         except self._errors as exc:
             raise LlmrouteError(f"{self.name}: cannot read Parquet after row {self.done}: {exc}") from None

@@ -34,7 +34,7 @@ def plan(inputs: list[str], jobs: int) -> list[Shard] | None:
     if jobs < 2 or "-" in inputs:
         return None
     sources = resolve(inputs)
-    if any(s.path is None or s.gz or s.fmt != "jsonl" or s.size is None for s in sources):
+    if any(s.path is None or s.url or s.gz or s.fmt != "jsonl" or s.size is None for s in sources):
         return None
     total = sum(s.size or 0 for s in sources)
     if total < 2 * MIN_SHARD_BYTES:
@@ -46,11 +46,11 @@ def plan(inputs: list[str], jobs: int) -> list[Shard] | None:
             if rec is not None and detect(rec) in ("batch", "batch-output"):
                 return None  # Batch inputs join their outputs: read those serially
             parts = max(1, round(jobs * (source.size or 0) / total))
-            shards += _numbered(source.path or "", _cut(f, source.name, source.size or 0, parts), jobs)
+            shards += numbered(source.path or "", cut(f, source.name, source.size or 0, parts), jobs)
     return shards
 
 
-def _cut(f: Any, path: str, size: int, parts: int) -> list[Shard]:
+def cut(f: Any, path: str, size: int, parts: int) -> list[Shard]:
     cuts = [0]
     for k in range(1, parts):
         f.seek(size * k // parts)
@@ -61,7 +61,7 @@ def _cut(f: Any, path: str, size: int, parts: int) -> list[Shard]:
     return [Shard(path, a, b) for a, b in itertools.pairwise(cuts) if b > a]
 
 
-def _numbered(path: str, shards: list[Shard], jobs: int) -> list[Shard]:
+def numbered(path: str, shards: list[Shard], jobs: int) -> list[Shard]:
     """The shards of one file with the number of each one's first line, counted on ``jobs`` threads.
 
     Counted here, once, so that no worker first reads every byte before its range.

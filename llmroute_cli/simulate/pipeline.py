@@ -30,6 +30,14 @@ A = TypeVar("A", bound=Accumulator)
 Progress = Callable[..., None]
 
 
+class Runner(Protocol):
+    """An engine that reads and routes the logs elsewhere and gives back the merged accumulator."""
+
+    def __call__(
+        self, reading: Reading, make: Callable[[int], Any], routers: list[Router], progress: Progress | None
+    ) -> tuple[Any, ReadStats]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Reading:
     """Which logs to read and how: the inputs, the reader's options, and processes to share them over."""
@@ -37,6 +45,7 @@ class Reading:
     inputs: Sequence[str]
     options: ReadOptions = field(default_factory=ReadOptions)
     jobs: int = 1  # 1 reads serially; more may shard large plain JSONL logs
+    runner: Runner | None = None  # another engine (a Dask cluster) that reads and routes instead of this process
 
 
 def read_and_route(
@@ -47,6 +56,9 @@ def read_and_route(
 ) -> tuple[A, ReadStats]:
     """Every request of the logs added, chunk by chunk, to ``make(0)`` (or to one ``make(part)`` per shard,
     merged in order); with what the read saw. ``routers`` are the policies the accumulators route with."""
+    if reading.runner is not None:
+        whole, stats = reading.runner(reading, make, list(routers), progress)
+        return whole, stats
     sharded = _sharded(reading, make, list(routers), progress)
     if sharded is not None:
         return sharded

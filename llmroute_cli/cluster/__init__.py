@@ -1,0 +1,1 @@
+"""Engines past one machine: the logs read and routed on a Dask cluster (imported only under ``--engine dask``)."""
