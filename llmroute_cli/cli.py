@@ -10,6 +10,7 @@ from llmroute_cli.commands import (
     check,
     compare,
     diff,
+    export,
     judge_report,
     prices,
     route,
@@ -63,3 +64,4 @@ app.command("calibrate")(calibrate.calibrate)
 app.command("train")(train.train)
 app.add_typer(batch.app, name="batch")
 app.command("compare")(compare.compare)
+app.add_typer(export.app, name="export")
