@@ -11,11 +11,11 @@ import warnings
 import pytest
 
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # before any litellm import: no price-map fetch
-import litellm  # noqa: E402  (the test extra installs it)
+import litellm
 
-from llmroute_cli.cli import app  # noqa: E402
-from llmroute_cli.errors import LlmrouteError  # noqa: E402
-from llmroute_cli.integrations.litellm import Plugin, use_llmroute  # noqa: E402
+from llmroute_cli.cli import app
+from llmroute_cli.errors import LlmrouteError
+from llmroute_cli.integrations.litellm import Plugin, use_llmroute
 
 # LiteLLM's own models warn about themselves under pydantic; not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore:.*ReadOnly. qualifier:UserWarning")
@@ -87,9 +87,7 @@ def complexity_router(plugin):
     }
     marker = {"model_name": "llmroute", "litellm_params": {"model": "auto_router/complexity_router"}}
     marker["litellm_params"]["complexity_router_config"] = config
-    return litellm.Router(
-        model_list=[marker, deployment("cheap", "gpt-4o-mini"), deployment("expensive", "gpt-4o")]
-    )
+    return litellm.Router(model_list=[marker, deployment("cheap", "gpt-4o-mini"), deployment("expensive", "gpt-4o")])
 
 
 def dispatched(router, query, system, metadata, group="llmroute"):
@@ -123,7 +121,7 @@ def test_a_request_without_a_user_message_gets_litellms_fallback_tier(rules):
 
     class Context:
         raw_messages = ({"role": "system", "content": "be brief"},)
-        metadata: dict = {}
+        metadata = None
 
     assert asyncio.run(plugin.classify(Context())) is None  # LiteLLM then routes to fallback_tier
 
@@ -159,5 +157,7 @@ def test_the_custom_strategy_finds_a_tier_by_its_model_and_names_a_missing_one(r
         with pytest.raises(Exception) as caught:
             dispatched(router, "```def f(): pass```", None, {}, "g")
     error = caught.value if isinstance(caught.value, LlmrouteError) else caught.value.__cause__ or caught.value
-    assert "model group 'g' has no deployment for tier 'expensive' (gpt-4o); add one with model_info: " \
+    assert (
+        "model group 'g' has no deployment for tier 'expensive' (gpt-4o); add one with model_info: "
         "{llmroute_tier: expensive}" in str(error)
+    )

@@ -10,14 +10,13 @@ from llmroute_cli.rules.policy import Policy
 
 PLUGIN_PATH = "llmroute_cli.integrations.litellm.plugin"
 ROUTER_MARKER = "auto_router/complexity_router"
-# Provider of a bare model name, by prefix, for OpenRouter's provider/model ids.
+# Provider of a bare model name, by prefix: (prefixes, OpenRouter's name, LiteLLM's name).
 PROVIDERS = (
-    (("gpt-", "o1", "o3", "o4", "chatgpt-"), "openai"),
-    (("claude-",), "anthropic"),
-    (("gemini-", "gemma-"), "google"),
-    (("llama-", "llama3"), "meta-llama"),
-    (("mistral-", "mixtral-", "codestral-"), "mistralai"),
-    (("deepseek-",), "deepseek"),
+    (("gpt-", "o1", "o3", "o4", "chatgpt-"), "openai", "openai"),
+    (("claude-",), "anthropic", "anthropic"),
+    (("gemini-",), "google", "gemini"),
+    (("mistral-", "mixtral-", "codestral-"), "mistralai", "mistral"),
+    (("deepseek-",), "deepseek", "deepseek"),
 )
 
 
@@ -39,27 +38,33 @@ def litellm_config(policy: Policy, rules_path: str, model_name: str = "llmroute"
             },
         },
     }
-    tiers = [{"model_name": tier, "litellm_params": {"model": model}} for tier, model in policy.tiers.items()]
+    tiers = [
+        {"model_name": tier, "litellm_params": {"model": provider_id(model, tier, litellm=True)}}
+        for tier, model in policy.tiers.items()
+    ]
     return {"model_list": [router, *tiers], "environment_variables": {"LLMROUTE_RULES": rules_path}}
 
 
-def openrouter_id(model: str, tier: str) -> str:
-    """``gpt-4o-mini`` → ``openai/gpt-4o-mini``, ``claude-3-5-haiku`` → ``anthropic/claude-3.5-haiku``."""
+def provider_id(model: str, tier: str, litellm: bool = False) -> str:
+    """OpenRouter's ``gpt-4o-mini`` → ``openai/gpt-4o-mini``, ``claude-3-5-haiku`` → ``anthropic/claude-3.5-haiku``;
+    LiteLLM's keeps the name (``anthropic/claude-3-5-haiku``). A name with a ``/`` is kept as written."""
     if "/" in model:
         return model
-    for prefixes, provider in PROVIDERS:
+    for prefixes, openrouter, litellm_name in PROVIDERS:
         if model.startswith(prefixes):
-            if provider == "anthropic":
+            if litellm:
+                return f"{litellm_name}/{model}"
+            if openrouter == "anthropic":
                 model = re.sub(r"-(\d)-(\d)(?=-|$)", r"-\1.\2", model)
-            return f"{provider}/{model}"
-    raise UsageError(
-        f"tier '{tier}': no OpenRouter provider known for model '{model}'; write it as provider/model in tiers:"
-    )
+            return f"{openrouter}/{model}"
+    where = "LiteLLM" if litellm else "OpenRouter"
+    fix = "write it as provider/model in tiers:"
+    raise UsageError(f"tier '{tier}': no {where} provider known for model '{model}'; {fix}")
 
 
 def openrouter_fields(policy: Policy, sort: str = "price") -> dict[str, dict[str, Any]]:
     """Each tier's request fields: its model, the other tiers' models as error fallbacks, the provider sort."""
-    ids = {tier: openrouter_id(model, tier) for tier, model in policy.tiers.items()}
+    ids = {tier: provider_id(model, tier) for tier, model in policy.tiers.items()}
     return {
         tier: {
             "model": own,

@@ -12,16 +12,16 @@ import os
 # Set before LiteLLM is imported, so it reads its bundled price map instead of fetching one.
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 
-from collections.abc import Mapping, Sequence  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
-from litellm.types.router import CustomRoutingStrategyBase  # noqa: E402
+from litellm.types.router import CustomRoutingStrategyBase
 
-from llmroute_cli.engine.router import Decision, Router  # noqa: E402
-from llmroute_cli.errors import LlmrouteError  # noqa: E402
-from llmroute_cli.logs.messages import chat  # noqa: E402
-from llmroute_cli.logs.model import BadRecord  # noqa: E402
+from llmroute_cli.engine.router import Decision, Router
+from llmroute_cli.errors import LlmrouteError
+from llmroute_cli.logs.messages import chat
+from llmroute_cli.logs.model import BadRecord
 
 RULES_ENV = "LLMROUTE_RULES"
 TIER_KEY = "llmroute_tier"  # a deployment's model_info key naming its tier (the custom strategy)
@@ -66,7 +66,7 @@ class Plugin:
 plugin = Plugin()  # the proxy's dotted path; reads its rules on the first request
 
 
-class RoutingStrategy(CustomRoutingStrategyBase):  # type: ignore[misc]
+class RoutingStrategy(CustomRoutingStrategyBase):
     """The older SDK hook (``Router.set_custom_routing_strategy``): picks the group's deployment for the tier."""
 
     def __init__(self, router: Any, rules: str | Path | None = None) -> None:
