@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
+from llmroute_cli.logs import litellm_payload, otel
 from llmroute_cli.logs import messages as chat_messages
-from llmroute_cli.logs import otel
 from llmroute_cli.logs.model import NO_USAGE, BadRecord, Ignored, ReadOptions, Row, Usage
 from llmroute_cli.logs.usage import flat_usage, usage_of
 from llmroute_cli.logs.values import (
@@ -50,6 +50,8 @@ def detect(rec: Mapping[str, Any]) -> str | None:
         return "otel"
     if "request_id" in rec and ("startTime" in rec or "spend" in rec or "call_type" in rec):
         return "litellm"
+    if litellm_payload.is_payload(rec):
+        return "litellm-payload"
     if "query" in rec:
         return "simple"
     if "messages" in rec or type(rec.get("request")) is dict:
@@ -194,6 +196,7 @@ SHAPES: dict[str, Extractor] = {
     "batch": batch,
     "batch-output": batch_output,
     "litellm": litellm,
+    "litellm-payload": litellm_payload.payload,
     "otel": otel.span,
     "otlp": otel.export,
 }

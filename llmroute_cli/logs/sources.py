@@ -56,6 +56,8 @@ def _sniff(name: str, path: str) -> Source:
 
 
 def _expand(given: str) -> list[str]:
+    if os.path.isdir(given):
+        return _directory(given)
     if given == "-" or os.path.exists(given):
         return [given]
     if glob.has_magic(given):
@@ -64,6 +66,18 @@ def _expand(given: str) -> list[str]:
             raise UsageError(f"{given}: no files match")
         return matches
     raise UsageError(f"{given}: no such file")
+
+
+def _directory(path: str) -> list[str]:
+    """Every file under a directory (LiteLLM's S3/GCS logs: one JSON file per request in dated folders), sorted;
+    hidden files and folders left out."""
+    found = []
+    for top, dirs, files in os.walk(path):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [os.path.join(top, f) for f in files if not f.startswith(".")]
+    if not found:
+        raise UsageError(f"{path}: the directory holds no files")
+    return sorted(found)
 
 
 def resolve(inputs: Sequence[str]) -> list[Source]:
