@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("train", "train"),
     "batch": ("batch", ""),
     "compare": ("compare", "compare"),
+    "export": ("export", ""),
 }
 
 

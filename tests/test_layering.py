@@ -21,7 +21,7 @@ LAYERS = [
     ("training",),
     ("reports",),
     ("render",),
-    ("commands",),
+    ("commands", "integrations"),
     ("cli", "__init__", "__main__"),
 ]
 RANK = {room: i for i, rooms in enumerate(LAYERS) for room in rooms}
@@ -77,3 +77,15 @@ def test_the_layer_check_sees_a_wrong_import(tmp_path):
     bad.write_text("def f():\n    from llmroute_cli.render.fmt import money\n")
     assert imports(bad) == [(2, "llmroute_cli.render.fmt")]
     assert RANK[room_of("llmroute_cli.render.fmt")] > RANK["rules"]
+
+
+def test_only_the_integrations_import_litellm():
+    """The core and the CLI never need LiteLLM installed (it is the optional ``litellm`` extra)."""
+    found = []
+    for name, path in modules():
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            names += [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if any(n == "litellm" or n.startswith("litellm.") for n in names):
+                found.append(name)
+    assert sorted(set(found)) == ["llmroute_cli.integrations.litellm"]

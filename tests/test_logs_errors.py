@@ -157,7 +157,7 @@ def test_missing_file_and_empty_glob_are_usage_errors(tmp_path, monkeypatch):
     with pytest.raises(UsageError, match=r"^logs/\*\.jsonl: no files match$"):
         read_logs(["logs/*.jsonl"])
     (tmp_path / "dir").mkdir()
-    with pytest.raises(UsageError, match=r"^dir: is a directory$"):
+    with pytest.raises(UsageError, match=r"^dir: the directory holds no files$"):
         read_logs(["dir"])
     with pytest.raises(UsageError, match=r"^no log files given$"):
         read_logs([])

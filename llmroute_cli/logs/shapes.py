@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
+from llmroute_cli.logs import litellm_payload, otel, vendors
 from llmroute_cli.logs import messages as chat_messages
-from llmroute_cli.logs import otel, vendors
 from llmroute_cli.logs.model import NO_USAGE, BadRecord, Ignored, ReadOptions, Row, Usage
 from llmroute_cli.logs.usage import flat_usage, usage_of
 from llmroute_cli.logs.values import (
@@ -53,6 +53,8 @@ def detect(rec: Mapping[str, Any]) -> str | None:
         return "helicone"
     if "request_id" in rec and ("startTime" in rec or "spend" in rec or "call_type" in rec):
         return "litellm"
+    if litellm_payload.is_payload(rec):
+        return "litellm-payload"
     if "traceId" in rec and "input" in rec and ("startTime" in rec or "type" in rec):
         return "langfuse"
     if "query" in rec:
@@ -245,6 +247,7 @@ SHAPES: dict[str, Extractor] = {
     "responses": _responses,
     "langfuse": vendors.langfuse,
     "helicone": vendors.helicone,
+    "litellm-payload": litellm_payload.payload,
     "otel": otel.span,
     "otlp": otel.export,
 }

@@ -67,7 +67,7 @@ def _expand(given: str) -> list[str]:
         return expand_url(given)
     if os.path.isdir(given):
         found = sorted(glob.glob(os.path.join(glob.escape(given), "**", "*.parquet"), recursive=True))
-        return found or [given]  # a directory of Parquet files is a (hive-partitioned) dataset
+        return found or _directory(given)  # Parquet files under it: a (hive-partitioned) dataset
     if given == "-" or os.path.exists(given):
         return [given]
     if glob.has_magic(given):
@@ -76,6 +76,18 @@ def _expand(given: str) -> list[str]:
             raise UsageError(f"{given}: no files match")
         return matches
     raise UsageError(f"{given}: no such file")
+
+
+def _directory(path: str) -> list[str]:
+    """Every file under a directory (LiteLLM's S3/GCS logs: one JSON file per request in dated folders), sorted;
+    hidden files and folders left out."""
+    found = []
+    for top, dirs, files in os.walk(path):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [os.path.join(top, f) for f in files if not f.startswith(".")]
+    if not found:
+        raise UsageError(f"{path}: the directory holds no files")
+    return sorted(found)
 
 
 def resolve(inputs: Sequence[str]) -> list[Source]:
