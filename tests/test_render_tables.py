@@ -78,6 +78,63 @@ def test_rich_table_shows_markup_and_controls_literally():
     assert "\x1b" not in out
 
 
+def _printed(table: Table, width: int) -> str:
+    from rich.console import Console
+
+    console = Console(width=width, color_system=None, record=True)
+    with console.capture() as capture:
+        console.print(rich_table(table))
+    return capture.get()
+
+
+WIDE = Table(
+    headers=("tier", "model", "input tokens", "output tokens", "per day", "per year", "saved per year"),
+    rows=(("expensive", "gpt-4o-2024-08-06", "120,091,337", "101,920,114", "$1,115.20", "$407,048.00", "$1,234,567.89"),),
+    align=("left", "left", "right", "right", "right", "right", "right"),
+)
+
+
+def test_a_table_that_fits_is_left_as_it_is():
+    out = _printed(WIDE, 200)
+    assert "saved per year" in out and "gpt-4o-2024-08-06" in out and "$1,234,567.89" in out
+    assert len(out.splitlines()) == 5  # top, header, rule, row, bottom: nothing wrapped
+
+
+def test_a_narrow_terminal_wraps_names_and_headers_but_never_cuts_a_number():
+    table = Table(WIDE.headers[:6], [row[:6] for row in WIDE.rows], WIDE.align[:6])
+    out = _printed(table, 72)  # 11+11+9+11 for the numbers, 6+6 for the names, 17 for borders: 71
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 72 and "…" not in out
+    for number in table.rows[0][2:]:
+        assert number in out, (number, out)
+    assert [line.split("┃")[1].strip() for line in lines if line.startswith("┃")] == ["", "tier"]
+    names = [line.split("│")[1:3] for line in lines if line.startswith("│")]
+    assert len(names) > 1  # the names wrap, whole, over lines
+    assert ["".join(part[i].strip() for part in names) for i in (0, 1)] == ["expensive", "gpt-4o-2024-08-06"]
+
+
+def test_a_table_too_wide_for_any_layout_becomes_records():
+    out = _printed(WIDE, 80)  # 55 for the numbers alone, 87 with the names: one record per row
+    assert out.splitlines() == [f"{head}: {cell}" for head, cell in zip(WIDE.headers, WIDE.rows[0], strict=True)]
+
+
+def test_the_simulate_table_on_80_columns_shows_every_figure_whole():
+    from typer.testing import CliRunner
+
+    runner = CliRunner()
+    args = ["simulate", "sample_data/chat_logs.jsonl", "--rules", "routes.yaml", "--bootstrap", "0"]
+    report = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    table = runner.invoke(app, args, env={"COLUMNS": "80"}).stdout
+    assert max(len(line) for line in table.splitlines()) <= 80
+    prices = {"gpt-4o-mini": (0.15, 0.60), "gpt-4o": (2.50, 10.00)}  # $ per 1M input/output tokens
+    for tier in report["tiers"].values():
+        assert f"{tier['input_tokens']:,}" in table and f"{tier['output_tokens']:,}" in table
+        price_in, price_out = prices[tier["model"]]
+        cost = (tier["input_tokens"] * price_in + tier["output_tokens"] * price_out) / 1e6
+        assert f"${cost / report['days'] * 365:,.2f}" in table  # its per-year figure, whole
+    assert "…" not in table.split("Per rule")[0]
+
+
 def test_plain_is_not_parsed_as_markup():
     assert plain("[bold]t\x1b[0m").plain == "[bold]t\\x1b[0m"
 

@@ -9,11 +9,12 @@ can start formatting, a link or a table cell backslash-escaped, so a logged quer
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    import rich.console
     import rich.table
     import rich.text
 
@@ -65,18 +66,83 @@ class Table:
         return [self.align[i] if i < len(self.align) else "left" for i in range(len(self.headers))]
 
 
-def rich_table(table: Table, *, fold: bool = False) -> rich.table.Table:
-    """The table for a terminal; every cell, header and the title as plain text."""
+def rich_table(table: Table, *, fold: bool = False) -> Fitted:
+    """The table for a terminal, fitted to its width; every cell, header and the title as plain text."""
+    return Fitted(table, fold)
+
+
+class Fitted:
+    """A table laid out for the width it gets, so that no number is ever cut.
+
+    As is when it fits. When it is wider than the terminal, the numeric (right-aligned) columns
+    keep the width of their widest cell, their headers break between words, and names wrap
+    instead of being cut; when even that does not fit, each row is printed as ``header: value`` lines.
+    """
+
+    def __init__(self, table: Table, fold: bool) -> None:
+        self.table, self.fold = table, fold
+
+    def __rich_console__(self, console: rich.console.Console, options: rich.console.ConsoleOptions) -> Iterator[Any]:
+        from rich.measure import Measurement
+
+        natural = _rich(self.table, fold=self.fold, narrow=False)
+        if Measurement.get(console, options.update_width(10_000), natural).maximum <= options.max_width:
+            yield natural
+        elif _narrow_width(self.table) <= options.max_width:
+            yield _rich(self.table, fold=True, narrow=True)
+        else:
+            yield _records(self.table)
+
+
+NAME_WIDTH = 6  # the least a names' column gets in a narrowed table
+
+
+def _narrow_width(table: Table) -> int:
+    """The width the narrowed table needs: numbers whole, names at ``NAME_WIDTH``, borders and padding."""
+    widths = []
+    for i, justify in enumerate(table.alignment()):
+        if justify == "right":
+            words = re.split(r" |(?<=-)", table.headers[i])
+            widths.append(max([len(w) for w in words] + [len(printable(row[i])) for row in table.rows]))
+        else:
+            widths.append(NAME_WIDTH)
+    return sum(widths) + 3 * len(widths) - 1
+
+
+def _records(table: Table) -> rich.text.Text:
+    """Each row as ``header: value`` lines, a blank line between rows, under the title."""
+    from rich.text import Text
+
+    blocks = [
+        "\n".join(f"{printable(head)}: {printable(cell)}" for head, cell in zip(table.headers, row, strict=True))
+        for row in table.rows
+    ]
+    title = [printable(table.title)] if table.title else []
+    return Text("\n\n".join(title + blocks))
+
+
+def _rich(table: Table, *, fold: bool, narrow: bool) -> rich.table.Table:
     from rich.table import Table as RichTable
 
-    out = RichTable(title=plain(table.title) if table.title else None, title_justify="left")
+    title = plain(table.title) if table.title else None
+    out = RichTable(title=title, title_justify="left", pad_edge=not narrow)
     for head, justify in zip(table.headers, table.alignment(), strict=True):
-        out.add_column(plain(head), justify=justify, overflow="fold" if fold else "ellipsis")
+        if narrow and justify == "right":  # a number is never cut: its header breaks between words
+            out.add_column(_stacked(head), justify=justify, no_wrap=True)
+        else:
+            out.add_column(plain(head), justify=justify, overflow="fold" if fold else "ellipsis")
     if table.row_headers and out.columns:
         out.columns[0].style = "bold"
     for row in table.rows:
         out.add_row(*(plain(cell) for cell in row))
     return out
+
+
+def _stacked(head: str) -> rich.text.Text:
+    """A header with a word per line (hyphens break too), shown as ``printable``."""
+    from rich.text import Text
+
+    return Text("\n".join(printable(word) for word in re.split(r" |(?<=-)", head) if word))
 
 
 def markdown_table(table: Table) -> str:
