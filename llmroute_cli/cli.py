@@ -14,6 +14,8 @@ from typing import Any
 
 import typer
 
+from llmroute_cli.commands.helpstyle import Command
+
 # command name → (module in llmroute_cli.commands, function); "" names a Typer sub-app ``app``.
 COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("simulate", "simulate"),
@@ -66,7 +68,7 @@ def build(only: str | None = None) -> typer.Typer:
         if only is None or name == only:
             module = importlib.import_module(f"llmroute_cli.commands.{module_name}")
             if function:
-                app.command(name)(getattr(module, function))
+                app.command(name, cls=Command)(getattr(module, function))
             else:
                 app.add_typer(module.app, name=name)
     return app

@@ -22,6 +22,32 @@ def test_dash_h_is_help_everywhere(runner):
         assert result.exit_code == 0 and result.stdout.startswith("Usage: "), args
 
 
+def _every_command(group, prefix=()):
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            yield from _every_command(command, (*prefix, name))
+        else:
+            yield (*prefix, name)
+
+
+def test_help_names_values_as_a_command_line_does_not_as_python_types(runner):
+    import re
+
+    import typer
+
+    commands = list(_every_command(typer.main.get_command(app)))
+    assert len(commands) >= 20
+    for path in commands:
+        shown = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "200"}).stdout
+        assert not re.findall(r"<[a-zA-Z][^>]*>", shown), (path, re.findall(r"<[^>]*>", shown))
+    simulate = runner.invoke(app, ["simulate", "--help"], env={"COLUMNS": "200"}).stdout
+    assert "Usage: llmroute simulate [OPTIONS] {LOGS}..." in simulate
+    assert re.search(r"^  LOGS\.\.\.  +Log files", simulate, re.M)
+    for option in ("--days FLOAT", "--rules PATH", "--query-field TEXT", "--bootstrap INTEGER"):
+        assert option in simulate
+    assert "--format [table|json|csv|markdown]" in simulate
+
+
 def test_shell_completion_is_offered(runner):
     assert "--install-completion" in runner.invoke(app, ["-h"]).stdout
 

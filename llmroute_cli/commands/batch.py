@@ -17,6 +17,7 @@ import typer
 
 from llmroute_cli.commands import sample as sample_command
 from llmroute_cli.commands._common import handle_errors, load_router, read_text, refuse_overwrite
+from llmroute_cli.commands.helpstyle import Command
 from llmroute_cli.commands.options import MAX_LINE_BYTES, MaxLineOpt, MetadataFieldOpt, StrictOpt, check_max_line
 from llmroute_cli.errors import LlmrouteError, UsageError
 from llmroute_cli.render.fmt import count, money, percent
@@ -158,7 +159,7 @@ def _logged_messages(raw: dict[str, Any]) -> list[dict[str, str]] | None:
     return [{"role": str(m["role"]), "content": m["content"]} for m in messages]
 
 
-@app.command("answers")
+@app.command("answers", cls=Command)
 @handle_errors
 def answers(
     logs: LogsArg,
@@ -184,7 +185,7 @@ def answers(
     _requests("answers", **locals(), template=None)
 
 
-@app.command("confidence")
+@app.command("confidence", cls=Command)
 @handle_errors
 def confidence(
     logs: LogsArg,
@@ -211,7 +212,7 @@ def confidence(
     _requests("confidence", **locals())
 
 
-@app.command("classify")
+@app.command("classify", cls=Command)
 @handle_errors
 def classify(
     logs: LogsArg,
@@ -238,10 +239,10 @@ def classify(
     _requests("classify", **locals())
 
 
-app.command("judge")(sample_command.sample)
+app.command("judge", cls=Command)(sample_command.sample)
 
 
-@app.command("join")
+@app.command("join", cls=Command)
 @handle_errors
 def join(
     results: Annotated[list[Path], typer.Argument(help="Batch API output files (JSONL).")],

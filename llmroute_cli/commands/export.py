@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from llmroute_cli.commands._common import DEFAULT_RULES, handle_errors, refuse_overwrite
+from llmroute_cli.commands.helpstyle import Command
 
 app = typer.Typer(
     help="Write the policy as LiteLLM proxy config or OpenRouter request fields.",
@@ -39,7 +40,7 @@ def _rules_file(rules: Path | None) -> tuple[Path, object]:
     return path, Router.from_file(path)
 
 
-@app.command("litellm")
+@app.command("litellm", cls=Command)
 @handle_errors
 def export_litellm(
     rules: RulesOpt = None,
@@ -72,7 +73,7 @@ HEADER = (
 )
 
 
-@app.command("openrouter")
+@app.command("openrouter", cls=Command)
 @handle_errors
 def export_openrouter(
     rules: RulesOpt = None,
