@@ -62,6 +62,17 @@ def test_long_context_and_default(runner):
     assert out["input_tokens"] == 3 + (3 + context_tokens) + (3 + count("user") + count(LONG))
 
 
+def test_the_system_prompt_is_counted_and_seen_as_a_logs_context_holds_it(runner):
+    system = "You are a terse assistant. " * 3
+    out = run_json(runner, LONG, "--system", system, "--context", "x" * 40)
+    system_tokens, context_tokens = count("system") + count(system), count("system") + count("x" * 40)
+    assert out["input_tokens"] == 3 + (3 + system_tokens) + (3 + context_tokens) + (3 + count("user") + count(LONG))
+    assert out["tiers"]["expensive"]["input_cost_usd"] == pytest.approx(out["input_tokens"] * 2.50 / 1e6, rel=1e-12)
+    # a logged request with this system prompt has it in its context: so has route's, for context rules
+    assert run_json(runner, LONG, "--system", "s" * 8001)["rule"] == "long-context"
+    assert run_json(runner, LONG, "--system", "s" * 7000)["rule"] is None
+
+
 def test_context_file_stdin_and_rules_file(runner, tmp_path, root):
     (tmp_path / "ctx.txt").write_text("y" * 9000)
     out = run_json(runner, "-", "--context-file", "ctx.txt", "--rules", str(root / "routes.yaml"), stdin=LONG)

@@ -60,8 +60,9 @@ def route(
     router, book = load_router(rules)
     shape = Structure(system or "", turns, has_tools, has_images)
     logged = {"model": model, "timestamp": _timestamp(timestamp), "request_id": request_id}
-    explanation = router.explain(text, ctx, meta, shape=shape, **logged)
-    quotes = [] if no_tokens else _quotes(router, book, text, ctx)
+    seen = "\n\n".join(part for part in (system, ctx) if part) or None  # as a log's context holds its system prompt
+    explanation = router.explain(text, seen, meta, shape=shape, **logged)
+    quotes = [] if no_tokens else _quotes(router, book, text, ctx, system)
     payload = _payload(router, explanation, quotes)
     if as_json:
         print(report_json(payload))
@@ -69,10 +70,10 @@ def route(
         _render(payload, explanation)
 
 
-def _quotes(router: Any, book: Any, text: str, ctx: str | None) -> list[Any]:
+def _quotes(router: Any, book: Any, text: str, ctx: str | None, system: str | None) -> list[Any]:
     from llmroute_cli.reports.quote import quote
 
-    return quote(router.policy, book, text, ctx)
+    return quote(router.policy, book, text, ctx, system)
 
 
 def _context(context: str | None, context_file: Path | None) -> str | None:

@@ -19,9 +19,11 @@ class TierQuote:
     input_cost_usd: float
 
 
-def quote(policy: Policy, prices: PriceBook, query: str, context: str | None) -> list[TierQuote]:
+def quote(
+    policy: Policy, prices: PriceBook, query: str, context: str | None, system: str | None = None
+) -> list[TierQuote]:
     """Input tokens (chat format, each model's tokenizer) and input cost of the request on every tier."""
-    messages = request_messages(query, context)
+    messages = request_messages(query, context, system)
     quotes = []
     for tier, model in policy.tiers.items():
         enc = encoding_name_for_model(model)

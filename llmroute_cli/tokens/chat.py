@@ -58,11 +58,10 @@ def chat_tokens(messages: Iterable[Message], encoding_name: str = "o200k_base", 
     return chat_total(messages, lambda text: count(text, encoding_name), tools, encoding_name)
 
 
-def request_messages(query: str, context: str | None) -> list[dict[str, str]]:
-    """A bare query and its context as chat messages: the context as a system message."""
-    if context:
-        return [{"role": "system", "content": context}, {"role": "user", "content": query}]
-    return [{"role": "user", "content": query}]
+def request_messages(query: str, context: str | None, system: str | None = None) -> list[dict[str, str]]:
+    """A query with its context and system prompt as chat messages: system prompt, then context, as system messages."""
+    before = [{"role": "system", "content": text} for text in (system, context) if text]
+    return [*before, {"role": "user", "content": query}]
 
 
 def guesses(messages: Iterable[Message], tools: Sequence[Tool] = ()) -> list[str]:
