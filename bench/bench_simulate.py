@@ -11,7 +11,11 @@ all measured in this run on this machine:
 
 With --repeat N each limit and each run is timed N times and the best kept, alike for both.
 
+With --shape rotating the log is the one the speed issue measured: five long system prompts in
+turn and a unique user query each (about 2.4 KB a row).
+
 Usage: python bench/bench_simulate.py --rows 1000000 [--keep DIR] [--modes usage,counted] [--repeat 3]
+       [--shape rotating]
 """
 
 from __future__ import annotations
@@ -56,15 +60,28 @@ def _user(rng: random.Random) -> str:
     return _text(rng, rng.randint(150, 400))
 
 
-def generate(path: Path, rows: int, usage: bool, seed: int = 1) -> None:
+# The issue's shape: five long system prompts (about 2 KB each) in turn, a unique user query each; 2.4 KB a row.
+ROTATING_PROMPTS = [
+    f"You are agent {name}. " + "Follow the policy handbook, cite the section, and keep a friendly tone. " * 28
+    for name in ("billing", "support", "sales", "legal", "onboarding")
+]
+SHAPES = ("readme", "rotating")
+
+
+def _messages(rng: random.Random, i: int, shape: str) -> list[dict[str, str]]:
+    if shape == "rotating":
+        system, user = ROTATING_PROMPTS[i % 5], f"Request {i}: " + _text(rng, rng.randint(20, 80)) + "?"
+    else:
+        system, user = rng.choice(SYSTEM_PROMPTS), _user(rng)
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+def generate(path: Path, rows: int, usage: bool, seed: int = 1, shape: str = "readme") -> None:
     rng = random.Random(seed)
     t0 = 1_767_225_600  # 2026-01-01
     with path.open("wb") as f:
         for i in range(rows):
-            messages = [
-                {"role": "system", "content": rng.choice(SYSTEM_PROMPTS)},
-                {"role": "user", "content": _user(rng)},
-            ]
+            messages = _messages(rng, i, shape)
             record: dict = {
                 "id": f"chatcmpl-{i}",
                 "created": t0 + i * 604_800 // rows,
@@ -158,16 +175,18 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep the generated logs in this directory")
     parser.add_argument("--modes", default="usage,counted", help="usage, counted, or both (comma-separated)")
     parser.add_argument("--repeat", type=int, default=1, help="time each limit and run this many times; keep the best")
+    parser.add_argument("--shape", choices=SHAPES, default="readme", help="README's log, or the rotating one")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="llmroute-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     n = args.rows
-    print(f"{n:,} rows, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(f"{n:,} rows, {args.shape} shape, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     modes = args.modes.split(",")
     for usage in [m == "usage" for m in ("usage", "counted") if m in modes]:
-        path = folder / f"chat_{n}_{'usage' if usage else 'nousage'}.jsonl"
+        suffix = "" if args.shape == "readme" else "_rotating"
+        path = folder / f"chat_{n}_{'usage' if usage else 'nousage'}{suffix}.jsonl"
         if not path.exists():
-            generate(path, n, usage)
+            generate(path, n, usage, shape=args.shape)
         mb = path.stat().st_size / 1e6
         label = "usage logged" if usage else "tokens counted"
         limit = min(parse_limit(path) if usage else token_limit(path) for _ in range(args.repeat))
