@@ -12,13 +12,28 @@ import sys
 import types
 from typing import Any
 
+import llmroute_cli.simulate as _room  # the room, made callable below
 from llmroute_cli.engine.router import Decision, Router
 from llmroute_cli.errors import ConfigError, LlmrouteError, OptionError, UsageError
 from llmroute_cli.pricing.book import PriceBook, price_book
 
-_API = {"simulate", "diff", "sweep", "SimulateRun", "DiffRun", "SweepRun"}
-__all__ = sorted({"ConfigError", "Decision", "LlmrouteError", "OptionError", "PriceBook", "Router", "UsageError",
-                  "price_book", *_API})  # fmt: skip
+_API = {"diff", "sweep", "SimulateRun", "DiffRun", "SweepRun"}
+__all__ = [
+    "ConfigError",
+    "Decision",
+    "DiffRun",
+    "LlmrouteError",
+    "OptionError",
+    "PriceBook",
+    "Router",
+    "SimulateRun",
+    "SweepRun",
+    "UsageError",
+    "diff",
+    "price_book",
+    "simulate",
+    "sweep",
+]
 __version__ = "0.1.0"
 
 
@@ -34,21 +49,15 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'llmroute_cli' has no attribute {name!r}")
 
 
-class _Package(types.ModuleType):
-    """``llmroute_cli.simulate`` is the API's function, though a room of the package has that name too.
+class _SimulateRoom(types.ModuleType):
+    """The room ``llmroute_cli.simulate``, callable as the API's ``simulate`` (``lr.simulate(logs, rules)``).
 
-    Importing the room ``llmroute_cli.simulate`` binds it as this package's attribute; the setter
-    keeps the function in its place (the room stays reachable by import, as every room is).
+    A package's attribute is its subpackage once that is imported, so the name cannot hold a
+    function: the room itself is made callable, and its modules stay importable as ever.
     """
 
-    @property
-    def simulate(self) -> Any:
-        return _api("simulate")
-
-    @simulate.setter
-    def simulate(self, value: Any) -> None:
-        if not isinstance(value, types.ModuleType):
-            raise AttributeError("llmroute_cli.simulate is the API's simulate function; it cannot be replaced")
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _api("simulate")(*args, **kwargs)
 
 
-sys.modules[__name__].__class__ = _Package
+sys.modules[_room.__name__].__class__ = _SimulateRoom

@@ -112,7 +112,8 @@ class DiffRun:
 
     def __repr__(self) -> str:
         r, spend = self.report, self.report["spend"]
-        gates = f", {len(r['gates_failed'])} gates failed" if r["gates_failed"] else ""
+        n = len(r["gates_failed"])
+        gates = f", {n} gate{'s' if n > 1 else ''} failed" if n else ""
         return (
             f"<DiffRun {self.old} -> {self.new}: {r['shifted']['queries']:,} of {r['queries']:,} requests change "
             f"tier, {_money(spend['old_daily_usd'])}/day -> {_money(spend['new_daily_usd'])}/day{gates}>"
