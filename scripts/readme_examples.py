@@ -16,6 +16,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BLOCK = re.compile(r"^```text\n\$ (llmroute [^\n]*)\n(.*?)^```$", re.S | re.M)
+# The Python API example: its code, then what it prints.
+API_BLOCK = re.compile(r"^<!-- python-api-example -->\n```python\n(.*?)^```\n\n```text\n(.*?)^```$", re.S | re.M)
 NEEDS = {"broken.yaml"}
 
 
@@ -29,6 +31,18 @@ def run(command: str, cwd: Path) -> str:
     if result.exit_code != 0:
         sys.exit(f"{command}: exit {result.exit_code}\n{result.output}")
     return result.output
+
+
+def run_python(code: str, cwd: Path) -> str:
+    """What a README Python example prints, run in ``cwd``."""
+    import contextlib
+    import io
+
+    os.chdir(cwd)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md", "exec"), {"__name__": "__readme__"})
+    return out.getvalue()
 
 
 def main() -> None:
@@ -46,6 +60,12 @@ def main() -> None:
             return f"```text\n$ {command}\n{run(command, Path(tmp))}```"
 
         text = BLOCK.sub(fresh, text)
+
+        def fresh_api(match: re.Match[str]) -> str:
+            code = match.group(1)
+            return f"<!-- python-api-example -->\n```python\n{code}```\n\n```text\n{run_python(code, Path(tmp))}```"
+
+        text = API_BLOCK.sub(fresh_api, text)
     readme.write_text(text, encoding="utf-8")
 
 

@@ -131,6 +131,26 @@ def test_diff_and_compare_run_on_the_cluster_alike(runner, tmp_path, root, sched
         assert json.loads(dask.stdout) == json.loads(local.stdout)
 
 
+def test_the_python_api_runs_on_the_cluster_as_the_command_does(runner, tmp_path, root, scheduler):
+    import llmroute_cli as lr
+
+    log = tmp_path / "big.jsonl"
+    write_jsonl(log, 0, 200, bad_at=(50,))
+    rules = root / "routes.yaml"
+    told = []
+    on = {"engine": "dask", "scheduler": scheduler, "partition_bytes": 10_000}
+    dask = lr.simulate(log, rules, bootstrap=0, **on, notify=told.append)
+    cli, _ = report(runner, log, "--rules", rules, "--engine", "dask", "--scheduler", scheduler)
+    assert dask.to_dict() == cli == lr.simulate(log, rules, bootstrap=0, jobs=1).to_dict()
+    assert told and told[0].startswith("Dask dashboard: http://")  # told, not printed
+    assert lr.sweep(log, rules, param="short-no-code.query.chars=100:300:100", **on).to_dict() == lr.sweep(
+        log, rules, param="short-no-code.query.chars=100:300:100", jobs=1
+    ).to_dict()
+    with pytest.raises(lr.OptionError) as exc:
+        lr.simulate(log, rules, decisions=True, **on)
+    assert exc.value.option == "decisions"
+
+
 def test_a_partition_that_fails_to_parse_is_named_as_the_local_run_names_it(runner, tmp_path, root, scheduler):
     good, broken = tmp_path / "a.jsonl", tmp_path / "b.jsonl.gz"
     write_jsonl(good, 0, 30)

@@ -21,6 +21,7 @@ LAYERS = [
     ("training",),
     ("reports",),
     ("render",),
+    ("api",),
     ("commands", "integrations"),
     ("cli", "__init__", "__main__"),
 ]

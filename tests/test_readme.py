@@ -33,3 +33,16 @@ def test_the_readme_example_is_what_the_command_prints(runner, tmp_path, monkeyp
 
 def test_the_readme_has_examples_to_check():
     assert len(examples()) >= 5
+
+
+API_BLOCK = re.compile(r"^<!-- python-api-example -->\n```python\n(.*?)^```\n\n```text\n(.*?)^```$", re.S | re.M)
+
+
+def test_the_readme_python_example_prints_what_the_readme_shows(tmp_path, monkeypatch, capsys):
+    (block,) = API_BLOCK.findall((ROOT / "README.md").read_text(encoding="utf-8"))
+    code, shown = block
+    for name in ("sample_data", "routes.yaml", "examples"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {"__name__": "__readme__"})
+    assert capsys.readouterr().out == shown  # regenerate with python scripts/readme_examples.py

@@ -64,7 +64,7 @@ def test_every_unknown_model_is_listed_at_once_with_its_requests_and_first_line(
 def test_unknown_models_are_counted_across_files_and_chunks(runner, log, monkeypatch):
     import dataclasses
 
-    from llmroute_cli.commands import simulate as command
+    from llmroute_cli.api import simulating as command  # the command runs the API's simulate
     from llmroute_cli.simulate.simulation import Simulation
 
     def small_chunks(*args, **kwargs):

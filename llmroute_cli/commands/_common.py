@@ -11,10 +11,13 @@ from typing import Any, TypeVar
 
 import typer
 
+from llmroute_cli.api.loading import DEFAULT_RULES
+from llmroute_cli.api.loading import load_router as load_router  # re-exported: the commands load rules here
+from llmroute_cli.api.loading import price_table as price_table
+from llmroute_cli.api.loading import rules_router as rules_router
 from llmroute_cli.errors import ConfigError, LlmrouteError, OptionError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
-DEFAULT_RULES = Path("routes.yaml")
 
 
 class Terminated(BaseException):
@@ -61,43 +64,6 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
-
-
-def price_table(prices_file: Path | None, added: dict[str, Any] | None = None) -> Any:
-    """The built-in prices, overridden by a price file (LiteLLM map or OpenRouter models) when given, then by
-    ``added`` ones."""
-    from llmroute_cli.pricing.prices import BUILTIN_PRICES
-
-    table = dict(BUILTIN_PRICES)
-    if prices_file is not None:
-        from llmroute_cli.pricing.maps import load_price_map
-
-        table |= load_price_map(prices_file)
-    return table | (added or {})
-
-
-def load_router(
-    rules: Path | None, prices_file: Path | None = None, unknown: Any = None, provider: str | None = None
-) -> Any:
-    """The router for ``--rules`` (else ./routes.yaml when present, else the built-in policy) and its prices,
-    with ``--unknown-model-price``'s (``options.UnknownModels``) when given, ``--provider``'s entries preferred."""
-    from llmroute_cli.pricing.book import price_book
-
-    router = rules_router(rules)
-    if unknown is None:
-        return router, price_book(router.policy, price_table(prices_file), provider=provider)
-    return router, price_book(router.policy, price_table(prices_file, unknown.prices), unknown.skip, provider)
-
-
-def rules_router(rules: Path | None) -> Any:
-    """The router for ``--rules``, else ./routes.yaml when present, else the built-in policy; unpriced."""
-    from llmroute_cli.engine.router import Router
-
-    if rules is not None:
-        return Router.from_file(rules)
-    if DEFAULT_RULES.is_file():
-        return Router.from_file(DEFAULT_RULES)
-    return Router.builtin()
 
 
 def read_text(path: Path, what: str) -> str:

@@ -31,7 +31,7 @@ from llmroute_cli.commands.options import (
     share,
     share_opt,
 )
-from llmroute_cli.commands.sweep import ParamOpt, RunOptions, run
+from llmroute_cli.commands.sweep import ParamOpt, run
 from llmroute_cli.errors import UsageError
 from llmroute_cli.render.fmt import percent
 from llmroute_cli.render.sweep import head, intro, render_table, show, table_rows
@@ -86,22 +86,27 @@ def calibrate(
     cap = share("--target-expensive-share", target_expensive_share)
     ceiling = share("--max-under-routing", max_under_routing)
     _check_target(cap, ceiling)
-    ratios, fields = tuple(output_ratio or ()), (query_field, context_field, time_field)
-    unknown = tuple(unknown_model_price or ())
-    opts = RunOptions(
-        sample_rate,
-        cold_cache,
-        batch,
-        ratios,
-        *fields,
-        strict=strict,
-        jobs=jobs,
-        unknown_model_price=unknown,
-        max_line_bytes=max_line_bytes,
-        metadata_field=tuple(metadata_field or ()),
+    result = run(
+        logs,
+        param,
+        rules,
+        quiet,
+        prices=prices,
         provider=provider,
+        unknown_model_price=unknown_model_price,
+        days=days,
+        sample_rate=sample_rate,
+        cold_cache=cold_cache,
+        batch=batch,
+        output_ratio=output_ratio,
+        query_field=query_field,
+        context_field=context_field,
+        time_field=time_field,
+        strict=strict,
+        metadata_field=metadata_field,
+        max_line_bytes=max_line_bytes,
+        jobs=jobs,
     )
-    result = run(logs, param, rules, prices, days, quiet, opts)
     grid = [r.point for r in result.rows if r.point.value in result.param.values]
     chosen = choose(grid, cap, ceiling, param=result.param.name)
     chosen_row = next(r for r in result.rows if r.point is chosen)

@@ -9,11 +9,10 @@ from typing import Annotated, Any
 
 import typer
 
-from llmroute_cli.commands._common import handle_errors, price_table, progress_bar, refuse_overwrite
+from llmroute_cli.commands._common import handle_errors, progress_bar, refuse_overwrite
 from llmroute_cli.commands.options import (
     MAX_LINE_BYTES,
     PARTITION_BYTES,
-    Engine,
     EngineOpt,
     JobsOpt,
     MaxLineOpt,
@@ -25,12 +24,9 @@ from llmroute_cli.commands.options import (
     StrictOpt,
     UnknownPriceOpt,
     WorkersOpt,
-    reading,
     share,
     share_opt,
-    unknown_models,
-    warn_models,
-    warn_skipped,
+    to_stderr,
 )
 from llmroute_cli.commands.simulate import Format
 from llmroute_cli.errors import UsageError
@@ -76,44 +72,41 @@ def diff(
 
     Example: llmroute diff origin/main:routes.yaml routes.yaml --logs sample_data/chat_logs.jsonl --format markdown
     """
-    from llmroute_cli.engine.router import Router
-    from llmroute_cli.pricing.book import price_book
-    from llmroute_cli.reports.diff import Comparisons, Gates, comparison_report, failed_gates
-    from llmroute_cli.reports.simulate import check_scale
-    from llmroute_cli.rules.files import read_spec
-    from llmroute_cli.simulate.pipeline import read_and_route
-    from llmroute_cli.simulate.simulation import SimulateOptions
+    from llmroute_cli.api.diffing import diff as run
 
     logs = [*(log_args or []), *(log_opts or [])]
     if not logs:
         raise UsageError("diff needs logs to route: llmroute diff OLD NEW LOGS... (or --logs LOGS)")
-    gates = Gates(
-        max_cost_increase,
-        _percent(share("--max-expensive-share", max_expensive_share)),
-        _percent(share("--max-shift", max_shift)),
-    )
-    check_scale(days, sample_rate)
-    unknown = unknown_models(unknown_model_price)
-    on = Engine(engine, scheduler, workers, partition_bytes)
-    read = reading(
-        logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes, metadata_field=metadata_field, engine=on
-    )
+    shares = share("--max-expensive-share", max_expensive_share), share("--max-shift", max_shift)
     refuse_overwrite({"--output": output}, [*logs, old, new, prices])
-    table = price_table(prices, unknown.prices)
-    (old_text, old_name), (new_text, new_name) = read_spec(old), read_spec(new)
-    old_router, new_router = Router.from_text(old_text, old_name), Router.from_text(new_text, new_name)
-    make = Comparisons(
-        (old_router, price_book(old_router.policy, table, unknown.skip, provider)),
-        (new_router, price_book(new_router.policy, table, unknown.skip, provider)),
-        SimulateOptions(bootstrap=0),
-    )
     with progress_bar(quiet) as progress:
-        cmp, stats = read_and_route(read, make, [old_router, new_router], progress)
-    report = comparison_report(cmp, days, sample_rate, stats.summary())
-    warn_skipped(stats)
-    warn_models(cmp.new.totals)
-    failures = failed_gates(report, gates)
-    _emit(report, fmt, output, old_name, new_name, failures)
+        done = run(
+            old,
+            new,
+            logs,
+            days=days,
+            sample_rate=sample_rate,
+            prices=prices,
+            provider=provider,
+            unknown_model_price=unknown_model_price,
+            max_cost_increase=max_cost_increase,
+            max_expensive_share=shares[0],
+            max_shift=shares[1],
+            metadata_field=metadata_field,
+            strict=strict,
+            max_line_bytes=max_line_bytes,
+            jobs=jobs,
+            engine=engine,
+            scheduler=scheduler,
+            workers=workers,
+            partition_bytes=partition_bytes,
+            progress=progress,
+            notify=to_stderr,
+        )
+    for line in done.warnings:
+        print(line, file=sys.stderr)
+    failures = done.gates_failed
+    _emit(done.report, fmt, output, done.old, done.new, failures)
     for failure in failures:
         print(f"gate failed: {failure}", file=sys.stderr)
     if failures:
@@ -127,7 +120,7 @@ def _emit(report: dict[str, Any], fmt: Any, output: Path | None, old: str, new: 
     if fmt.value == "csv":
         text = render_csv(report, failures)
     elif fmt.value == "json":
-        text = report_json({**report, "gates_failed": failures}) + "\n"
+        text = report_json(report) + "\n"
     elif fmt.value == "markdown":
         text = render_markdown(report, old, new, failures)
         _step_summary(text)
@@ -148,8 +141,3 @@ def _step_summary(markdown: str) -> None:
                 f.write(markdown)
         except OSError as exc:
             print(f"warning: could not append to $GITHUB_STEP_SUMMARY ({path}): {exc.strerror}", file=sys.stderr)
-
-
-def _percent(fraction: float | None) -> float | None:
-    """A share as the gates hold it: percent (a float's own rounding kept off round percents)."""
-    return None if fraction is None else round(fraction * 100, 10)

@@ -7,13 +7,24 @@ the parameter; here they are only parsed from the command line.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from llmroute_cli.errors import LlmrouteError, UsageError
+from llmroute_cli.api.options import (  # noqa: F401 - re-exported: the commands take their options from here
+    MAX_LINE_BYTES,
+    PARTITION_BYTES,
+    Engine,
+    UnknownModels,
+    check_max_line,
+    check_models,
+    metadata_fields,
+    reading,
+    simulate_options,
+    unknown_models,
+)
+from llmroute_cli.errors import UsageError
 
 LogsArg = Annotated[
     list[str], typer.Argument(help="Log files (JSONL, .jsonl.gz, CSV, Parquet), globs, or - for stdin.")
@@ -43,7 +54,6 @@ MaxLineOpt = Annotated[
         "--max-line-bytes", help="A longer JSONL line is a malformed record, read past (with --strict an error)."
     ),
 ]
-MAX_LINE_BYTES = 16 << 20
 QuietOpt = Annotated[bool, typer.Option(help="No progress bar.")]
 EngineOpt = Annotated[str, typer.Option(help="Where to read and route: local (this machine) or dask (a Dask cluster).")]
 SchedulerOpt = Annotated[
@@ -53,7 +63,6 @@ WorkersOpt = Annotated[int, typer.Option(help="With --engine dask and no --sched
 PartitionOpt = Annotated[
     int, typer.Option(help="With --engine dask: plain JSONL larger than this many bytes is cut into byte ranges.")
 ]
-PARTITION_BYTES = 64 << 20
 FieldOpt = Annotated[str | None, typer.Option(help="Dotted path overriding detection (see README, 'Logs it reads').")]
 MetadataFieldOpt = Annotated[
     list[str] | None,
@@ -63,7 +72,6 @@ MetadataFieldOpt = Annotated[
         help="Read the dotted PATH of each record as metadata.NAME (plan=user_api_key_metadata.plan). Repeatable.",
     ),
 ]
-METADATA_FIELD_USAGE = "--metadata-field takes NAME=DOTTED.PATH (e.g. plan=user_api_key_metadata.plan)"
 ColdCacheOpt = Annotated[bool, typer.Option(help="Price requests moved to another model without cache reads.")]
 BatchOpt = Annotated[bool, typer.Option(help="Price every request at Batch API prices.")]
 RatioOpt = Annotated[
@@ -107,174 +115,9 @@ UnknownPriceOpt = Annotated[
         "MODEL=skip: leave out the requests logged on it, counted and reported. Repeatable.",
     ),
 ]
-UNKNOWN_PRICE_USAGE = (
-    "--unknown-model-price takes MODEL=IN/OUT (USD per 1M input/output tokens, e.g. o1=15/60) or MODEL=skip"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class UnknownModels:
-    """What ``--unknown-model-price`` says: prices to add, and models whose logged requests to leave out."""
-
-    prices: dict[str, Any] = field(default_factory=dict)
-    skip: frozenset[str] = frozenset()
-
-
-def unknown_models(values: list[str] | None) -> UnknownModels:
-    """``MODEL=IN/OUT`` and ``MODEL=skip`` entries; a malformed one, or a model given twice, is a usage error."""
-    from llmroute_cli.pricing.prices import Price
-
-    prices: dict[str, Any] = {}
-    skip: set[str] = set()
-    for value in values or []:
-        model, _, price = (part.strip() for part in value.rpartition("="))
-        if not model:
-            raise UsageError(f"{UNKNOWN_PRICE_USAGE}, got '{value}'")
-        if model in prices or model in skip:
-            raise UsageError(f"--unknown-model-price names '{model}' twice")
-        if price.lower() == "skip":
-            skip.add(model)
-        else:
-            rates = _rates(price, value)
-            prices[model] = Price(*rates, source="--unknown-model-price")
-    return UnknownModels(prices, frozenset(skip))
-
-
-def _rates(text: str, value: str) -> tuple[float, float]:
-    parts = text.split("/")
-    try:
-        rates = tuple(float(p) for p in parts)
-    except ValueError:
-        rates = ()
-    if len(rates) != 2 or not all(0 <= r < float("inf") for r in rates):  # also refuses NaN
-        raise UsageError(f"{UNKNOWN_PRICE_USAGE}, got '{value}'")
-    return rates[0], rates[1]
-
-
-def reading(
-    logs: list[str],
-    *,
-    strict: bool = False,
-    jobs: int = 1,
-    query_field: str | None = None,
-    context_field: str | None = None,
-    time_field: str | None = None,
-    max_line_bytes: int = MAX_LINE_BYTES,
-    metadata_field: list[str] | tuple[str, ...] | None = None,
-    engine: Engine | None = None,
-) -> Any:
-    """What to read and how, for ``pipeline.read_and_route``; ``jobs`` 0 is one process per core."""
-    from llmroute_cli.logs import ReadOptions
-    from llmroute_cli.simulate.parallel import default_jobs
-    from llmroute_cli.simulate.pipeline import Reading
-
-    if jobs < 0:
-        raise UsageError(f"--jobs must be 0 (one per core) or more, got {jobs}")
-    check_max_line(max_line_bytes)
-    options = ReadOptions(
-        query_field=query_field,
-        context_field=context_field,
-        time_field=time_field,
-        metadata_fields=metadata_fields(metadata_field),
-        strict=strict,
-        max_line_bytes=max_line_bytes,
-    )
-    runner = engine.runner() if engine is not None else None
-    return Reading(logs, options, jobs or default_jobs(), runner)
-
-
-@dataclass(frozen=True, slots=True)
-class Engine:
-    """``--engine`` and its options as given on the command line."""
-
-    name: str = "local"
-    scheduler: str | None = None
-    workers: int = 2
-    partition_bytes: int = PARTITION_BYTES
-
-    def runner(self) -> Any:
-        """None to read here; for ``dask``, the runner (the dask module is imported only now)."""
-        if self.name == "local":
-            if self.scheduler is not None:
-                raise UsageError("--scheduler needs --engine dask")
-            return None
-        if self.name != "dask":
-            raise UsageError(f"--engine takes local or dask, got '{self.name}'")
-        from llmroute_cli.cluster.engine import DaskRunner
-
-        if self.workers < 1:
-            raise UsageError(f"--workers must be at least 1, got {self.workers}")
-        if self.partition_bytes < 1:
-            raise UsageError(f"--partition-bytes must be at least 1, got {self.partition_bytes}")
-        return DaskRunner(self.scheduler, self.workers, self.partition_bytes, _to_stderr)
-
-
-def _to_stderr(line: str) -> None:
+def to_stderr(line: str) -> None:
+    """A notice for the user (the Dask dashboard's address), on stderr."""
     print(line, file=sys.stderr)
-
-
-def check_max_line(max_line_bytes: int) -> None:
-    """``--max-line-bytes`` must allow a line."""
-    if max_line_bytes < 1:
-        raise UsageError(f"--max-line-bytes must be at least 1, got {max_line_bytes}")
-
-
-def metadata_fields(values: list[str] | tuple[str, ...] | None) -> tuple[tuple[str, str], ...]:
-    """``NAME=PATH`` entries; a NAME is a metadata key (letters, digits, ``_``, ``-``), given once."""
-    pairs: list[tuple[str, str]] = []
-    for value in values or ():
-        name, sep, path = (part.strip() for part in value.partition("="))
-        if not sep or not name or not path or not all(c.isalnum() or c in "_-" for c in name):
-            raise UsageError(f"{METADATA_FIELD_USAGE}, got '{value}'")
-        if name in dict(pairs):
-            raise UsageError(f"--metadata-field names '{name}' twice")
-        pairs.append((name, path))
-    return tuple(pairs)
-
-
-def parse_output_ratios(values: list[str]) -> tuple[float | None, dict[str, float]]:
-    """``R`` (the estimate for unlogged output) and ``MODEL=R`` entries (moved requests)."""
-    plain: float | None = None
-    per_model: dict[str, float] = {}
-    for value in values:
-        model, sep, number = value.rpartition("=")
-        try:
-            ratio = float(number)
-        except ValueError:
-            raise UsageError(f"--output-ratio takes R or MODEL=R, got '{value}'") from None
-        if sep and not model.strip():
-            raise UsageError(f"--output-ratio takes R or MODEL=R, got '{value}'")
-        if model:
-            per_model[model] = ratio
-        else:
-            plain = ratio
-    return plain, per_model
-
-
-def simulate_options(ratios: list[str] | None, **given: Any) -> Any:
-    """SimulateOptions from the command line's ``--output-ratio`` values and the other options as given."""
-    from llmroute_cli.simulate.simulation import DEFAULT_OUTPUT_RATIO, SimulateOptions
-
-    ratio, per_model = parse_output_ratios(ratios or [])
-    return SimulateOptions(
-        output_ratio=DEFAULT_OUTPUT_RATIO if ratio is None else ratio,
-        output_ratio_given=ratio is not None,
-        model_output_ratios=per_model,
-        **given,
-    )
-
-
-def check_models(book: Any, options: Any, tiers: dict[str, str]) -> None:
-    """Options that name a tier or a model must name a known one."""
-    if options.baseline_tier is not None and options.baseline_tier not in tiers:
-        raise UsageError(
-            f"--baseline-tier '{options.baseline_tier}' is not a tier; expected one of: {', '.join(tiers)}"
-        )
-    for model in options.model_output_ratios:
-        try:
-            book.price(model)
-        except LlmrouteError as exc:
-            raise UsageError(f"--output-ratio {model}=…: {exc}") from None
 
 
 def warn_models(totals: Any) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
+import functools
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
@@ -12,14 +12,13 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, refuse_overwrite, stdout_console
+from llmroute_cli.commands._common import handle_errors, progress_bar, refuse_overwrite, stdout_console
 from llmroute_cli.commands.options import (
     MAX_LINE_BYTES,
     PARTITION_BYTES,
     BatchOpt,
     ColdCacheOpt,
     DaysOpt,
-    Engine,
     EngineOpt,
     JobsOpt,
     LogsArg,
@@ -36,12 +35,8 @@ from llmroute_cli.commands.options import (
     StrictOpt,
     UnknownPriceOpt,
     WorkersOpt,
-    check_models,
-    reading,
-    simulate_options,
-    unknown_models,
+    to_stderr,
 )
-from llmroute_cli.errors import UsageError
 
 
 class Format(StrEnum):
@@ -92,67 +87,42 @@ def simulate(
 
     Example: llmroute simulate sample_data/chat_logs.jsonl --rules routes.yaml
     """
-    from llmroute_cli.reports.simulate import build_report, check_scale, period_of
-    from llmroute_cli.simulate.pipeline import read_and_route
-    from llmroute_cli.simulate.simulation import Simulations
+    from llmroute_cli.api.simulating import simulate as run
 
     refuse_overwrite({"--output": output, "--decisions": decisions}, [*logs, rules, prices])
-    check_scale(days, sample_rate)
-    unknown = unknown_models(unknown_model_price)
-    options = simulate_options(
-        output_ratio,
-        output_tokens=output_tokens,
-        baseline_tier=baseline_tier,
-        cold_cache=cold_cache,
-        batch=batch,
-        bootstrap=bootstrap,
-        seed=seed,
-        verifier_errors=_shares(verifier_error),
-    )
-    fields = {"query_field": query_field, "context_field": context_field, "time_field": time_field}
-    on = Engine(engine, scheduler, workers, partition_bytes)
-    read = reading(
-        logs,
-        strict=strict,
-        jobs=jobs,
-        max_line_bytes=max_line_bytes,
-        metadata_field=metadata_field,
-        **fields,
-        engine=on,
-    )
-    if decisions is not None and read.runner is not None:
-        raise UsageError("--decisions are written here, in log order: leave out --engine dask to write them")
-    if decisions is not None:
-        read = dataclasses.replace(read, jobs=1)  # decisions are written in log order, serially
-    router, book = load_router(rules, prices, unknown, provider)
-    check_models(book, options, router.policy.tiers)
-    make = Simulations(router, book, options)
     with _decision_sink(decisions) as sink, progress_bar(quiet) as progress:  # decisions appear with the report
-        if sink is None:
-            sim, stats = read_and_route(read, make, [router], progress)
-        else:
-            writer, stats = read_and_route(read, _Deciding(make, sink, decisions), [router], progress)
-            sim = writer.sim
-        result = sim.result()
-        report = build_report(result, period_of(result, days), sample_rate, stats.summary())
-        _emit(report, fmt, output)
-
-
-class _Deciding:
-    """A serial simulation that writes each chunk's decisions as it goes (``--decisions``): its own ``make``."""
-
-    def __init__(self, make: Any, sink: TextIO, path: Path | None) -> None:
-        self.make, self.sink, self.path = make, sink, path
-
-    def __call__(self, part: int) -> _Deciding:
-        self.sim = self.make(part)
-        return self
-
-    def add(self, chunk: Any) -> None:
-        _write_decisions(self.sim.decide(chunk), self.sink, self.path)
-
-    def merge(self, other: Any) -> None:
-        raise AssertionError("decisions are written serially")
+        done = run(
+            logs,
+            rules,
+            prices=prices,
+            provider=provider,
+            unknown_model_price=unknown_model_price,
+            days=days,
+            sample_rate=sample_rate,
+            output_tokens=output_tokens,
+            output_ratio=output_ratio,
+            baseline_tier=baseline_tier,
+            cold_cache=cold_cache,
+            batch=batch,
+            bootstrap=bootstrap,
+            seed=seed,
+            verifier_error=verifier_error,
+            query_field=query_field,
+            context_field=context_field,
+            time_field=time_field,
+            strict=strict,
+            metadata_field=metadata_field,
+            max_line_bytes=max_line_bytes,
+            jobs=jobs,
+            engine=engine,
+            scheduler=scheduler,
+            workers=workers,
+            partition_bytes=partition_bytes,
+            on_decisions=None if sink is None else functools.partial(_write_decisions, sink=sink, path=decisions),
+            progress=progress,
+            notify=to_stderr,
+        )
+        _emit(done.report, fmt, output)
 
 
 @contextlib.contextmanager
@@ -166,11 +136,7 @@ def _decision_sink(path: Path | None) -> Iterator[TextIO | None]:
         yield stream
 
 
-DECISION_COLUMNS = ["id", "tier", "model", "rule", "input_tokens", "output_tokens", "cost_usd"]
-
-
 def _write_decisions(rows: Any, sink: TextIO, path: Path | None) -> None:
-    rows = rows[DECISION_COLUMNS]
     if path is not None and path.suffix.lower() == ".csv":
         rows.to_csv(sink, index=False, header=sink.tell() == 0, lineterminator="\n")
     elif len(rows):
@@ -213,11 +179,3 @@ def _table_text(report: dict[str, Any]) -> str:
     buf = io.StringIO()
     render_table(report, Console(file=buf, width=120, highlight=False, color_system=None))
     return buf.getvalue()
-
-
-def _shares(text: str) -> tuple[float, ...]:
-    """``0.1,0.2,0.4`` as numbers; the core checks their range."""
-    try:
-        return tuple(float(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise UsageError(f"--verifier-error takes comma-separated shares like 0.1,0.2,0.4, got {text!r}") from None

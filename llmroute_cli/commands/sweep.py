@@ -7,21 +7,19 @@ The logs are read once, through the one loop: each chunk goes through one router
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from llmroute_cli.commands._common import handle_errors, load_router, progress_bar, refuse_overwrite, stdout_console
+from llmroute_cli.commands._common import handle_errors, progress_bar, refuse_overwrite, stdout_console
 from llmroute_cli.commands.options import (
     MAX_LINE_BYTES,
     PARTITION_BYTES,
     BatchOpt,
     ColdCacheOpt,
     DaysOpt,
-    Engine,
     EngineOpt,
     FieldOpt,
     JobsOpt,
@@ -39,11 +37,7 @@ from llmroute_cli.commands.options import (
     StrictOpt,
     UnknownPriceOpt,
     WorkersOpt,
-    reading,
-    simulate_options,
-    unknown_models,
-    warn_models,
-    warn_skipped,
+    to_stderr,
 )
 from llmroute_cli.errors import LlmrouteError, UsageError
 
@@ -61,37 +55,6 @@ PARAM_HELP = "RULE.FIELD=START:STOP:STEP, e.g. short-no-code.query.chars=100:400
 
 
 ParamOpt = Annotated[str, typer.Option("--param", help=f"The threshold to sweep: {PARAM_HELP}")]
-
-
-@dataclass(frozen=True, slots=True)
-class RunOptions:
-    """What simulate's pricing and reading options mean for every swept value."""
-
-    sample_rate: float = 1.0
-    cold_cache: bool = False
-    batch: bool = False
-    output_ratio: tuple[str, ...] = ()
-    query_field: str | None = None
-    context_field: str | None = None
-    time_field: str | None = None
-    strict: bool = False
-    jobs: int = 1
-    unknown_model_price: tuple[str, ...] = ()
-    max_line_bytes: int = MAX_LINE_BYTES
-    metadata_field: tuple[str, ...] = ()
-    provider: str | None = None
-    engine: Engine = field(default_factory=Engine)
-
-    def simulate_options(self) -> Any:
-        from llmroute_cli.reports.simulate import check_scale
-
-        check_scale(None, self.sample_rate)
-        return simulate_options(list(self.output_ratio), cold_cache=self.cold_cache, batch=self.batch, bootstrap=0)
-
-    def reading(self, logs: list[str]) -> Any:
-        opts: dict[str, Any] = {"jobs": self.jobs, "max_line_bytes": self.max_line_bytes, "strict": self.strict}
-        opts |= {"query_field": self.query_field, "context_field": self.context_field, "time_field": self.time_field}
-        return reading(logs, metadata_field=self.metadata_field, engine=self.engine, **opts)
 
 
 @handle_errors
@@ -132,23 +95,31 @@ def sweep(
         raise UsageError(f"--chart writes a PNG; name the file with .png, not '{chart.name}'")
     for path in (chart, html):
         _check_dir(path)
-    ratios, fields = tuple(output_ratio or ()), (query_field, context_field, time_field)
-    unknown = tuple(unknown_model_price or ())
-    opts = RunOptions(
-        sample_rate,
-        cold_cache,
-        batch,
-        ratios,
-        *fields,
-        strict=strict,
-        jobs=jobs,
-        engine=Engine(engine, scheduler, workers, partition_bytes),
-        unknown_model_price=unknown,
-        max_line_bytes=max_line_bytes,
-        metadata_field=tuple(metadata_field or ()),
+    result = run(
+        logs,
+        param,
+        rules,
+        quiet,
+        prices=prices,
         provider=provider,
+        unknown_model_price=unknown_model_price,
+        days=days,
+        sample_rate=sample_rate,
+        cold_cache=cold_cache,
+        batch=batch,
+        output_ratio=output_ratio,
+        query_field=query_field,
+        context_field=context_field,
+        time_field=time_field,
+        strict=strict,
+        metadata_field=metadata_field,
+        max_line_bytes=max_line_bytes,
+        jobs=jobs,
+        engine=engine,
+        scheduler=scheduler,
+        workers=workers,
+        partition_bytes=partition_bytes,
     )
-    result = run(logs, param, rules, prices, days, quiet, opts)
     if chart and result.quality is None:
         raise LlmrouteError(f"--chart plots spend against mean quality, which needs labels: {result.note}")
     from llmroute_cli.commands.output import write_atomic, write_atomic_bytes
@@ -164,44 +135,15 @@ def sweep(
         print(f"wrote {html}", file=sys.stderr)
 
 
-def run(
-    logs: list[str],
-    spec: str,
-    rules: Path | None,
-    prices: Path | None,
-    days: float | None,
-    quiet: bool,
-    opts: RunOptions | None = None,
-) -> Result:
-    """Read the logs once through one router per swept value (and the current policy); collect each value's row.
+def run(logs: list[str], param: str, rules: Path | None, quiet: bool, **options: Any) -> Result:
+    """The API's sweep, with a progress bar, its warnings on stderr: the rows of each value (``calibrate`` too)."""
+    from llmroute_cli.api.sweeping import sweep as swept
 
-    Each value's Simulation also scores its routing against the outcome labels, as ``simulate`` does."""
-    from llmroute_cli.quality.labels import QualitySpec
-    from llmroute_cli.reports.sweep import Sweeps, sweep_values
-    from llmroute_cli.reports.sweep_result import current_value, sweep_result, swept_test
-    from llmroute_cli.simulate.pipeline import read_and_route
-
-    opts = opts or RunOptions()
-    options = opts.simulate_options()
-    router, book = load_router(rules, prices, unknown_models(list(opts.unknown_model_price)), opts.provider)
-    policy = router.policy
-    param = sweep_values(spec, policy)
-    current = current_value(swept_test(policy, param))
-    quality_spec = QualitySpec.from_policy(policy, book)
-    sweeps = Sweeps(policy, param, tuple(sorted({*param.values, current})), book, options)
     with progress_bar(quiet) as progress:
-        swept, stats = read_and_route(opts.reading(logs), sweeps, sweeps.routers(), progress)
-    warn_skipped(stats)
-    runs = swept.runs
-    totals = runs[0][1].totals
-    warn_models(totals)
-    if totals.bad_labels:
-        print(
-            f"skipped the malformed outcome labels of {totals.bad_labels} requests; first: {totals.bad_label_example}",
-            file=sys.stderr,
-        )
-    results = [(value, sim.result()) for value, sim in runs]
-    return sweep_result(param, policy, current, results, quality_spec.expensive_tier, days, opts.sample_rate)
+        done = swept(logs, rules, param=param, **options, progress=progress, notify=to_stderr)
+    for line in done.warnings:
+        print(line, file=sys.stderr)
+    return done.result
 
 
 def _check_dir(path: Path | None) -> None:
