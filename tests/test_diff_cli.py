@@ -17,7 +17,7 @@ rules:
     route: expensive
 """
 NEW = OLD.replace("gt: 20", "gt: 50")
-# Four requests, 1M input tokens each, over one day: lengths 10, 30, 60, 60 characters.
+# Four requests, 100,000 input tokens each (within both models' 128,000-token windows), over one day: lengths 10, 30, 60, 60 characters.
 QUERIES = ["q" * 10, "q" * 30, "q" * 60, "q" * 60]
 
 
@@ -27,7 +27,7 @@ def setup(tmp_path, monkeypatch):
     (tmp_path / "old.yaml").write_text(OLD)
     (tmp_path / "new.yaml").write_text(NEW)
     rows = [
-        {"id": f"r{i}", "query": q, "usage": {"prompt_tokens": 1_000_000, "completion_tokens": 0}}
+        {"id": f"r{i}", "query": q, "usage": {"prompt_tokens": 100_000, "completion_tokens": 0}}
         for i, q in enumerate(QUERIES)
     ]
     (tmp_path / "logs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -42,12 +42,12 @@ def test_json_numbers(runner, setup):
     result = diff(runner, "old.yaml", "new.yaml", "--format", "json")
     assert result.exit_code == 0, result.output
     r = json.loads(result.stdout)
-    # old: 1 cheap (0.15) + 3 expensive (7.50) = 7.65/day; new: 2 cheap (0.30) + 2 expensive (5.00) = 5.30/day
-    assert r["spend"]["old_daily_usd"] == pytest.approx(7.65)
-    assert r["spend"]["new_daily_usd"] == pytest.approx(5.30)
-    assert r["spend"]["delta_daily_usd"] == pytest.approx(-2.35)
-    assert r["spend"]["delta_yearly_usd"] == pytest.approx(-2.35 * 365)
-    assert r["spend"]["delta_percent"] == pytest.approx(-2.35 / 7.65 * 100)
+    # old: 1 cheap (0.015) + 3 expensive (0.75) = 0.765/day; new: 2 cheap (0.03) + 2 expensive (0.50) = 0.53/day
+    assert r["spend"]["old_daily_usd"] == pytest.approx(0.765)
+    assert r["spend"]["new_daily_usd"] == pytest.approx(0.53)
+    assert r["spend"]["delta_daily_usd"] == pytest.approx(-0.235)
+    assert r["spend"]["delta_yearly_usd"] == pytest.approx(-0.235 * 365)
+    assert r["spend"]["delta_percent"] == pytest.approx(-0.235 / 0.765 * 100)
     assert r["transitions"] == [
         {"from": "cheap", "to": "cheap", "queries": 1, "share": 0.25},
         {"from": "expensive", "to": "cheap", "queries": 1, "share": 0.25},
@@ -73,7 +73,7 @@ def test_markdown_and_step_summary(runner, setup, monkeypatch):
     assert result.exit_code == 0
     md = result.stdout
     assert md.startswith("## llmroute diff\n")
-    assert "Spend per day $7.65 → $5.30 (-$2.35, -30.7%); per year $2,792.25 → $1,934.50 (-$857.75)." in md
+    assert "Spend per day $0.77 → $0.53 (-$0.24, -30.7%); per year $279.23 → $193.45 (-$85.78)." in md
     assert "| **expensive** | 1 (25.0%) | 2 (50.0%) |" in md
     assert "| long | 3 | 2 | -1 |" in md
     assert summary.read_text() == md
@@ -81,7 +81,7 @@ def test_markdown_and_step_summary(runner, setup, monkeypatch):
 
 TEXT_REPORT = """\
 4 logged requests over 1.00 days, routed by `old.yaml` and `new.yaml`.
-Spend per day $7.65 → $5.30 (-$2.35, -30.7%); per year $2,792.25 → $1,934.50 (-$857.75).
+Spend per day $0.77 → $0.53 (-$0.24, -30.7%); per year $279.23 → $193.45 (-$85.78).
 1 requests (25.0%) change tier.
 tier moves:
   cheap → cheap: 1 (25.0%)
@@ -180,7 +180,7 @@ def hostile(tmp_path, monkeypatch):
     old = OLD.replace("name: long", 'name: "<b>x</b>"')
     (tmp_path / "old.yaml").write_text(old)
     (tmp_path / "new.yaml").write_text(old.replace("gt: 20", "gt: 50"))
-    row = {"id": "<i>r_1</i>", "query": HOSTILE_QUERY, "usage": {"prompt_tokens": 1_000_000, "completion_tokens": 0}}
+    row = {"id": "<i>r_1</i>", "query": HOSTILE_QUERY, "usage": {"prompt_tokens": 100_000, "completion_tokens": 0}}
     (tmp_path / "logs.jsonl").write_text(json.dumps(row) + "\n")
     return tmp_path
 

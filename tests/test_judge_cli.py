@@ -192,7 +192,7 @@ def test_a_missing_answer_names_the_file_and_line(runner, logs, write):
         (
             ["--judge-model", "gpt-5-ultra"],
             1,
-            "error: no price for model 'gpt-5-ultra' (did you mean gpt-3.5-turbo, gpt-4-turbo, gpt-4.1-nano?); "
+            "error: no price for model 'gpt-5-ultra' (did you mean gpt-5-nano, gpt-3.5-turbo, gpt-4-turbo?); "
             "add it under 'prices:' in the rule file or pass --prices FILE\n",
         ),
     ],

@@ -149,7 +149,7 @@ def test_an_unknown_provider_is_a_usage_error(runner, tmp_path):
     result = runner.invoke(app, ["prices", "--provider", "nobody"])
     assert result.exit_code == 2
     assert result.stderr == (
-        "error: --provider nobody: no price entry is from that provider; the prices have: anthropic, openai\n"
+        "error: --provider nobody: no price entry is from that provider; the prices have: anthropic, gemini, openai\n"
     )
 
 
@@ -227,7 +227,7 @@ def test_simulate_with_openrouter_prices_equals_hand_arithmetic_exactly(runner, 
         {
             "query": "hi",
             "model": "anthropic/claude-3.5-haiku",
-            "usage": {"prompt_tokens": 1_000_000, "completion_tokens": 1_000_000},
+            "usage": {"prompt_tokens": 100_000, "completion_tokens": 1_000_000},  # within its 200,000-token window
         },
         # 200,000 tokens is not more than 200,000: base prices
         {"query": "prove a", "usage": {"prompt_tokens": 200_000, "completion_tokens": 10_000}},
@@ -236,7 +236,7 @@ def test_simulate_with_openrouter_prices_equals_hand_arithmetic_exactly(runner, 
     ]
     rules, logs = _setup(tmp_path, "claude-3.5-haiku", "google/gemini-2.5-pro", records)
     r = _simulate(runner, logs, rules, "--prices", str(OPENROUTER), "--bootstrap", "0")
-    assert r["tiers"]["cheap"]["cost_usd"] == 4.8  # 1M x 0.80 + 1M x 4.00, exactly (not 4.799999999999999)
+    assert r["tiers"]["cheap"]["cost_usd"] == 4.08  # 0.1M x 0.80 + 1M x 4.00, exactly (not 4.079999999999999)
     # 0.2M x 1.25 + 0.01M x 10 = 0.25 + 0.10; 0.3M x 2.50 + 0.01M x 15 = 0.75 + 0.15
     assert r["tiers"]["expensive"]["cost_usd"] == 1.25
     assert r["assumptions"]["long_context_requests"] == 1

@@ -96,7 +96,7 @@ def test_unknown_model_is_an_error_naming_close_ones():
     with pytest.raises(LlmrouteError) as err:
         PriceBook(BUILTIN_PRICES).price("gpt-4o-mni")
     assert str(err.value) == (
-        "no price for model 'gpt-4o-mni' (did you mean gpt-4o-mini, gpt-4.1-mini, gpt-4o?); "
+        "no price for model 'gpt-4o-mni' (did you mean gpt-4o-mini, gpt-4.1-mini, gpt-5-mini?); "
         "add it under 'prices:' in the rule file or pass --prices FILE"
     )
 

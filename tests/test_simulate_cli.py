@@ -51,6 +51,17 @@ RECORDS = [
     },
 ]
 ROUTED = 0.15 + 3.50 + 5.00 + 0.195  # 8.845 over 2 days
+
+
+def too_long(n: int, longest: str) -> str:
+    """The warning for requests over every tier's window (these round-number requests exceed gpt-4o's 128,000)."""
+    return (
+        f"{n} requests fit no tier's context window (the longest has {longest} input tokens; the widest window is "
+        "128,000 tokens, tier 'expensive'): priced on their routed tier as if they fit; add a tier with a larger "
+        "window, or set 'fallback:' to one"
+    )
+
+
 ALL_EXPENSIVE = 2.50 + 3.50 + 5.00 + (0.5 * 2.50 + 0.2 * 10)  # 14.25
 AS_LOGGED = 2.50 + 3.50 + 2 * 0.15 + 0.195  # 6.495
 
@@ -97,7 +108,8 @@ def test_money_per_tier_rule_and_baselines(runner, logs, root):
     assert r["tokens"]["input"] == {"logged": 4, "counted": 0, "approximated": {}}
     assert r["tokens"]["output"]["logged"] == 4
     assert r["period"] == {"source": "timestamps", "start": "2026-01-01T00:00:00Z", "end": "2026-01-03T00:00:00Z"}
-    assert r["warnings"] == []
+    assert r["warnings"] == [too_long(4, "2,000,000")]
+    assert r["context_window"]["fits_no_tier"] == 4 and r["context_window"]["difference_usd"] == 0.0
 
 
 def test_days_and_sample_rate(runner, logs):
@@ -191,6 +203,7 @@ def test_csv_carries_savings_and_tells_of_skips_and_warnings_on_stderr(runner, l
     assert result.exit_code == 0 and result.stdout.startswith("section,name,")
     assert result.stderr == (
         "warning: the logs span only 12.0 hours: daily and yearly figures extrapolate from under a day\n"
+        f"warning: {too_long(2, '1,000,000')}\n"
         f"skipped 1 malformed records; first: {short}:2: invalid JSON at column 2: unexpected character, expected a string key\n"
     )
 
@@ -329,7 +342,8 @@ def test_records_that_are_not_requests_are_reported_not_dropped_silently(runner,
     r = report(runner, mixed)
     assert r["queries"] == 4 and r["input"]["ignored"] == {"OpenAI Batch output line (give its input file too)": 1}
     assert r["warnings"] == [
-        "ignored 1 records that are not requests: OpenAI Batch output line (give its input file too)"
+        too_long(4, "2,000,000"),
+        "ignored 1 records that are not requests: OpenAI Batch output line (give its input file too)",
     ]
 
 

@@ -64,6 +64,10 @@ def route(
     explanation = router.explain(text, seen, meta, shape=shape, **logged)
     quotes = [] if no_tokens else _quotes(router, book, text, ctx, system)
     payload = _payload(router, explanation, quotes)
+    if quotes:
+        from llmroute_cli.reports.quote import fit
+
+        payload["context_window"] = fit(router.policy, book, quotes, explanation.decision.tier)
     if as_json:
         print(report_json(payload))
     else:
@@ -174,6 +178,12 @@ def _render(payload: dict[str, Any], explanation: Any) -> None:
     if payload["input_tokens"] is None:
         return
     out.print(f"input tokens: {payload['input_tokens']:,} (chat format)")
+    fits = payload["context_window"]
+    if not fits["fits"] and fits["max_input_tokens"] is not None:
+        window = f"{fits['max_input_tokens']:,}-token window"
+        moved = f"goes to {fits['tier']} ({payload['tiers'][fits['tier']]['model']}): {fits['why']}"
+        where = moved if fits["tier"] != payload["tier"] else fits["why"]
+        out.print(plain(f"too long for {payload['model']}'s {window}: {where}"))
     out.print("input cost on each tier:")
     for name, q in payload["tiers"].items():
         mark = "*" if name == payload["tier"] else " "

@@ -81,7 +81,7 @@ def price_book(
     place in the rule file.
     """
     table = dict(BUILTIN_PRICES if base is None else base)
-    table |= {model: Price(**fields, source="rule file") for model, fields in policy.prices.items()}  # type: ignore[arg-type]
+    table |= {model: _written(model, fields, table) for model, fields in policy.prices.items()}
     if provider is not None:
         check_provider(provider, table)
     book = PriceBook(table, skip, provider)
@@ -96,6 +96,15 @@ def price_book(
     if problems:
         raise ConfigError(problems)
     return book
+
+
+def _written(model: str, fields: Mapping[str, float], table: Mapping[str, Price]) -> Price:
+    """A rule file's price; with no ``max_input_tokens`` of its own, the model keeps the window other sources know."""
+    window = fields.get("max_input_tokens")
+    if window is None and (known := resolve(model, table)) is not None:
+        window = table[known].max_input_tokens
+    rates = {k: v for k, v in fields.items() if k != "max_input_tokens"}
+    return Price(**rates, max_input_tokens=None if window is None else int(window), source="rule file")  # type: ignore[arg-type]
 
 
 def check_provider(provider: str, table: Mapping[str, Price]) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from llmroute_cli.errors import LlmrouteError, UsageError
-from llmroute_cli.limits import MAX_PRICE
+from llmroute_cli.limits import MAX_PRICE, MAX_TOKENS
 from llmroute_cli.pricing.prices import LongContext, Price
 
 FIELDS = {
@@ -88,6 +88,22 @@ def _price(entry: dict[str, Any], where: str, path: str, name: str) -> Price:
     )
     provider = entry.get("litellm_provider")
     provider = provider if isinstance(provider, str) and provider else None
+    window = window_of(entry.get("max_input_tokens"))
     return Price(
-        base_in, base_out, **extra, long_context=tiers, source=f"LiteLLM map {path}", provider=provider, entry=name
+        base_in,
+        base_out,
+        **extra,
+        long_context=tiers,
+        max_input_tokens=window,
+        source=f"LiteLLM map {path}",
+        provider=provider,
+        entry=name,
     )
+
+
+def window_of(value: Any) -> int | None:
+    """A context window in tokens; None when the entry gives none, or none that is a whole number 1 to MAX_TOKENS
+    (LiteLLM writes 0 for some embedding models): such a model's requests are not checked."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TOKENS:
+        return None
+    return value

@@ -3,7 +3,8 @@
 OpenRouter writes prices as decimal strings in USD per token (``"0.00000015"``); they become USD per 1M tokens
 through ``Decimal`` (0.15, not 0.15000000000000002). ``pricing.overrides`` entries with ``min_prompt_tokens``
 are long-prompt prices; an id like ``openai/gpt-4o-mini`` also prices the bare ``gpt-4o-mini`` when no other id
-in the file ends in that name. Entries priced ``"-1"`` (routers such as ``openrouter/auto``, whose price is the
+in the file ends in that name. ``context_length`` (the whole context, as OpenRouter publishes it) is taken as the
+model's window for input. Entries priced ``"-1"`` (routers such as ``openrouter/auto``, whose price is the
 routed model's) have no price of their own and are left out.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from llmroute_cli.errors import LlmrouteError
 from llmroute_cli.limits import MAX_PRICE
+from llmroute_cli.pricing.maps import window_of
 from llmroute_cli.pricing.prices import LongContext, Price
 
 PROVIDER = "openrouter"
@@ -73,11 +75,13 @@ def _price(entry: dict[str, Any], where: str, path: str) -> Price | None:
     if reasoning is not None and (rate := per_million(reasoning, f"{where} pricing.internal_reasoning")) > 0:
         extra["reasoning_output"] = rate  # "0" means reasoning is billed as completion
     tiers = _long_context(pricing.get("overrides"), base_in, base_out, extra.get("cached_input"), where)
+    window = window_of(entry.get("context_length"))
     return Price(
         base_in,
         base_out,
         **extra,
         long_context=tiers,
+        max_input_tokens=window,
         source=f"OpenRouter {path}",
         provider=PROVIDER,
         entry=entry["id"],

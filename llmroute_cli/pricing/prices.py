@@ -38,6 +38,7 @@ class Price:
     batch_cached_input: float | None = None
     reasoning_output: float | None = None
     long_context: tuple[LongContext, ...] = ()
+    max_input_tokens: int | None = None  # the model's context window for input; None: not known, not checked
     source: str = "built-in"
     provider: str | None = None  # who charges this price (LiteLLM's ``litellm_provider``); None: from the name
     entry: str | None = None  # the entry of the source file that gave it (a map key, an OpenRouter id)
@@ -66,25 +67,62 @@ class Price:
         )
 
 
-# Published list prices (May 2026), USD per 1M tokens; they agree with LiteLLM's price map.
-# Claude cache writes are the 5-minute cache price (1.25x input).
+# List prices in USD per 1M tokens and context windows (max input tokens), each from the model's own-provider
+# entry (openai, anthropic, gemini) as of LiteLLM 1.110.x bundled map, 2026-12-04
+# (model_prices_and_context_window_backup.json). Claude cache writes are the 5-minute cache price (1.25x input).
+# claude-3-5-sonnet and claude-3-5-haiku have no anthropic entry there any more: their prices and windows are the
+# map's Bedrock entries (anthropic.claude-3-5-*), which bill Anthropic's list price.
+K128, K200, K272, M1 = 128_000, 200_000, 272_000, 1_047_576  # OpenAI's gpt-4.1 window is 1,047,576
+G1 = 1_048_576  # Gemini 2.5's window
 BUILTIN_PRICES: dict[str, Price] = {
-    "gpt-4o": Price(2.50, 10.00, 1.25, batch_input=1.25, batch_output=5.00),
-    "gpt-4o-mini": Price(0.15, 0.60, 0.075, batch_input=0.075, batch_output=0.30),
-    "gpt-4.1": Price(2.00, 8.00, 0.50, batch_input=1.00, batch_output=4.00),
-    "gpt-4.1-mini": Price(0.40, 1.60, 0.10, batch_input=0.20, batch_output=0.80),
-    "gpt-4.1-nano": Price(0.10, 0.40, 0.025, batch_input=0.05, batch_output=0.20),
-    "o3-mini": Price(1.10, 4.40, 0.55, batch_input=0.55, batch_output=2.20),
-    "gpt-4-turbo": Price(10.00, 30.00),
-    "gpt-3.5-turbo": Price(0.50, 1.50),
-    "claude-3-5-sonnet": Price(3.00, 15.00, 0.30, 3.75, batch_input=1.50, batch_output=7.50, batch_cached_input=0.15),
-    "claude-3-5-haiku": Price(0.80, 4.00, 0.08, 1.00, batch_input=0.40, batch_output=2.00, batch_cached_input=0.04),
+    "gpt-4o": Price(2.50, 10.00, 1.25, batch_input=1.25, batch_output=5.00, max_input_tokens=K128),
+    "gpt-4o-mini": Price(0.15, 0.60, 0.075, batch_input=0.075, batch_output=0.30, max_input_tokens=K128),
+    "gpt-4.1": Price(2.00, 8.00, 0.50, batch_input=1.00, batch_output=4.00, max_input_tokens=M1),
+    "gpt-4.1-mini": Price(0.40, 1.60, 0.10, batch_input=0.20, batch_output=0.80, max_input_tokens=M1),
+    "gpt-4.1-nano": Price(0.10, 0.40, 0.025, batch_input=0.05, batch_output=0.20, max_input_tokens=M1),
+    "gpt-5": Price(1.25, 10.00, 0.125, batch_input=0.625, batch_output=5.00, max_input_tokens=K272),
+    "gpt-5-mini": Price(0.25, 2.00, 0.025, batch_input=0.125, batch_output=1.00, max_input_tokens=K272),
+    "gpt-5-nano": Price(0.05, 0.40, 0.005, batch_input=0.025, batch_output=0.20, max_input_tokens=K272),
+    "o1": Price(15.00, 60.00, 7.50, batch_input=7.50, batch_output=30.00, max_input_tokens=K200),
+    "o3": Price(2.00, 8.00, 0.50, batch_input=1.00, batch_output=4.00, max_input_tokens=K200),
+    "o3-mini": Price(1.10, 4.40, 0.55, batch_input=0.55, batch_output=2.20, max_input_tokens=K200),
+    "o4-mini": Price(1.10, 4.40, 0.275, batch_input=0.55, batch_output=2.20, max_input_tokens=K200),
+    "gpt-4-turbo": Price(10.00, 30.00, max_input_tokens=K128),
+    "gpt-3.5-turbo": Price(0.50, 1.50, max_input_tokens=16_385),
+    "claude-3-5-sonnet": Price(
+        3.00, 15.00, 0.30, 3.75, batch_input=1.50, batch_output=7.50, batch_cached_input=0.15, max_input_tokens=K200
+    ),
+    "claude-3-5-haiku": Price(
+        0.80, 4.00, 0.08, 1.00, batch_input=0.40, batch_output=2.00, batch_cached_input=0.04, max_input_tokens=K200
+    ),
+    "claude-haiku-4-5": Price(
+        1.00, 5.00, 0.10, 1.25, batch_input=0.50, batch_output=2.50, batch_cached_input=0.05, max_input_tokens=K200
+    ),
+    "claude-sonnet-4-5": Price(
+        3.00, 15.00, 0.30, 3.75, batch_input=1.50, batch_output=7.50, batch_cached_input=0.15, max_input_tokens=K200
+    ),
+    "claude-opus-4-5": Price(
+        5.00, 25.00, 0.50, 6.25, batch_input=2.50, batch_output=12.50, batch_cached_input=0.25, max_input_tokens=K200
+    ),
+    "gemini-2.5-pro": Price(
+        1.25,
+        10.00,
+        0.125,
+        batch_input=0.625,
+        batch_output=5.00,
+        long_context=(LongContext(200_000, 2.50, 15.00, 0.25),),
+        max_input_tokens=G1,
+    ),
+    "gemini-2.5-flash": Price(0.30, 2.50, 0.03, batch_input=0.15, batch_output=1.25, max_input_tokens=G1),
+    "gemini-2.5-flash-lite": Price(0.10, 0.40, 0.01, batch_input=0.05, batch_output=0.20, max_input_tokens=G1),
     # Fine-tunes (``ft:gpt-4o-mini-2024-07-18:org::id``) are billed above their base model, as LiteLLM's map
     # prices them; a fine-tune of a base not listed here is priced as its base model, with a warning.
-    "ft:gpt-4o-mini": Price(0.30, 1.20, 0.15, batch_input=0.15, batch_output=0.60, batch_cached_input=0.075),
-    "ft:gpt-4.1": Price(3.00, 12.00, 0.75, batch_input=1.50, batch_output=6.00),
-    "ft:gpt-4.1-mini": Price(0.80, 3.20, 0.20, batch_input=0.40, batch_output=1.60),
-    "ft:gpt-4.1-nano": Price(0.20, 0.80, 0.05, batch_input=0.10, batch_output=0.40),
+    "ft:gpt-4o-mini": Price(
+        0.30, 1.20, 0.15, batch_input=0.15, batch_output=0.60, batch_cached_input=0.075, max_input_tokens=K128
+    ),
+    "ft:gpt-4.1": Price(3.00, 12.00, 0.75, batch_input=1.50, batch_output=6.00, max_input_tokens=M1),
+    "ft:gpt-4.1-mini": Price(0.80, 3.20, 0.20, batch_input=0.40, batch_output=1.60, max_input_tokens=M1),
+    "ft:gpt-4.1-nano": Price(0.20, 0.80, 0.05, batch_input=0.10, batch_output=0.40, max_input_tokens=M1),
 }
 
 

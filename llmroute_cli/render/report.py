@@ -9,6 +9,7 @@ from typing import Any
 from llmroute_cli.render.fmt import count, money, percent
 from llmroute_cli.render.jsonout import tidied
 from llmroute_cli.render.tables import Align, Table, markdown_table, md_text, plain, printable, rich_table
+from llmroute_cli.reports.context import FITS_NONE
 
 BASELINE_NAMES = {"all_expensive": "everything on {tier} ({model})", "as_logged": "as logged"}
 
@@ -123,7 +124,7 @@ def render_table(report: dict[str, Any], console: Any) -> None:
             console.print(plain(line))
         console.print(rich_table(_table(CONFUSION_TITLE, CONFUSION_HEAD, confusion_rows(q))))
         console.print(rich_table(_table(QUALITY_TITLE, QUALITY_HEAD, quality_rows(q))))
-    for line in [*cascade_lines(report), *latency_lines(report)]:
+    for line in [*cascade_lines(report), *latency_lines(report), *context_lines(report)]:
         console.print(plain(line))
     for line in notes(report):
         console.print(plain(line))
@@ -168,6 +169,40 @@ def latency_lines(report: dict[str, Any]) -> list[str]:
     if lat["escalated"]:
         how += f"; {count(lat['escalated'])} escalated requests wait for both calls of their cascade"
     return [*lines, f"  {how}."]
+
+
+def context_lines(report: dict[str, Any]) -> list[str]:
+    """The requests too long for their routed tier's model, per rule, and the tiers not checked; none if neither."""
+    c = report.get("context_window")
+    if not c:
+        return []
+    lines = []
+    if c["requests"]:
+        rule = f"'fallback: {c['fallback']}'" if c["fallback"] else "no 'fallback:'"
+        lines.append(
+            f"Context windows: {count(c['requests'])} requests too long for their routed tier's model ({rule}; "
+            f"else the cheapest tier that fits), {signed(c['difference_usd'])} in all:"
+        )
+    for name, r in c["rules"].items():
+        went = "; ".join(_went(c, r, dest, v) for dest, v in r["to"].items())
+        window = f"{count(r['max_input_tokens'])} tokens"
+        lines.append(f"  rule '{name}' ({r['tier']}, {c['windows'][r['tier']]['model']}, window {window}): {went}")
+    if c["unchecked_tiers"]:
+        unknown = ", ".join(f"{t} ({c['windows'][t]['model']})" for t in c["unchecked_tiers"])
+        lines.append(f"context windows not known, so not checked, on: {unknown}; give max_input_tokens under 'prices:'")
+    return lines
+
+
+def _went(c: dict[str, Any], rule: dict[str, Any], dest: str, v: dict[str, Any]) -> str:
+    n = count(v["requests"])
+    if dest == FITS_NONE:
+        return f"{n} fit no tier, priced on {rule['tier']}"
+    return f"{n} moved to {dest} ({c['windows'][dest]['model']}), {signed(v['difference_usd'])}"
+
+
+def signed(x: float) -> str:
+    """A cost difference: ``+$0.0034``, ``-$1.20``."""
+    return ("-" if x < 0 else "+") + money(abs(x))
 
 
 def _ms(x: float) -> str:
@@ -279,7 +314,12 @@ def render_markdown(report: dict[str, Any]) -> str:
         parts += ["### Routing quality", "", *_md_lines(quality_lines(q)), ""]
         parts += [markdown_table(_table("", ["routed \\ needed", "cheap", "expensive"], confusion_rows(q))), ""]
         parts += [markdown_table(_table("", QUALITY_HEAD, quality_rows(q))), ""]
-    for title, lines in (("Cascades", cascade_lines(report)), ("Latency", latency_lines(report))):
+    sections = (
+        ("Cascades", cascade_lines(report)),
+        ("Latency", latency_lines(report)),
+        ("Context windows", context_lines(report)),
+    )
+    for title, lines in sections:
         if lines:
             parts += [f"### {title}", "", *_md_lines(lines), ""]
     parts += [f"> {md_text(line)}" for line in notes(report)]
@@ -352,6 +392,11 @@ def render_csv(report: dict[str, Any]) -> str:
     for name, saved in report["savings"].items():  # share: of the baseline's spend
         share = "" if saved["percent"] is None else saved["percent"] / 100
         w.writerow(["savings", name, "", "", "", share, "", "", "", saved["daily_usd"], saved["yearly_usd"]])
+    for name, r in report.get("context_window", {}).get("rules", {}).items():  # cost: the difference the move made
+        for dest, v in r["to"].items():
+            model = "" if dest == FITS_NONE else report["tiers"][dest]["model"]
+            moved = [v["requests"], "", v["input_tokens"], v["output_tokens"], v["difference_usd"], "", ""]
+            w.writerow(["context_window", name, dest, model, *moved])
     for c in report.get("cascades", []):  # queries: expected escalated requests at that verifier error
         for sc in c["scenarios"]:
             name = f"{c['rule']} at verifier error {sc['verifier_error']:g}"

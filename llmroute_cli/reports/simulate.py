@@ -10,6 +10,7 @@ from typing import Any
 
 from llmroute_cli.errors import LlmrouteError, OptionError
 from llmroute_cli.pricing.money import UNITS_PER_DOLLAR, dollars
+from llmroute_cli.reports.context import context_window, moved_between_tiers, too_long_warnings
 from llmroute_cli.simulate.result import SimulationResult
 from llmroute_cli.simulate.timeline import Outliers
 from llmroute_cli.simulate.totals import Totals
@@ -101,6 +102,8 @@ def build_report(
         "routed": {**_money(routed, per_day), "daily_overhead_usd": float(_daily(t.overhead_units, per_day))},
         "baseline": _baselines(sim, queries, per_day),
     }
+    if sim.windows is not None:
+        report["context_window"] = context_window(sim, per_day)
     if policy.classifier is not None:
         report["overhead"] = _overhead(sim, per_day)
     bases = {"all_expensive": t.baseline_units, "as_logged": t.logged_units}
@@ -169,18 +172,22 @@ def _token_sources(sim: SimulationResult, queries: int) -> dict[str, Any]:
 
 
 def _tiers(sim: SimulationResult, queries: int, per_day: Fraction) -> dict[str, Any]:
+    """Per tier, the requests its model answered: those routed to it, less those too long for it, plus those
+    too long for their own tier that went to it."""
     t, policy = sim.totals, sim.policy
+    shift = moved_between_tiers(sim)
     out: dict[str, Any] = {}
     for tier, model in policy.tiers.items():
         slots = [i for i, s in enumerate(sim.slot_tiers) if s == tier]
-        n = int(t.queries[slots].sum())
+        n, inp, output, cost = shift.get(tier, [0, 0, 0, 0])
+        n += int(t.queries[slots].sum())
         out[tier] = {
             "model": model,
             "queries": n,
             "share": n / queries,
-            "input_tokens": int(t.input_tokens[slots].sum()),
-            "output_tokens": int(t.output_tokens[slots].sum()),
-            **_money(sum(t.cost_units[i] for i in slots), per_day),
+            "input_tokens": inp + int(t.input_tokens[slots].sum()),
+            "output_tokens": output + int(t.output_tokens[slots].sum()),
+            **_money(cost + sum(t.cost_units[i] for i in slots), per_day),
         }
     return out
 
@@ -227,7 +234,7 @@ def _warnings(sim: SimulationResult, period: Period, queries: int) -> list[str]:
     if 0 < t.rows_with_model < queries:
         missing = queries - t.rows_with_model
         warnings.append(f"{missing:,} of {queries:,} requests name no model: no as-logged baseline")
-    warnings += model_warnings(t) + price_warnings(sim)
+    warnings += model_warnings(t) + price_warnings(sim) + too_long_warnings(sim)
     for tier, base in sim.tiers_at_base:
         warnings.append(
             f"tier '{tier}' ({sim.policy.tiers[tier]}) is priced at its base model {base}'s price, which has no "

@@ -18,10 +18,22 @@ from llmroute_cli.rules.parse import ConditionParser, kind_of, suggest
 from llmroute_cli.rules.yamlpos import Located, Path, load_located
 from llmroute_cli.tokens.encodings import ENCODINGS
 
-TOP_KEYS = ("version", "tokenizer", "tiers", "default", "prices", "classifier", "keyword_lists", "rules", "cases")
+TOP_KEYS = (
+    "version",
+    "tokenizer",
+    "tiers",
+    "default",
+    "fallback",
+    "prices",
+    "classifier",
+    "keyword_lists",
+    "rules",
+    "cases",
+)
 CLASSIFIER_KEYS = ("model", "prompt_tokens", "include_query", "output_tokens")
 RULE_KEYS = ("name", "description", "when", "route")
 PRICE_KEYS = ("input", "output", "cached_input", "cache_write", "batch_input", "batch_output", "batch_cached_input")
+WINDOW_KEY = "max_input_tokens"  # a model's context window, beside its prices
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,12 +88,13 @@ class Policy:
     tiers: dict[str, str]
     default: str
     rules: tuple[Rule, ...]
-    prices: dict[str, dict[str, float]] = field(default_factory=dict)  # model → field → USD per 1M tokens
+    prices: dict[str, dict[str, float]] = field(default_factory=dict)  # model → field → USD per 1M (or its window)
     tokenizer: str = "o200k_base"
     cases: tuple[Case, ...] = ()
     classifier: Classifier | None = None
     tier_at: dict[str, tuple[int, int]] = field(default_factory=dict)  # line, column of each tier's model
     cascades: dict[str, Cascade] = field(default_factory=dict)  # cascade tiers, expanded into the rules
+    fallback: str | None = None  # the tier for requests too long for their routed tier (None: cheapest that fits)
 
 
 def _expanded(rules: list[Rule], default: str, cascades: dict[str, Cascade]) -> tuple[list[Rule], str]:
@@ -132,6 +145,7 @@ class _Builder:
         cascades = self._cascades(data.get("tiers"), tiers)
         named = {**tiers, **dict.fromkeys(cascades, "")}
         default = self._default(data.get("default"), named)
+        fallback = self._fallback(data["fallback"], tiers) if "fallback" in data else None
         rules = self._rules(data.get("rules", []), named)
         tokenizer = self._tokenizer(data.get("tokenizer", "o200k_base"))
         classifier = self._classifier(data["classifier"]) if "classifier" in data else None
@@ -143,7 +157,17 @@ class _Builder:
         tier_at = {t: self.doc.where(("tiers", t)) for t in tiers}
         source = self.doc.source
         return Policy(
-            source, tiers, default, tuple(rules), prices, tokenizer, tuple(cases), classifier, tier_at, cascades
+            source,
+            tiers,
+            default,
+            tuple(rules),
+            prices,
+            tokenizer,
+            tuple(cases),
+            classifier,
+            tier_at,
+            cascades,
+            fallback,
         )
 
     def _unknown_keys(self, mapping: dict[Any, Any], path: Path, allowed: tuple[str, ...], what: str) -> None:
@@ -176,8 +200,15 @@ class _Builder:
         if not isinstance(entry, dict):
             self.fail(path, f"price of '{model}' must be a mapping like {{input: 2.5, output: 10}} (USD per 1M tokens)")
             return None
-        self._unknown_keys(entry, path, PRICE_KEYS, f"price field of '{model}'")
+        self._unknown_keys(entry, path, (*PRICE_KEYS, WINDOW_KEY), f"price field of '{model}'")
         values: dict[str, float] = {}
+        if WINDOW_KEY in entry:
+            window = entry[WINDOW_KEY]
+            if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= MAX_TOKENS:
+                whole = f"a whole number of tokens 1 to {MAX_TOKENS:,}, got {window!r}"
+                self.fail(path + (WINDOW_KEY,), f"'{WINDOW_KEY}' of '{model}' must be {whole}")
+            else:
+                values[WINDOW_KEY] = window
         for key in PRICE_KEYS:
             if key not in entry:
                 if key in ("input", "output"):
@@ -288,6 +319,13 @@ class _Builder:
             return ""
         if tiers and node not in tiers:
             self.fail(("default",), f"unknown default tier {node!r}; expected one of: {', '.join(tiers)}")
+        return str(node)
+
+    def _fallback(self, node: Any, tiers: dict[str, str]) -> str | None:
+        """``fallback: TIER``: a model tier (not a cascade) for requests that do not fit their routed tier's model."""
+        if tiers and node not in tiers:
+            self.fail(("fallback",), f"unknown fallback tier {node!r}; expected one of: {', '.join(tiers)}")
+            return None
         return str(node)
 
     def _rules(self, node: Any, tiers: dict[str, str]) -> list[Rule]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from llmroute_cli.rules.conditions import COMPARISONS, COUNT_FIELDS, DAYS, FLAG_FIELDS, TEXT_FIELDS
 from llmroute_cli.rules.parse import SIZE_FIELDS
-from llmroute_cli.rules.policy import PRICE_KEYS
+from llmroute_cli.rules.policy import PRICE_KEYS, WINDOW_KEY
 from llmroute_cli.tokens.encodings import ENCODINGS
 
 SCHEMA_ID = "urn:llmroute:rule-file:v1"
@@ -133,7 +133,10 @@ def _defs() -> dict[str, Any]:
             "type": "object",
             "required": ["input", "output"],
             "additionalProperties": False,
-            "properties": {k: {"type": "number", "minimum": 0} for k in PRICE_KEYS},
+            "properties": {
+                **{k: {"type": "number", "minimum": 0} for k in PRICE_KEYS},
+                WINDOW_KEY: {"type": "integer", "minimum": 1, "description": "the model's context window for input"},
+            },
         },
         "case": {
             "type": "object",
@@ -192,6 +195,10 @@ def rule_file_schema() -> dict[str, Any]:
             },
         },
         "default": {"type": "string"},
+        "fallback": {
+            "type": "string",
+            "description": "the tier for a request too long for its routed tier's model (default: cheapest that fits)",
+        },
         "prices": {"type": "object", "additionalProperties": {"$ref": "#/$defs/price"}},
         "classifier": {
             "type": "object",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
+    from llmroute_cli.pricing.windows import Windows
     from llmroute_cli.quality.metrics import QualityReport
     from llmroute_cli.rules.policy import Policy
     from llmroute_cli.simulate.latency import Latency
@@ -51,6 +52,7 @@ class SimulationResult:
     latency: Latency | None = None  # p50/p95 before and after, when the logs carry latencies
     tiers_at_base: tuple[tuple[str, str], ...] = ()  # (tier, base model) of tiers on fine-tunes priced as their base
     priced_by: tuple[PricedBy, ...] = ()  # the price entry of each tier model, then of each logged model
+    windows: Windows | None = None  # each model tier's context window and where too-long requests go
 
     @property
     def queries(self) -> int:

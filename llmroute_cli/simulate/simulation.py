@@ -11,8 +11,10 @@ from llmroute_cli.logs.ids import row_ids
 from llmroute_cli.pricing.book import PriceBook, tiers_by_price
 from llmroute_cli.pricing.costing import Tokens, long_context_rows, request_costs
 from llmroute_cli.pricing.money import units
+from llmroute_cli.pricing.windows import FITS, windows
 from llmroute_cli.quality.labels import QualitySpec, outcome
 from llmroute_cli.quality.metrics import QualityAccumulator
+from llmroute_cli.simulate.context import count_too_long
 from llmroute_cli.simulate.latency import chunk_of, summarize
 from llmroute_cli.simulate.logged import LoggedModels, logged_models, unpriced_error
 from llmroute_cli.simulate.result import PricedBy, SimulationResult, frozen_totals
@@ -97,8 +99,11 @@ class Simulation:
             raise LlmrouteError(f"unknown baseline tier '{self.baseline_tier}'; expected one of: {tiers}")
         self.slot_tiers = [r.tier for r in policy.rules] + [policy.default]
         self.slot_models = np.array([self.key(policy.tiers[t]) for t in self.slot_tiers], dtype=object)
-        self.models = list(dict.fromkeys(self.slot_models.tolist()))
+        tier_keys = [self.key(m) for m in policy.tiers.values()]  # a too-long request may go to any model tier
+        self.models = list(dict.fromkeys(self.slot_models.tolist() + tier_keys))
         self.slot_codes = np.array([self.models.index(m) for m in self.slot_models], dtype=np.intp)
+        self.windows = windows(policy, prices)
+        self.tier_codes = np.array([self.models.index(k) for k in tier_keys], dtype=np.intp)
         firsts = [self.key(policy.tiers[r.first]) if r.first else None for r in policy.rules] + [None]
         self.first_models = list(dict.fromkeys(m for m in firsts if m is not None))
         self.first_codes = np.array([-1 if m is None else self.first_models.index(m) for m in firsts], dtype=np.intp)
@@ -160,6 +165,7 @@ class Simulation:
             summarize(self.totals.latency, self.slot_models.tolist(), self.slot_firsts),
             self._tiers_at_base(),
             self._priced_by(),
+            self.windows,
         )
 
     def _priced_by(self) -> tuple[PricedBy, ...]:
@@ -215,7 +221,12 @@ class Simulation:
         frame, tokens, has_out = self._prepare(chunk)
         idx = self.router.rule_indices(frame)
         slot = np.where(idx < 0, len(self.slot_tiers) - 1, idx)
-        cost, out = self._cost_on(self.models, self.slot_codes[slot], tokens, logged, count_moves=True)
+        dest = self.windows.destinations(self.slot_tiers, slot, tokens.input)
+        targets = np.where(dest >= 0, self.tier_codes[np.maximum(dest, 0)], self.slot_codes[slot])
+        cost, out = self._cost_on(self.models, targets, tokens, logged, count_moves=True)
+        if (dest != FITS).any():  # what the requests too long for their tier cost there, for the difference
+            routed = self._cost_on(self.models, self.slot_codes[slot], tokens, logged)[0]
+            count_too_long(self.totals, self.windows.tiers, slot, dest, tokens.input, out, cost, routed)
         if self.first_models:  # a cascade's escalated requests were answered by its first tier too
             first = self._cost_on(self.first_models, self.first_codes[slot], tokens, logged)[0]
             then = self._cost_on(self.then_models, self.then_codes[slot], tokens, logged)[0]

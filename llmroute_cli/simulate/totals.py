@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from llmroute_cli.simulate.context import merge_too_long
 from llmroute_cli.simulate.timeline import Timeline
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ class Totals:
     first_units: list[int] = field(default_factory=list)  # per slot: a cascade's first calls on escalated requests
     then_units: list[int] = field(default_factory=list)  # per slot: a cascade's kept requests on its second tier
     latency: list[Any] = field(default_factory=list)  # latency.LatencyChunk of each chunk that logged latencies
+    # (slot, tier it went to or None: fits no tier) → context.TooLong fields, for requests too long for their tier
+    too_long: dict[tuple[int, str | None], list[int]] = field(default_factory=dict)
 
     def add_costs(self, units: list[int]) -> None:
         """Add exact costs per slot."""
@@ -75,6 +78,9 @@ class Totals:
             elif name == "unknown_models":  # shards merge in log order: the first place stays first
                 for model, (n, where) in b.items():
                     a.setdefault(model, [0, where])[0] += n
+            elif name == "too_long":
+                for key, sums in b.items():
+                    merge_too_long(a, key, sums)
             elif name == "output_by_group":
                 for group, (total, n) in b.items():
                     entry = a.setdefault(group, [0.0, 0])
