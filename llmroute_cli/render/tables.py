@@ -102,8 +102,8 @@ def _narrow_width(table: Table) -> int:
     widths = []
     for i, justify in enumerate(table.alignment()):
         if justify == "right":
-            words = re.split(r" |(?<=-)", table.headers[i])
-            widths.append(max([len(w) for w in words] + [len(printable(row[i])) for row in table.rows]))
+            cells = [printable(row[i]) for row in table.rows]
+            widths.append(max(len(text) for text in [*_words(table.headers[i]), *cells]))
         else:
             widths.append(NAME_WIDTH)
     return sum(widths) + 3 * len(widths) - 1
@@ -142,7 +142,12 @@ def _stacked(head: str) -> rich.text.Text:
     """A header with a word per line (hyphens break too), shown as ``printable``."""
     from rich.text import Text
 
-    return Text("\n".join(printable(word) for word in re.split(r" |(?<=-)", head) if word))
+    return Text("\n".join(printable(word) for word in _words(head)))
+
+
+def _words(head: str) -> list[str]:
+    """A header's words, broken at spaces and after hyphens: the lines of a stacked header."""
+    return [word for word in re.split(r" |(?<=-)", head) if word]
 
 
 def markdown_table(table: Table) -> str:
