@@ -18,6 +18,7 @@ from llmroute_cli.logs.reader import nothing_read
 from llmroute_cli.logs.remote import INSTALL, redact
 
 Progress = Callable[..., None]
+SCHEDULER_TIMEOUT = 10.0
 
 
 @dataclass(slots=True)
@@ -65,6 +66,7 @@ class DaskRunner:
     workers: int = 2
     partition_bytes: int = PARTITION_BYTES
     notify: Callable[[str], None] | None = None  # told the dashboard's address
+    timeout: float = SCHEDULER_TIMEOUT  # seconds to reach ``scheduler`` before giving up
 
     def __call__(self, reading: Any, make: Callable[[int], Any], routers: list[Any], progress: Progress | None):
         parts = plan_partitions(list(reading.inputs), self.partition_bytes)
@@ -89,17 +91,27 @@ class DaskRunner:
         except ImportError:
             raise UsageError(f"--engine dask needs dask.distributed: {INSTALL}") from None
         if self.scheduler is not None:
-            try:
-                client = distributed.Client(self.scheduler, timeout="10s")
-            except (OSError, TimeoutError) as exc:
-                raise LlmrouteError(f"cannot reach the Dask scheduler at {redact(self.scheduler)}: {exc}") from None
-            with client:
+            with _connected(distributed, self.scheduler, self.timeout) as client:
                 yield client
             return
         if self.workers < 1:
             raise UsageError(f"--workers must be at least 1, got {self.workers}")
         with _local_cluster(distributed, self.workers) as cluster, distributed.Client(cluster) as client:
             yield client
+
+
+@contextlib.contextmanager
+def _connected(distributed: Any, address: str, timeout: float) -> Iterator[Any]:
+    """A client of the scheduler at ``address``; a malformed or unreachable address is one line."""
+    shown = redact(address)
+    try:
+        client = distributed.Client(address, timeout=f"{timeout}s")
+    except ValueError as exc:  # no port, an unknown scheme
+        raise UsageError(f"--scheduler {shown}: {redact(str(exc), address)}; expected tcp://HOST:PORT") from None
+    except (OSError, TimeoutError) as exc:
+        raise LlmrouteError(f"cannot reach the Dask scheduler at {shown}: {redact(str(exc), address)}") from None
+    with client:
+        yield client
 
 
 def _failed(failures: list[str], strict: bool) -> str:

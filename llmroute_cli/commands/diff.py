@@ -13,6 +13,7 @@ from llmroute_cli.commands._common import handle_errors, price_table, progress_b
 from llmroute_cli.commands.options import (
     MAX_LINE_BYTES,
     PARTITION_BYTES,
+    SCHEDULER_TIMEOUT,
     Engine,
     EngineOpt,
     JobsOpt,
@@ -22,6 +23,7 @@ from llmroute_cli.commands.options import (
     PricesOpt,
     ProviderOpt,
     SchedulerOpt,
+    SchedulerTimeoutOpt,
     StrictOpt,
     UnknownPriceOpt,
     WorkersOpt,
@@ -70,6 +72,7 @@ def diff(
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = 2,
     partition_bytes: PartitionOpt = PARTITION_BYTES,
+    scheduler_timeout: SchedulerTimeoutOpt = SCHEDULER_TIMEOUT,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Compare two rule files on the same logs; exit 1 when a gate fails.
@@ -94,7 +97,7 @@ def diff(
     )
     check_scale(days, sample_rate)
     unknown = unknown_models(unknown_model_price)
-    on = Engine(engine, scheduler, workers, partition_bytes)
+    on = Engine(engine, scheduler, workers, partition_bytes, scheduler_timeout)
     read = reading(
         logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes, metadata_field=metadata_field, engine=on
     )

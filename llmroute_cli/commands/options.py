@@ -54,6 +54,10 @@ PartitionOpt = Annotated[
     int, typer.Option(help="With --engine dask: plain JSONL larger than this many bytes is cut into byte ranges.")
 ]
 PARTITION_BYTES = 64 << 20
+SchedulerTimeoutOpt = Annotated[
+    float, typer.Option(help="With --scheduler: seconds to reach the scheduler before giving up.")
+]
+SCHEDULER_TIMEOUT = 10.0
 FieldOpt = Annotated[str | None, typer.Option(help="Dotted path overriding detection (see README, 'Logs it reads').")]
 MetadataFieldOpt = Annotated[
     list[str] | None,
@@ -191,6 +195,7 @@ class Engine:
     scheduler: str | None = None
     workers: int = 2
     partition_bytes: int = PARTITION_BYTES
+    scheduler_timeout: float = SCHEDULER_TIMEOUT
 
     def runner(self) -> Any:
         """None to read here; for ``dask``, the runner (the dask module is imported only now)."""
@@ -206,7 +211,9 @@ class Engine:
             raise UsageError(f"--workers must be at least 1, got {self.workers}")
         if self.partition_bytes < 1:
             raise UsageError(f"--partition-bytes must be at least 1, got {self.partition_bytes}")
-        return DaskRunner(self.scheduler, self.workers, self.partition_bytes, _to_stderr)
+        if not 0 < self.scheduler_timeout <= 3600:  # also refuses NaN
+            raise UsageError(f"--scheduler-timeout must be above 0 and at most 3600, got {self.scheduler_timeout}")
+        return DaskRunner(self.scheduler, self.workers, self.partition_bytes, _to_stderr, self.scheduler_timeout)
 
 
 def _to_stderr(line: str) -> None:

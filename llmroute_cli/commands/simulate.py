@@ -16,6 +16,7 @@ from llmroute_cli.commands._common import handle_errors, load_router, progress_b
 from llmroute_cli.commands.options import (
     MAX_LINE_BYTES,
     PARTITION_BYTES,
+    SCHEDULER_TIMEOUT,
     BatchOpt,
     ColdCacheOpt,
     DaysOpt,
@@ -33,6 +34,7 @@ from llmroute_cli.commands.options import (
     RulesOpt,
     SampleRateOpt,
     SchedulerOpt,
+    SchedulerTimeoutOpt,
     StrictOpt,
     UnknownPriceOpt,
     WorkersOpt,
@@ -78,6 +80,7 @@ def simulate(
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = 2,
     partition_bytes: PartitionOpt = PARTITION_BYTES,
+    scheduler_timeout: SchedulerTimeoutOpt = SCHEDULER_TIMEOUT,
     fmt: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.table,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file (atomically).")
@@ -110,7 +113,7 @@ def simulate(
         verifier_errors=_shares(verifier_error),
     )
     fields = {"query_field": query_field, "context_field": context_field, "time_field": time_field}
-    on = Engine(engine, scheduler, workers, partition_bytes)
+    on = Engine(engine, scheduler, workers, partition_bytes, scheduler_timeout)
     read = reading(
         logs,
         strict=strict,

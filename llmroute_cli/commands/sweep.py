@@ -18,6 +18,7 @@ from llmroute_cli.commands._common import handle_errors, load_router, progress_b
 from llmroute_cli.commands.options import (
     MAX_LINE_BYTES,
     PARTITION_BYTES,
+    SCHEDULER_TIMEOUT,
     BatchOpt,
     ColdCacheOpt,
     DaysOpt,
@@ -36,6 +37,7 @@ from llmroute_cli.commands.options import (
     RulesOpt,
     SampleRateOpt,
     SchedulerOpt,
+    SchedulerTimeoutOpt,
     StrictOpt,
     UnknownPriceOpt,
     WorkersOpt,
@@ -122,6 +124,7 @@ def sweep(
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = 2,
     partition_bytes: PartitionOpt = PARTITION_BYTES,
+    scheduler_timeout: SchedulerTimeoutOpt = SCHEDULER_TIMEOUT,
 ) -> None:
     """Re-run the policy over a range of one threshold: spend, expensive share, under-routing and quality per value.
 
@@ -142,7 +145,7 @@ def sweep(
         *fields,
         strict=strict,
         jobs=jobs,
-        engine=Engine(engine, scheduler, workers, partition_bytes),
+        engine=Engine(engine, scheduler, workers, partition_bytes, scheduler_timeout),
         unknown_model_price=unknown,
         max_line_bytes=max_line_bytes,
         metadata_field=tuple(metadata_field or ()),

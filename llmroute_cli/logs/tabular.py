@@ -13,6 +13,7 @@ import orjson
 
 from llmroute_cli.errors import LlmrouteError
 from llmroute_cli.logs.jsonl import Bad
+from llmroute_cli.logs.remote import redact
 from llmroute_cli.logs.values import LABEL_KEYS
 
 # Columns whose cells may hold JSON (exports of LiteLLM, chat logs, labels); others stay strings.
@@ -109,13 +110,14 @@ class ParquetRecords:
 
         from llmroute_cli.logs.remote import hive_keys, open_url
 
+        self.path = source.path or ""
         self.name, self.size, self.batch_rows, self.done = source.name, source.size or 0, batch_rows, 0
         self._errors = (pa.ArrowException, OSError)
         self.partition = hive_keys(source.path or "")  # ``model=gpt-4o/`` directories: columns of every row
         try:
             self.file = pq.ParquetFile(open_url(source.path) if source.url else source.path)
         except self._errors as exc:
-            raise LlmrouteError(f"{self.name}: not a readable Parquet file: {exc}") from None
+            raise LlmrouteError(f"{self.name}: not a readable Parquet file: {redact(str(exc), self.path)}") from None
         self.total = max(self.file.metadata.num_rows, 1)
 
     def position(self) -> int:
@@ -133,7 +135,8 @@ class ParquetRecords:
                         record = {**self.partition, **record}  # a column in the file wins over its directory
                     yield self.done, nest(record, dotted) if dotted and not isinstance(record, Bad) else record
         except self._errors as exc:
-            raise LlmrouteError(f"{self.name}: cannot read Parquet after row {self.done}: {exc}") from None
+            where = f"{self.name}: cannot read Parquet after row {self.done}"
+            raise LlmrouteError(f"{where}: {redact(str(exc), self.path)}") from None
 
 
 def _pylist(batch: Any) -> list[dict[str, Any] | Bad]:
