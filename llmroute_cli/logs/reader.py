@@ -10,6 +10,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from llmroute_cli.errors import LlmrouteError
 from llmroute_cli.logs.chat_columns import chat_columns, concat_columns
+from llmroute_cli.logs.fields import needed
 from llmroute_cli.logs.jsonl import Bad, Block, RangeLines, block_records, first_record, line_blocks
 from llmroute_cli.logs.model import BadRecord, Ignored, ReadOptions, ReadStats, Row, columns_frame, to_frame
 from llmroute_cli.logs.shaper import Shaper, Tries
@@ -105,7 +106,7 @@ class _Reader:
     @contextmanager
     def _records(self, source: Source) -> Iterator[tuple[Records, Callable[[], int]]]:
         if source.fmt == "parquet":
-            parquet = ParquetRecords(source, self.opts.chunk_rows)
+            parquet = ParquetRecords(source, self.opts.chunk_rows, needed(self.opts))
             yield iter(parquet), parquet.position
             return
         if source.fmt == "jsonl":
