@@ -11,7 +11,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from llmroute_cli.cluster.partitions import PARTITION_BYTES, Partition, plan_partitions
+from llmroute_cli.cluster.partitions import (
+    PARTITION_BYTES,
+    Partition,
+    count_lines,
+    numbered,
+    plan_partitions,
+    to_count,
+)
 from llmroute_cli.errors import LlmrouteError, UsageError
 from llmroute_cli.logs import ReadOptions, ReadStats, read_logs
 from llmroute_cli.logs.reader import nothing_read
@@ -73,6 +80,7 @@ class DaskRunner:
         with self._client() as client:
             if self.notify is not None and client.dashboard_link:
                 self.notify(f"Dask dashboard: {client.dashboard_link}")
+            parts = _numbered(client, parts)
             partial = _run(client, parts, make, reading.options, progress)
         if partial.failures:
             raise LlmrouteError(_failed(partial.failures, reading.options.strict))
@@ -130,6 +138,21 @@ def _local_cluster(distributed: Any, workers: int) -> Iterator[Any]:
     )
     with cluster:
         yield cluster
+
+
+def _numbered(client: Any, parts: list[Partition]) -> list[Partition]:
+    """Ranges of URLs numbered by their first lines, the newlines before each counted on the workers."""
+    counting = to_count(parts)
+    if not counting:
+        return numbered(parts, {})
+    futures = [client.submit(count_lines, parts[i], pure=False) for i in counting]
+    try:
+        counts = client.gather(futures)
+    except LlmrouteError:
+        raise
+    except Exception as exc:  # a lost worker past Dask's retries, a lost scheduler
+        raise LlmrouteError(f"the Dask cluster failed: {type(exc).__name__}: {redact(str(exc))}") from None
+    return numbered(parts, dict(zip(counting, counts, strict=True)))
 
 
 def _run(client: Any, parts: list[Partition], make: Any, read: ReadOptions, progress: Progress | None) -> Partial:
