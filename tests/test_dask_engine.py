@@ -278,6 +278,10 @@ def test_a_scheme_without_its_filesystem_is_one_line_naming_the_package(runner, 
         (["--engine", "spark"], "--engine takes local or dask, got 'spark'"),
         (["--engine", "dask", "--workers", "0"], "--workers must be at least 1, got 0"),
         (
+            ["--engine", "dask", "--scheduler-timeout", "0"],
+            "--scheduler-timeout must be above 0 and at most 3600, got 0.0",
+        ),
+        (
             ["--engine", "dask", "--decisions", "d.jsonl"],
             "--decisions are written here, in log order: leave out --engine dask to write them",
         ),
@@ -310,3 +314,76 @@ def test_the_core_never_imports_dask():
             if any(n.split(".")[0] in ("dask", "distributed") for n in names):
                 importers.add(path.relative_to(package).as_posix())
     assert importers == {"cluster/engine.py"}
+
+
+def test_without_a_scheduler_the_command_starts_a_local_cluster_and_gives_the_local_report(runner, tmp_path, root):
+    log = tmp_path / "big.jsonl"
+    write_jsonl(log, 0, 120, bad_at=(17,))
+    local, _ = report(runner, log, "--rules", root / "routes.yaml")
+    dask, stderr = report(runner, log, "--rules", root / "routes.yaml", "--engine", "dask", "--workers", "2",
+                          "--partition-bytes", 8_000)  # fmt: skip
+    assert dask == local
+    assert (local["queries"], local["input"]["skipped"]) == (119, 1)
+    assert local["input"]["errors"][0].startswith(f"{log}:18: ")
+    assert stderr.startswith("Dask dashboard: http://127.0.0.1:")  # its own cluster's, not the module's
+
+
+def test_sweep_on_the_cluster_gives_the_local_sweep(runner, tmp_path, root, scheduler):
+    log = tmp_path / "big.jsonl"
+    write_jsonl(log, 0, 150, bad_at=(40,))
+    args = ["sweep", log, "--rules", root / "routes.yaml", "--param", "short-no-code.query.chars=50:250:100"]
+    local = run(runner, *args, "--format", "json")
+    dask = run(runner, *args, "--format", "json", "--engine", "dask", "--scheduler", scheduler,
+               "--partition-bytes", 6_000)  # fmt: skip
+    assert local.exit_code == dask.exit_code == 0, dask.output
+    swept = json.loads(local.stdout)
+    assert json.loads(dask.stdout) == swept
+    assert swept["requests"] == 150 - 1
+    assert [p["value"] for p in swept["points"]] == [50, 150, 200, 250]  # and the file's own 200
+    # the 50 requests i % 3 == 0 ask to debug a class: expensive at every value; the short ones cheap
+    assert [p["expensive_share"] for p in swept["points"]] == [pytest.approx(50 / 149, abs=1e-12)] * 4
+
+
+def test_an_unreachable_scheduler_is_one_line_within_its_timeout(runner, tmp_path, root):
+    import socket
+    import time
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "a.jsonl"
+    write_jsonl(log, 0, 3)
+    started = time.monotonic()
+    result = run(runner, "simulate", log, "--rules", root / "routes.yaml", "--engine", "dask",
+                 "--scheduler", f"tcp://127.0.0.1:{port}", "--scheduler-timeout", "1")  # fmt: skip
+    assert time.monotonic() - started < 8
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}: "
+        f"Timed out trying to connect to tcp://127.0.0.1:{port} after 1 s\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ("nonsense", "--scheduler nonsense: missing port number in address 'nonsense'; expected tcp://HOST:PORT"),
+        (
+            "udp://h:1",
+            "--scheduler udp://h:1: unknown address scheme 'udp' (known schemes: "
+            "['inproc', 'tcp', 'tls', 'ucx', 'ws', 'wss']); expected tcp://HOST:PORT",
+        ),
+        (
+            "tcp://KEY:SECRET@h:1",
+            "--scheduler tcp://***@h:1: invalid address '***@h:1'; maybe: ipv6 needs brackets like [::1]; "
+            "expected tcp://HOST:PORT",
+        ),
+    ],
+)
+def test_a_malformed_scheduler_address_is_a_usage_error_with_credentials_hidden(runner, tmp_path, root, address,
+                                                                               message):  # fmt: skip
+    log = tmp_path / "a.jsonl"
+    write_jsonl(log, 0, 3)
+    result = run(runner, "simulate", log, "--rules", root / "routes.yaml", "--engine", "dask", "--scheduler", address)
+    assert (result.exit_code, result.stderr) == (2, f"error: {message}\n")
+    assert "SECRET" not in result.output

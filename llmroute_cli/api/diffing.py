@@ -9,6 +9,7 @@ from typing import Any
 from llmroute_cli.api.options import (
     MAX_LINE_BYTES,
     PARTITION_BYTES,
+    SCHEDULER_TIMEOUT,
     Engine,
     Logs,
     PathLike,
@@ -44,6 +45,7 @@ def diff(
     scheduler: str | None = None,
     workers: int = 2,
     partition_bytes: int = PARTITION_BYTES,
+    scheduler_timeout: float = SCHEDULER_TIMEOUT,
     progress: Progress | None = None,
     notify: Callable[[str], None] | None = None,
 ) -> DiffRun:
@@ -66,7 +68,7 @@ def diff(
     gates = Gates(max_cost_increase, *shares)
     check_scale(days, sample_rate)
     unknown = unknown_models(unknown_model_price)
-    on = Engine(engine, scheduler, workers, partition_bytes, notify)
+    on = Engine(engine, scheduler, workers, partition_bytes, notify, scheduler_timeout)
     read = reading(
         inputs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes, metadata_field=metadata_field, engine=on
     )

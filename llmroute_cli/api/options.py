@@ -16,6 +16,7 @@ from llmroute_cli.errors import LlmrouteError, OptionError
 
 MAX_LINE_BYTES = 16 << 20
 PARTITION_BYTES = 64 << 20
+SCHEDULER_TIMEOUT = 10.0
 VERIFIER_ERRORS = (0.1, 0.2, 0.4)
 UNKNOWN_PRICE_USAGE = "{option} takes MODEL=IN/OUT (USD per 1M input/output tokens, e.g. o1=15/60) or MODEL=skip"
 METADATA_FIELD_USAGE = "{option} takes NAME=DOTTED.PATH (e.g. plan=user_api_key_metadata.plan)"
@@ -104,6 +105,7 @@ class Engine:
     workers: int = 2
     partition_bytes: int = PARTITION_BYTES
     notify: Callable[[str], None] | None = None  # told the Dask dashboard's address
+    scheduler_timeout: float = SCHEDULER_TIMEOUT
 
     def runner(self) -> Any:
         """None to read here; for ``dask``, the runner (the dask module is imported only now)."""
@@ -119,7 +121,11 @@ class Engine:
             raise OptionError("workers", f"{{option}} must be at least 1, got {self.workers}")
         if self.partition_bytes < 1:
             raise OptionError("partition_bytes", f"{{option}} must be at least 1, got {self.partition_bytes}")
-        return DaskRunner(self.scheduler, self.workers, self.partition_bytes, self.notify)
+        if not 0 < self.scheduler_timeout <= 3600:  # also refuses NaN
+            raise OptionError(
+                "scheduler_timeout", f"{{option}} must be above 0 and at most 3600, got {self.scheduler_timeout}"
+            )
+        return DaskRunner(self.scheduler, self.workers, self.partition_bytes, self.notify, self.scheduler_timeout)
 
 
 def reading(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from llmroute_cli.api.options import (
     MAX_LINE_BYTES,
     PARTITION_BYTES,
+    SCHEDULER_TIMEOUT,
     VERIFIER_ERRORS,
     Engine,
     Logs,
@@ -57,6 +58,7 @@ def simulate(
     scheduler: str | None = None,
     workers: int = 2,
     partition_bytes: int = PARTITION_BYTES,
+    scheduler_timeout: float = SCHEDULER_TIMEOUT,
     decisions: bool = False,
     on_decisions: Callable[[pd.DataFrame], None] | None = None,
     progress: Progress | None = None,
@@ -81,7 +83,7 @@ def simulate(
         output_ratio, **given, bootstrap=bootstrap, seed=seed, verifier_errors=verifier_shares(verifier_error)
     )
     fields: dict[str, Any] = {"query_field": query_field, "context_field": context_field, "time_field": time_field}
-    on = Engine(engine, scheduler, workers, partition_bytes, notify)
+    on = Engine(engine, scheduler, workers, partition_bytes, notify, scheduler_timeout)
     fields |= {"metadata_field": metadata_field, "strict": strict, "max_line_bytes": max_line_bytes}
     read = reading(inputs, jobs=jobs, **fields, engine=on)
     sinks = [s for s in [on_decisions] if s is not None]

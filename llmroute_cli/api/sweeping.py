@@ -8,6 +8,7 @@ from typing import Any
 from llmroute_cli.api.options import (
     MAX_LINE_BYTES,
     PARTITION_BYTES,
+    SCHEDULER_TIMEOUT,
     Engine,
     Logs,
     PathLike,
@@ -45,6 +46,7 @@ def sweep(
     scheduler: str | None = None,
     workers: int = 2,
     partition_bytes: int = PARTITION_BYTES,
+    scheduler_timeout: float = SCHEDULER_TIMEOUT,
     progress: Progress | None = None,
     notify: Callable[[str], None] | None = None,
 ) -> SweepRun:
@@ -71,7 +73,12 @@ def sweep(
     sweeps = Sweeps(policy, swept, tuple(sorted({*swept.values, current})), book, options)
     fields: dict[str, Any] = {"query_field": query_field, "context_field": context_field, "time_field": time_field}
     fields |= {"metadata_field": metadata_field, "strict": strict, "max_line_bytes": max_line_bytes}
-    read = reading(inputs, jobs=jobs, **fields, engine=Engine(engine, scheduler, workers, partition_bytes, notify))
+    read = reading(
+        inputs,
+        jobs=jobs,
+        **fields,
+        engine=Engine(engine, scheduler, workers, partition_bytes, notify, scheduler_timeout),
+    )
     runs, stats = read_and_route(read, sweeps, sweeps.routers(), progress)
     totals = runs.runs[0][1].totals
     results = [(value, sim.result()) for value, sim in runs.runs]

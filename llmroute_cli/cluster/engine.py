@@ -11,13 +11,21 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from llmroute_cli.cluster.partitions import PARTITION_BYTES, Partition, plan_partitions
+from llmroute_cli.cluster.partitions import (
+    PARTITION_BYTES,
+    Partition,
+    count_lines,
+    numbered,
+    plan_partitions,
+    to_count,
+)
 from llmroute_cli.errors import LlmrouteError, UsageError
 from llmroute_cli.logs import ReadOptions, ReadStats, read_logs
 from llmroute_cli.logs.reader import nothing_read
 from llmroute_cli.logs.remote import INSTALL, redact
 
 Progress = Callable[..., None]
+SCHEDULER_TIMEOUT = 10.0
 
 
 @dataclass(slots=True)
@@ -65,12 +73,14 @@ class DaskRunner:
     workers: int = 2
     partition_bytes: int = PARTITION_BYTES
     notify: Callable[[str], None] | None = None  # told the dashboard's address
+    timeout: float = SCHEDULER_TIMEOUT  # seconds to reach ``scheduler`` before giving up
 
     def __call__(self, reading: Any, make: Callable[[int], Any], routers: list[Any], progress: Progress | None):
         parts = plan_partitions(list(reading.inputs), self.partition_bytes)
         with self._client() as client:
             if self.notify is not None and client.dashboard_link:
                 self.notify(f"Dask dashboard: {client.dashboard_link}")
+            parts = _numbered(client, parts)
             partial = _run(client, parts, make, reading.options, progress)
         if partial.failures:
             raise LlmrouteError(_failed(partial.failures, reading.options.strict))
@@ -89,17 +99,27 @@ class DaskRunner:
         except ImportError:
             raise UsageError(f"--engine dask needs dask.distributed: {INSTALL}") from None
         if self.scheduler is not None:
-            try:
-                client = distributed.Client(self.scheduler, timeout="10s")
-            except (OSError, TimeoutError) as exc:
-                raise LlmrouteError(f"cannot reach the Dask scheduler at {redact(self.scheduler)}: {exc}") from None
-            with client:
+            with _connected(distributed, self.scheduler, self.timeout) as client:
                 yield client
             return
         if self.workers < 1:
             raise UsageError(f"--workers must be at least 1, got {self.workers}")
         with _local_cluster(distributed, self.workers) as cluster, distributed.Client(cluster) as client:
             yield client
+
+
+@contextlib.contextmanager
+def _connected(distributed: Any, address: str, timeout: float) -> Iterator[Any]:
+    """A client of the scheduler at ``address``; a malformed or unreachable address is one line."""
+    shown = redact(address)
+    try:
+        client = distributed.Client(address, timeout=f"{timeout}s")
+    except ValueError as exc:  # no port, an unknown scheme
+        raise UsageError(f"--scheduler {shown}: {redact(str(exc), address)}; expected tcp://HOST:PORT") from None
+    except (OSError, TimeoutError) as exc:
+        raise LlmrouteError(f"cannot reach the Dask scheduler at {shown}: {redact(str(exc), address)}") from None
+    with client:
+        yield client
 
 
 def _failed(failures: list[str], strict: bool) -> str:
@@ -118,6 +138,21 @@ def _local_cluster(distributed: Any, workers: int) -> Iterator[Any]:
     )
     with cluster:
         yield cluster
+
+
+def _numbered(client: Any, parts: list[Partition]) -> list[Partition]:
+    """Ranges of URLs numbered by their first lines, the newlines before each counted on the workers."""
+    counting = to_count(parts)
+    if not counting:
+        return numbered(parts, {})
+    futures = [client.submit(count_lines, parts[i], pure=False) for i in counting]
+    try:
+        counts = client.gather(futures)
+    except LlmrouteError:
+        raise
+    except Exception as exc:  # a lost worker past Dask's retries, a lost scheduler
+        raise LlmrouteError(f"the Dask cluster failed: {type(exc).__name__}: {redact(str(exc))}") from None
+    return numbered(parts, dict(zip(counting, counts, strict=True)))
 
 
 def _run(client: Any, parts: list[Partition], make: Any, read: ReadOptions, progress: Progress | None) -> Partial:

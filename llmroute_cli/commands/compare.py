@@ -13,6 +13,7 @@ from llmroute_cli.commands._common import handle_errors, price_table, progress_b
 from llmroute_cli.commands.options import (
     MAX_LINE_BYTES,
     PARTITION_BYTES,
+    SCHEDULER_TIMEOUT,
     DaysOpt,
     Engine,
     EngineOpt,
@@ -25,10 +26,12 @@ from llmroute_cli.commands.options import (
     ProviderOpt,
     QuietOpt,
     SchedulerOpt,
+    SchedulerTimeoutOpt,
     StrictOpt,
     UnknownPriceOpt,
     WorkersOpt,
     reading,
+    to_stderr,
     unknown_models,
     warn_models,
     warn_skipped,
@@ -65,6 +68,7 @@ def compare(
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = 2,
     partition_bytes: PartitionOpt = PARTITION_BYTES,
+    scheduler_timeout: SchedulerTimeoutOpt = SCHEDULER_TIMEOUT,
     quiet: QuietOpt = False,
 ) -> None:
     """Compare policies on the same logs beside all-cheap, all-expensive, random at the same share and the oracle.
@@ -83,7 +87,7 @@ def compare(
     spec = QualitySpec.from_policy(policies[0][1].policy, policies[0][2])
     make = Comparing(entries(policies, spec), SimulateOptions(bootstrap=0))
     with progress_bar(quiet) as progress:
-        on = Engine(engine, scheduler, workers, partition_bytes)
+        on = Engine(engine, scheduler, workers, partition_bytes, to_stderr, scheduler_timeout)
         read = reading(
             logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes, metadata_field=metadata_field, engine=on
         )

@@ -13,6 +13,7 @@ from llmroute_cli.commands._common import handle_errors, progress_bar, refuse_ov
 from llmroute_cli.commands.options import (
     MAX_LINE_BYTES,
     PARTITION_BYTES,
+    SCHEDULER_TIMEOUT,
     EngineOpt,
     JobsOpt,
     MaxLineOpt,
@@ -21,6 +22,7 @@ from llmroute_cli.commands.options import (
     PricesOpt,
     ProviderOpt,
     SchedulerOpt,
+    SchedulerTimeoutOpt,
     StrictOpt,
     UnknownPriceOpt,
     WorkersOpt,
@@ -66,6 +68,7 @@ def diff(
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = 2,
     partition_bytes: PartitionOpt = PARTITION_BYTES,
+    scheduler_timeout: SchedulerTimeoutOpt = SCHEDULER_TIMEOUT,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Compare two rule files on the same logs; exit 1 when a gate fails.
@@ -100,6 +103,7 @@ def diff(
             scheduler=scheduler,
             workers=workers,
             partition_bytes=partition_bytes,
+            scheduler_timeout=scheduler_timeout,
             progress=progress,
             notify=to_stderr,
         )

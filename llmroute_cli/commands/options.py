@@ -15,6 +15,7 @@ import typer
 from llmroute_cli.api.options import (  # noqa: F401 - re-exported: the commands take their options from here
     MAX_LINE_BYTES,
     PARTITION_BYTES,
+    SCHEDULER_TIMEOUT,
     Engine,
     UnknownModels,
     check_max_line,
@@ -62,6 +63,9 @@ SchedulerOpt = Annotated[
 WorkersOpt = Annotated[int, typer.Option(help="With --engine dask and no --scheduler: LocalCluster worker processes.")]
 PartitionOpt = Annotated[
     int, typer.Option(help="With --engine dask: plain JSONL larger than this many bytes is cut into byte ranges.")
+]
+SchedulerTimeoutOpt = Annotated[
+    float, typer.Option(help="With --scheduler: seconds to reach the scheduler before giving up.")
 ]
 FieldOpt = Annotated[str | None, typer.Option(help="Dotted path overriding detection (see README, 'Logs it reads').")]
 MetadataFieldOpt = Annotated[

@@ -16,6 +16,7 @@ from llmroute_cli.commands._common import handle_errors, progress_bar, refuse_ov
 from llmroute_cli.commands.options import (
     MAX_LINE_BYTES,
     PARTITION_BYTES,
+    SCHEDULER_TIMEOUT,
     BatchOpt,
     ColdCacheOpt,
     DaysOpt,
@@ -32,6 +33,7 @@ from llmroute_cli.commands.options import (
     RulesOpt,
     SampleRateOpt,
     SchedulerOpt,
+    SchedulerTimeoutOpt,
     StrictOpt,
     UnknownPriceOpt,
     WorkersOpt,
@@ -73,6 +75,7 @@ def simulate(
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = 2,
     partition_bytes: PartitionOpt = PARTITION_BYTES,
+    scheduler_timeout: SchedulerTimeoutOpt = SCHEDULER_TIMEOUT,
     fmt: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.table,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file (atomically).")
@@ -118,6 +121,7 @@ def simulate(
             scheduler=scheduler,
             workers=workers,
             partition_bytes=partition_bytes,
+            scheduler_timeout=scheduler_timeout,
             on_decisions=None if sink is None else functools.partial(_write_decisions, sink=sink, path=decisions),
             progress=progress,
             notify=to_stderr,

@@ -17,6 +17,7 @@ from llmroute_cli.commands._common import handle_errors, progress_bar, refuse_ov
 from llmroute_cli.commands.options import (
     MAX_LINE_BYTES,
     PARTITION_BYTES,
+    SCHEDULER_TIMEOUT,
     BatchOpt,
     ColdCacheOpt,
     DaysOpt,
@@ -34,6 +35,7 @@ from llmroute_cli.commands.options import (
     RulesOpt,
     SampleRateOpt,
     SchedulerOpt,
+    SchedulerTimeoutOpt,
     StrictOpt,
     UnknownPriceOpt,
     WorkersOpt,
@@ -85,6 +87,7 @@ def sweep(
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = 2,
     partition_bytes: PartitionOpt = PARTITION_BYTES,
+    scheduler_timeout: SchedulerTimeoutOpt = SCHEDULER_TIMEOUT,
 ) -> None:
     """Re-run the policy over a range of one threshold: spend, expensive share, under-routing and quality per value.
 
@@ -119,6 +122,7 @@ def sweep(
         scheduler=scheduler,
         workers=workers,
         partition_bytes=partition_bytes,
+        scheduler_timeout=scheduler_timeout,
     )
     if chart and result.quality is None:
         raise LlmrouteError(f"--chart plots spend against mean quality, which needs labels: {result.note}")

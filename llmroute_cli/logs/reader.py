@@ -10,8 +10,10 @@ from typing import IO, TYPE_CHECKING, Any
 
 from llmroute_cli.errors import LlmrouteError
 from llmroute_cli.logs.chat_columns import chat_columns, concat_columns
+from llmroute_cli.logs.fields import needed
 from llmroute_cli.logs.jsonl import Bad, Block, RangeLines, block_records, first_record, line_blocks
 from llmroute_cli.logs.model import BadRecord, Ignored, ReadOptions, ReadStats, Row, columns_frame, to_frame
+from llmroute_cli.logs.remote import open_url
 from llmroute_cli.logs.shaper import Shaper, Tries
 from llmroute_cli.logs.shapes import Joins, batch_result, detect
 from llmroute_cli.logs.sources import GZIP_ERRORS, Source, corrupt, open_source, resolve
@@ -105,7 +107,7 @@ class _Reader:
     @contextmanager
     def _records(self, source: Source) -> Iterator[tuple[Records, Callable[[], int]]]:
         if source.fmt == "parquet":
-            parquet = ParquetRecords(source, self.opts.chunk_rows)
+            parquet = ParquetRecords(source, self.opts.chunk_rows, needed(self.opts))
             yield iter(parquet), parquet.position
             return
         if source.fmt == "jsonl":
@@ -122,7 +124,7 @@ class _Reader:
         size, most, longest = self.opts.block_bytes, self.opts.chunk_rows, self.opts.max_line_bytes
         if self.opts.byte_range is not None and source.path is not None:
             start, end = self.opts.byte_range
-            with open(source.path, "rb") as stream:
+            with open_url(source.path) if source.url else open(source.path, "rb") as stream:
                 first = self.opts.first_line or RangeLines(stream, start, end).first_line()
                 stream.seek(start)
                 yield (

@@ -25,12 +25,23 @@ def is_url(path: str | None) -> bool:
     return path is not None and _SCHEME.match(path) is not None
 
 
-def redact(text: str) -> str:
-    """``text`` with every URL's user info and query values replaced by ``***``."""
+def redact(text: str, *urls: str) -> str:
+    """``text`` with every URL's user info and query values replaced by ``***``, and the user info of ``urls``
+    wherever it appears (a library's message may quote it without its scheme)."""
+    for secret in sorted({s for url in urls for s in _secrets(url)}, key=len, reverse=True):
+        text = text.replace(secret, "***")
     text = _USERINFO.sub(lambda m: m["head"] + "***@", text)
     if "://" not in text:
         return text
     return _QUERY_VALUE.sub(lambda m: m["key"] + "***", text)
+
+
+def _secrets(url: str) -> list[str]:
+    """A URL's user info (``KEY:SECRET``) and its parts long enough not to be ordinary words."""
+    match = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/@?#]*)@", url)
+    if match is None or not match[1]:
+        return []
+    return [match[1], *(p for p in match[1].split(":") if len(p) >= 4)]
 
 
 def filesystem(url: str) -> tuple[Any, str]:

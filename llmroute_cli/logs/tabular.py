@@ -12,7 +12,9 @@ from typing import Any
 import orjson
 
 from llmroute_cli.errors import LlmrouteError
+from llmroute_cli.logs.fields import columns_to_read
 from llmroute_cli.logs.jsonl import Bad
+from llmroute_cli.logs.remote import redact
 from llmroute_cli.logs.values import LABEL_KEYS
 
 # Columns whose cells may hold JSON (exports of LiteLLM, chat logs, labels); others stay strings.
@@ -101,21 +103,24 @@ def _csv_rows(reader: Any, name: str) -> Iterator[tuple[int, Any]]:
 
 
 class ParquetRecords:
-    """Rows of a Parquet file as dicts (structs become dicts), one batch in memory at a time."""
+    """Rows of a Parquet file as dicts (structs become dicts), one batch in memory at a time, of the ``wanted``
+    fields' columns only: what a column no read needs holds cannot change or spoil a row."""
 
-    def __init__(self, source: Any, batch_rows: int) -> None:
+    def __init__(self, source: Any, batch_rows: int, wanted: frozenset[str] | None = None) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         from llmroute_cli.logs.remote import hive_keys, open_url
 
+        self.path = source.path or ""
         self.name, self.size, self.batch_rows, self.done = source.name, source.size or 0, batch_rows, 0
+        self.wanted = wanted  # the fields to read (``logs.fields.needed``), None for every column
         self._errors = (pa.ArrowException, OSError)
         self.partition = hive_keys(source.path or "")  # ``model=gpt-4o/`` directories: columns of every row
         try:
             self.file = pq.ParquetFile(open_url(source.path) if source.url else source.path)
         except self._errors as exc:
-            raise LlmrouteError(f"{self.name}: not a readable Parquet file: {exc}") from None
+            raise LlmrouteError(f"{self.name}: not a readable Parquet file: {redact(str(exc), self.path)}") from None
         self.total = max(self.file.metadata.num_rows, 1)
 
     def position(self) -> int:
@@ -124,16 +129,18 @@ class ParquetRecords:
     def __iter__(self) -> Iterator[tuple[int, Any]]:
         names = self.file.schema_arrow.names
         _unique(self.name, names, "")
-        dotted = [c for c in names if "." in c]
+        columns = columns_to_read(names, self.wanted)
+        dotted = [c for c in (names if columns is None else columns) if "." in c]
         try:
-            for batch in self.file.iter_batches(batch_size=self.batch_rows):
+            for batch in self.file.iter_batches(batch_size=self.batch_rows, columns=columns):
                 for record in _pylist(batch):
                     self.done += 1
                     if self.partition and not isinstance(record, Bad):
                         record = {**self.partition, **record}  # a column in the file wins over its directory
                     yield self.done, nest(record, dotted) if dotted and not isinstance(record, Bad) else record
         except self._errors as exc:
-            raise LlmrouteError(f"{self.name}: cannot read Parquet after row {self.done}: {exc}") from None
+            where = f"{self.name}: cannot read Parquet after row {self.done}"
+            raise LlmrouteError(f"{where}: {redact(str(exc), self.path)}") from None
 
 
 def _pylist(batch: Any) -> list[dict[str, Any] | Bad]:
