@@ -26,14 +26,14 @@ def read(
 
     With ``blocks``, whether the columnar reader took each block is appended to it."""
 
-    def counted(block: Block, fields: tuple = ()) -> dict | None:
-        columns = chat_columns(block, fields)
+    def counted(block: Block, fields: tuple = (), sized_only: frozenset = frozenset()) -> dict | None:
+        columns = chat_columns(block, fields, sized_only)
         if blocks is not None:
             blocks.append(columns is not None)
         return columns
 
     with monkeypatch.context() as patch:
-        patch.setattr(reader_module, "chat_columns", counted if columnar else lambda block, fields=(): None)
+        patch.setattr(reader_module, "chat_columns", counted if columnar else lambda *args: None)
         stats = ReadStats()
         frames = list(read_logs([path], ReadOptions(**options), stats))
     return pd.concat(frames, ignore_index=True), stats
@@ -313,15 +313,79 @@ def test_simulate_reports_the_same_with_and_without_the_columns(tmp_path, monkey
         lines.append(json.dumps(record, ensure_ascii=False))
     log = tmp_path / "log.jsonl"
     log.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    args = ["simulate", str(log), "--rules", str(root / "routes.yaml"), "--format", "json", "--bootstrap", "0"]
-    used: list[bool] = []
-    with monkeypatch.context() as patch:
-        patch.setattr(reader_module, "chat_columns", lambda block, fields=(): used.append(True) or chat_columns(block, fields))
-        fast = runner.invoke(app, args)
-    with monkeypatch.context() as patch:
-        patch.setattr(reader_module, "chat_columns", lambda block, fields=(): None)
-        slow = runner.invoke(app, args)
-    assert fast.exit_code == slow.exit_code == 0, fast.output + slow.output
-    assert used and json.loads(fast.stdout) == json.loads(slow.stdout)
-    report = json.loads(fast.stdout)
-    assert report["queries"] == 600 and report["rules"]["long-context"]["queries"] > 0
+    texts_rules = tmp_path / "texts.yaml"  # rules on the context's and the system prompt's text, and a size
+    texts_rules.write_text(
+        "version: 1\ntiers: {cheap: gpt-4o-mini, expensive: gpt-4o}\ndefault: cheap\nrules:\n"
+        "  - {name: long-system, when: {system.chars: {gt: 1500}}, route: expensive}\n"
+        "  - {name: brief, when: {context: {contains: ['Be brief. Be brief. Be brief.']}}, route: expensive}\n"
+        "  - {name: twice, when: {system: {regex: '^(Be brief\\. ?){2}$'}}, route: expensive}\n"
+    )
+    for rules, sized in ((root / "routes.yaml", {"context", "system"}), (texts_rules, set())):
+        args = ["simulate", str(log), "--rules", str(rules), "--format", "json", "--bootstrap", "0"]
+        used: list[frozenset] = []
+
+        def spied(block, fields=(), sized_only=frozenset(), used=used):
+            used.append(sized_only)
+            return chat_columns(block, fields, sized_only)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(reader_module, "chat_columns", spied)
+            fast = runner.invoke(app, [*args, "--jobs", "1"])
+        with monkeypatch.context() as patch:
+            patch.setattr(reader_module, "chat_columns", lambda *args: None)
+            slow = runner.invoke(app, [*args, "--jobs", "1"])
+        assert fast.exit_code == slow.exit_code == 0, fast.output + slow.output
+        assert used and set(used) == {frozenset(sized)}  # only the lengths of texts no rule reads
+        assert json.loads(fast.stdout) == json.loads(slow.stdout)
+        report = json.loads(fast.stdout)
+        assert report["queries"] == 600
+        if sized:
+            assert report["rules"]["long-context"]["queries"] > 0
+        else:
+            hits = {name: report["rules"][name]["queries"] for name in ("long-system", "brief", "twice")}
+            assert all(hits.values()), hits
+
+
+def test_a_text_read_by_its_length_only_has_the_length_of_the_text(tmp_path, monkeypatch):
+    """With ``sized_only`` the columnar reader gives each context's and system prompt's characters, not the
+    text: every count a rule reads equals the count of the text the record reader joins."""
+    import json
+
+    import numpy as np
+
+    from llmroute_cli.engine.views import FrameRequests
+
+    def sizes(frames):
+        views = [FrameRequests(f, "o200k_base") for f in frames]
+        return {
+            name: np.concatenate([v.size(name, "chars") for v in views]) for name in ("context", "system", "request")
+        }
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(RECORD, min_size=1, max_size=12), st.integers(200, 2000))
+    def lengths_match(records, block_bytes):
+        data = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records)
+        path = tmp_path / "log.jsonl"
+        path.write_bytes(data)
+        sized = ReadOptions(block_bytes=block_bytes, sized_only=frozenset({"context", "system"}))
+        try:
+            fast = list(read_logs([str(path)], sized, ReadStats()))
+        except LlmrouteError:
+            return
+        with monkeypatch.context() as patch:
+            patch.setattr(reader_module, "chat_columns", lambda *args: None)
+            slow = list(read_logs([str(path)], ReadOptions(block_bytes=block_bytes), ReadStats()))
+        got, want = sizes(fast), sizes(slow)
+        for name in want:
+            assert got[name].tolist() == want[name].tolist(), name
+        for frame in fast:  # a block read as columns holds no text it was told to size only
+            if "context_chars" in frame:
+                assert frame["context"].isna().all() and frame["system"].isna().all()
+
+    lengths_match()
+    records = [{"messages": [{"role": "system", "content": "Sé breve 🚀"}, {"role": "user", "content": "Hi"},
+                             {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Q"}],
+                "usage": {"prompt_tokens": 9}}]  # fmt: skip
+    columns = chat_columns(block(json.dumps(records[0], ensure_ascii=False).encode() + b"\n"), (), frozenset({"context"}))
+    assert columns is not None and columns["context_chars"].tolist() == [len("Sé breve 🚀\n\nHi\n\nHello")]  # 11+2+2+2+5
+    assert "system_chars" not in columns and columns["system"].to_pylist() == ["Sé breve 🚀"]

@@ -64,13 +64,13 @@ def test_a_chat_log_field_mapped_to_metadata(runner, rules, tmp_path):
 def read(path, columnar, monkeypatch, fields):
     used: list[bool] = []
 
-    def counted(block, given=()):
-        columns = chat_columns(block, given)
+    def counted(block, given=(), sized_only=frozenset()):
+        columns = chat_columns(block, given, sized_only)
         used.append(columns is not None)
         return columns
 
     with monkeypatch.context() as patch:
-        patch.setattr(reader_module, "chat_columns", counted if columnar else lambda block, given=(): None)
+        patch.setattr(reader_module, "chat_columns", counted if columnar else lambda *args: None)
         frames = list(read_logs([str(path)], ReadOptions(metadata_fields=fields), ReadStats()))
     return pd.concat(frames, ignore_index=True), used
 

@@ -60,7 +60,7 @@ def diff(
     from llmroute_cli.reports.diff import Comparisons, Gates, comparison_report, failed_gates
     from llmroute_cli.reports.simulate import check_scale
     from llmroute_cli.rules.files import read_spec
-    from llmroute_cli.simulate.pipeline import read_and_route
+    from llmroute_cli.simulate.pipeline import SIMULATION_TEXTS, read_and_route
     from llmroute_cli.simulate.simulation import SimulateOptions
 
     inputs = log_inputs(logs)
@@ -70,7 +70,13 @@ def diff(
     unknown = unknown_models(unknown_model_price)
     on = Engine(engine, scheduler, workers, partition_bytes, notify, scheduler_timeout)
     read = reading(
-        inputs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes, metadata_field=metadata_field, engine=on
+        inputs,
+        strict=strict,
+        jobs=jobs,
+        max_line_bytes=max_line_bytes,
+        metadata_field=metadata_field,
+        engine=on,
+        texts=SIMULATION_TEXTS,
     )
     table = price_table(prices, unknown.prices)
     (old_text, old_name), (new_text, new_name) = read_spec(os.fspath(old)), read_spec(os.fspath(new))

@@ -139,8 +139,11 @@ def reading(
     max_line_bytes: int = MAX_LINE_BYTES,
     metadata_field: Any = None,
     engine: Engine | None = None,
+    texts: frozenset[str] | None = None,
 ) -> Any:
-    """What to read and how, for ``pipeline.read_and_route``; ``jobs`` 0 is one process per core."""
+    """What to read and how, for ``pipeline.read_and_route``; ``jobs`` 0 is one process per core.
+
+    ``texts``: what the run reads of the texts besides what its rules test (None: every text)."""
     from llmroute_cli.logs import ReadOptions
     from llmroute_cli.simulate.parallel import default_jobs
     from llmroute_cli.simulate.pipeline import Reading
@@ -157,7 +160,7 @@ def reading(
         max_line_bytes=max_line_bytes,
     )
     runner = engine.runner() if engine is not None else None
-    return Reading(logs, options, jobs or default_jobs(), runner)
+    return Reading(logs, options, jobs or default_jobs(), runner, texts)
 
 
 def check_max_line(max_line_bytes: int) -> None:

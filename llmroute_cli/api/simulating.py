@@ -72,7 +72,7 @@ def simulate(
     """
     from llmroute_cli.api.loading import load_router
     from llmroute_cli.reports.simulate import build_report, check_scale, period_of
-    from llmroute_cli.simulate.pipeline import read_and_route
+    from llmroute_cli.simulate.pipeline import SIMULATION_TEXTS, read_and_route
     from llmroute_cli.simulate.simulation import Simulations
 
     inputs = log_inputs(logs)
@@ -85,7 +85,7 @@ def simulate(
     fields: dict[str, Any] = {"query_field": query_field, "context_field": context_field, "time_field": time_field}
     on = Engine(engine, scheduler, workers, partition_bytes, notify, scheduler_timeout)
     fields |= {"metadata_field": metadata_field, "strict": strict, "max_line_bytes": max_line_bytes}
-    read = reading(inputs, jobs=jobs, **fields, engine=on)
+    read = reading(inputs, jobs=jobs, **fields, engine=on, texts=SIMULATION_TEXTS)
     sinks = [s for s in [on_decisions] if s is not None]
     kept: list[pd.DataFrame] = []
     if decisions:

@@ -60,7 +60,7 @@ def sweep(
     from llmroute_cli.reports.simulate import check_scale
     from llmroute_cli.reports.sweep import Sweeps, sweep_values
     from llmroute_cli.reports.sweep_result import current_value, sweep_result, swept_test
-    from llmroute_cli.simulate.pipeline import read_and_route
+    from llmroute_cli.simulate.pipeline import SIMULATION_TEXTS, read_and_route
 
     inputs = log_inputs(logs)
     check_scale(None, sample_rate)
@@ -78,6 +78,7 @@ def sweep(
         jobs=jobs,
         **fields,
         engine=Engine(engine, scheduler, workers, partition_bytes, notify, scheduler_timeout),
+        texts=SIMULATION_TEXTS,
     )
     runs, stats = read_and_route(read, sweeps, sweeps.routers(), progress)
     totals = runs.runs[0][1].totals

@@ -78,7 +78,7 @@ def compare(
     from llmroute_cli.quality.labels import QualitySpec
     from llmroute_cli.reports.compare import Comparing, compare_report, entries
     from llmroute_cli.reports.simulate import check_scale
-    from llmroute_cli.simulate.pipeline import read_and_route
+    from llmroute_cli.simulate.pipeline import SIMULATION_TEXTS, read_and_route
     from llmroute_cli.simulate.simulation import SimulateOptions
 
     check_scale(days, sample_rate)
@@ -89,7 +89,13 @@ def compare(
     with progress_bar(quiet) as progress:
         on = Engine(engine, scheduler, workers, partition_bytes, to_stderr, scheduler_timeout)
         read = reading(
-            logs, strict=strict, jobs=jobs, max_line_bytes=max_line_bytes, metadata_field=metadata_field, engine=on
+            logs,
+            strict=strict,
+            jobs=jobs,
+            max_line_bytes=max_line_bytes,
+            metadata_field=metadata_field,
+            engine=on,
+            texts=SIMULATION_TEXTS,
         )
         compared, stats = read_and_route(read, make, [r for _, r, _ in make.entries], progress)
     report = compare_report(compared, spec, days, sample_rate, stats.summary())
@@ -127,11 +133,7 @@ def _emit(report: dict[str, Any], fmt: CompareFormat, output: Path | None) -> No
     if fmt is CompareFormat.table and output is None:
         render_table(report, stdout_console())
         return
-    text = (
-        report_json(report) + "\n"
-        if fmt is CompareFormat.json
-        else render_markdown(report)
-    )
+    text = report_json(report) + "\n" if fmt is CompareFormat.json else render_markdown(report)
     if fmt is CompareFormat.table:
         raise UsageError("--output takes --format markdown or json (the table is for the terminal)")
     if output is None:

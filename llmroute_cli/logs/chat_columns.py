@@ -8,6 +8,7 @@ caller reads that block record by record, which also names what is wrong with it
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from llmroute_cli.logs.jsonl import Block
@@ -123,17 +124,20 @@ def _utf8(data: memoryview) -> bool:
     return True
 
 
-def chat_columns(block: Block, metadata_fields: Fields = ()) -> dict[str, Any] | None:
+def chat_columns(
+    block: Block, metadata_fields: Fields = (), sized_only: frozenset[str] = frozenset()
+) -> dict[str, Any] | None:
     """Reader columns (``ROW_FIELDS``) for a block of complete JSON lines in the chat shape, or None.
 
     Only blocks whose every request logs its prompt tokens are read here: the others need their
     messages kept for counting, which the record-by-record reader does. ``metadata_fields``
-    (``--metadata-field``) fill the metadata column, or decline the block (``metafields``).
+    (``--metadata-field``) fill the metadata column, or decline the block (``metafields``). Texts in
+    ``sized_only`` are left null, their characters in ``NAME_chars`` (the length of the joined text).
     """
     table = _parse(block)
     if table is None or _SLOW_FIELDS.intersection(table.column_names):
         return None
-    texts = _texts(_chunk(table, "messages"))
+    texts = _texts(_chunk(table, "messages"), sized_only)
     usage = _usage(_chunk(table, "usage"))
     when = _times(_chunk(table, "created"), table.num_rows) if "created" in table.column_names else None
     if texts is None or usage is None or (when is None and "created" in table.column_names):
@@ -152,7 +156,7 @@ def _chunk(table: pa.Table, name: str) -> Any:
     return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
-def _texts(messages: pa.ListArray) -> tuple[pa.Array, ...] | None:
+def _texts(messages: pa.ListArray, sized_only: frozenset[str] = frozenset()) -> tuple[Any, ...] | None:
     """Query (the last user message), context (every other non-empty message, blank-line joined),
     system prompt (the non-empty system and developer messages, likewise) and turns (user messages);
     None for messages that call or answer tools, which the record reader reads."""
@@ -191,17 +195,23 @@ def _texts(messages: pa.ListArray) -> tuple[pa.Array, ...] | None:
     turns = np.bincount(owner, minlength=rows).astype(np.int64)
     has_tools = np.bincount(parent[tooled], minlength=rows) > 0
     query = content.take(pa.array(query_at))
-    return query, _joined(content, parent, keep, rows), _joined(content, parent, system, rows), turns, has_tools
+    join = functools.partial(_joined, content, parent, rows=rows)
+    context = join(keep, sized="context" in sized_only)
+    return query, context, join(system, sized="system" in sized_only), turns, has_tools
 
 
-def _joined(content: pa.Array, parent: np.ndarray, keep: np.ndarray, rows: int) -> pa.Array:
-    """Per row, the kept messages' contents blank-line joined."""
+def _joined(content: pa.Array, parent: np.ndarray, keep: np.ndarray, *, rows: int, sized: bool) -> Any:
+    """Per row, the kept messages' contents blank-line joined; ``sized``: only the joined text's characters."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    counts = np.bincount(parent[keep], minlength=rows)
+    if sized:  # each kept message's code points, and two for each blank line between two of them
+        chars = np.bincount(parent[keep], np.asarray(pc.utf8_length(content))[keep], rows)  # no text copied
+        return chars.astype(np.int64) + 2 * np.maximum(counts - 1, 0)
     offsets = np.zeros(rows + 1, dtype=np.int32)
-    np.cumsum(np.bincount(parent[keep], minlength=rows), out=offsets[1:])
+    np.cumsum(counts, out=offsets[1:])
     return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), content.filter(pa.array(keep))), "\n\n")
 
 
@@ -261,10 +271,13 @@ def _columns(
     names = table.column_names
     model = _chunk(table, "model") if "model" in names else pa.nulls(rows, pa.string())
     none = np.full(rows, None, dtype=object)
+    joined = {"context": texts[1], "system": texts[2]}
+    sized = {f"{name}_chars": v for name, v in joined.items() if isinstance(v, np.ndarray)}  # lengths only
+    context, system = (pa.nulls(rows, pa.string()) if isinstance(v, np.ndarray) else v for v in joined.values())
     columns: dict[str, Any] = {
         "id": _chunk(table, "id").to_numpy(zero_copy_only=False) if "id" in names else none,
         "query": texts[0],
-        "context": texts[1],
+        "context": context,
         "timestamp": when if when is not None else np.full(rows, np.nan),
         "model": pc.if_else(pc.equal(model, ""), None, model).to_numpy(zero_copy_only=False),
         "cache_creation_tokens": np.full(rows, np.nan),
@@ -275,13 +288,13 @@ def _columns(
         "labels": none,
         "latency_ms": np.full(rows, np.nan),
         "tools": none,
-        "system": texts[2],
+        "system": system,
         "turns": texts[3],
         "has_tools": texts[4],
         "has_images": np.zeros(rows, dtype=bool),
         **usage,
     }
-    return {name: columns[name] for name in ROW_FIELDS}
+    return {**{name: columns[name] for name in ROW_FIELDS}, **sized}
 
 
 def concat_columns(parts: list[dict[str, Any]]) -> dict[str, Any]:

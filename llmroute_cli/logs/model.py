@@ -76,6 +76,9 @@ class ReadOptions:
     first_line: int | None = None  # the number of the line at the range's start, when already counted
     max_line_bytes: int = 16 << 20  # a longer JSONL line is a malformed record, read past without being held
     part: bool = False  # a part of the inputs (a cluster's partition): no error when it holds no request
+    # text columns (context, system) a run reads by length only: blocks read as columns give their
+    # characters (``context_chars``) and leave the texts null, which saves building them
+    sized_only: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.chunk_rows < 1:
@@ -160,6 +163,9 @@ def columns_frame(sources: list[str], lines: Any, columns: dict[str, Any]) -> pd
             out[name] = np.asarray(values, dtype=np.int64)
         else:
             out[name] = np.asarray(values, dtype=bool)
+    for name in _TEXT_COLUMNS:
+        if f"{name}_chars" in columns:
+            out[f"{name}_chars"] = np.asarray(columns[f"{name}_chars"], dtype=np.int64)
     counted = np.asarray(out["input_tokens"].isna())
     out["messages"] = out["messages"].where(counted, None)
     out["tools"] = out["tools"].where(counted, None)

@@ -191,7 +191,7 @@ class _Reader:
                         line += block.lines
                         continue
                     chat = shaper.shape in COLUMNAR_SHAPES and tries.worth_it()
-                    columns = chat_columns(block, fields) if chat else None
+                    columns = chat_columns(block, fields, self.opts.sized_only) if chat else None
                     tries.record(columns is not None)
                     if columns is None:
                         if self.blocks:

@@ -9,6 +9,7 @@ shared out over one process per core, each part read into its own accumulator an
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -27,6 +28,8 @@ class Accumulator(Protocol):
 
 
 A = TypeVar("A", bound=Accumulator)
+# what simulations read of the texts besides their rules: the query (a cascade's, diff's examples)
+SIMULATION_TEXTS = frozenset({"query"})
 Progress = Callable[..., None]
 
 
@@ -46,6 +49,8 @@ class Reading:
     options: ReadOptions = field(default_factory=ReadOptions)
     jobs: int = 1  # 1 reads serially; more may shard large plain JSONL logs
     runner: Runner | None = None  # another engine (a Dask cluster) that reads and routes instead of this process
+    # the texts the accumulators read besides what the routers test; None: every text, as logged
+    texts: frozenset[str] | None = None
 
 
 def read_and_route(
@@ -56,6 +61,7 @@ def read_and_route(
 ) -> tuple[A, ReadStats]:
     """Every request of the logs added, chunk by chunk, to ``make(0)`` (or to one ``make(part)`` per shard,
     merged in order); with what the read saw. ``routers`` are the policies the accumulators route with."""
+    reading = _narrowed(reading, routers)
     if reading.runner is not None:
         whole, stats = reading.runner(reading, make, list(routers), progress)
         return whole, stats
@@ -66,6 +72,16 @@ def read_and_route(
     for chunk in read_logs(list(reading.inputs), reading.options, stats, progress=progress):
         whole.add(chunk)
     return whole, stats
+
+
+def _narrowed(reading: Reading, routers: Sequence[Router]) -> Reading:
+    """``reading`` told which texts nobody reads but by length (when the accumulators say what they read)."""
+    from llmroute_cli.rules.reads import LOGGED_TEXTS, texts_read
+
+    if reading.texts is None:
+        return reading
+    sized = LOGGED_TEXTS - reading.texts - texts_read(r.policy for r in routers) - {"query"}
+    return dataclasses.replace(reading, options=dataclasses.replace(reading.options, sized_only=sized))
 
 
 def _sharded(
