@@ -89,11 +89,11 @@ def _context(context: str | None, context_file: Path | None) -> str | None:
 
 
 def _timestamp(raw: str | None) -> float | None:
-    from llmroute_cli.logs.model import BadRecord
-    from llmroute_cli.logs.values import to_unix
-
     if raw is None:
         return None
+    from llmroute_cli.logs.model import BadRecord  # the log reader, loaded only for a --timestamp
+    from llmroute_cli.logs.values import to_unix
+
     try:
         return to_unix(raw, "--timestamp")
     except BadRecord as exc:

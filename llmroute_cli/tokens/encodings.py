@@ -6,7 +6,6 @@ import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from typing import TYPE_CHECKING
 
 from llmroute_cli.errors import LlmrouteError
@@ -85,6 +84,8 @@ def _spec(name: str) -> _Spec:
 @functools.cache
 def rank_file(name: str) -> RankFile:
     """The bundled, hash-checked ranks of encoding ``name``, pre-decoded (``tokens.rankfile``)."""
+    from importlib import resources  # 15 ms to import: only when tokens are counted
+
     spec = _spec(name)
     data = resources.files("llmroute_cli").joinpath("data", f"{name}.ranks").read_bytes()
     if hashlib.sha256(data).hexdigest() != spec.ranks_sha256:
