@@ -11,7 +11,7 @@ On bench_simulate.py's generated chat log with usage logged, times in one run, b
 and prints the ratios, and both totals, which must agree (they are the same policy and prices).
 DuckDB is not a dependency of llmroute: `pip install duckdb` to run this.
 
-Usage: python bench/bench_duckdb.py --rows 100000 [--repeat 3] [--keep DIR]
+Usage: python bench/bench_duckdb.py --rows 100000 [--repeat 3] [--keep DIR] [--shape rotating]
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from bench_simulate import generate, parse_limit  # noqa: E402
+from bench_simulate import SHAPES, generate, parse_limit  # noqa: E402
 
 # routes.yaml as SQL: short-no-code, then code, then long-context, else the default (cheap).
 SQL = """
@@ -82,14 +82,16 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="keep the generated log in this directory")
+    parser.add_argument("--shape", choices=SHAPES, default="readme", help="bench_simulate's README or rotating log")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="llmroute-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"chat_{args.rows}_usage.jsonl"
+    path = folder / f"chat_{args.rows}_usage{'' if args.shape == 'readme' else '_' + args.shape}.jsonl"
     if not path.exists():
-        generate(path, args.rows, usage=True)
+        generate(path, args.rows, usage=True, shape=args.shape)
     mb = path.stat().st_size / 1e6
-    print(f"{args.rows:,} rows, {mb:,.0f} MB, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M')}")
+    when = time.strftime("%Y-%m-%d %H:%M")
+    print(f"{args.rows:,} rows, {args.shape} shape, {mb:,.0f} MB, {os.cpu_count()} cores, {when}")
     parse = min(parse_limit(path) for _ in range(args.repeat))
     duck = min(duckdb_query(path) for _ in range(args.repeat))
     ours = min(llmroute(path) for _ in range(args.repeat))
