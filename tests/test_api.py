@@ -148,6 +148,11 @@ def test_a_missing_log_names_the_file(tmp_path):
         ({"engine": "spark"}, "engine", "engine takes local or dask, got 'spark'"),
         ({"unknown_model_price": {"o1": "x"}}, "unknown_model_price", "unknown_model_price takes MODEL=IN/OUT"),
         ({"baseline_tier": "premium"}, "baseline_tier", "baseline_tier 'premium' is not a tier; expected one of"),
+        (
+            {"engine": "dask", "scheduler_timeout": 0},
+            "scheduler_timeout",
+            "scheduler_timeout must be above 0 and at most 3600, got 0",
+        ),
     ],
 )
 def test_a_bad_option_is_an_option_error_naming_the_parameter(options, option, message):
