@@ -195,3 +195,31 @@ def test_builtin_windows_agree_with_litellm_map(litellm):
         key = names.get(model, f"gemini/{model}" if model.startswith("gemini-") else model)
         assert ours.max_input_tokens == theirs[key].max_input_tokens, model
         assert (ours.input, ours.output) == (theirs[key].input, theirs[key].output), model
+
+
+CASCADE = """\
+version: 1
+tiers:
+  cheap: gpt-4o-mini
+  expensive: gpt-4o
+  try-cheap: {cascade: [cheap, expensive], escalate: {metadata.confidence: {lt: 8}}}
+default: try-cheap
+prices:
+  gpt-4o-mini: {input: 0.15, output: 0.60, max_input_tokens: 1000}
+"""
+
+
+def test_a_cascade_first_call_too_long_for_its_tier_is_not_billed(runner, setup, write, engine):
+    records = [{**rec(i, prompt), "metadata": {"confidence": conf}} for i, prompt, conf in
+               [(1, 500, 5), (2, 1500, 5), (3, 500, 9)]]  # fmt: skip
+    write("logs.jsonl", "".join(json.dumps(r) + "\n" for r in records))
+    setup(rules=CASCADE)
+    r = simulate(runner, "--format", "json", "--output-tokens", "0")
+    # r1 escalated: 500 on gpt-4o-mini, then 500 on gpt-4o; r2 escalated, 1,500 tokens over the first tier's
+    # 1,000: only its gpt-4o call (a provider refuses the other unbilled); r3 kept: 500 on gpt-4o-mini
+    routed = (500 * 0.15 + 500 * 2.50 + 1500 * 2.50 + 500 * 0.15) / 1e6
+    assert r["routed"]["cost_usd"] == pytest.approx(routed, abs=1e-15)
+    c = r["context_window"]
+    assert (c["cascade_first_calls_too_long"], c["requests"]) == (1, 0)
+    table = simulate(runner, "--output-tokens", "0").stdout
+    assert "Cascade first calls: 1 escalated requests are too long for their first tier" in table

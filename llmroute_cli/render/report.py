@@ -187,6 +187,11 @@ def context_lines(report: dict[str, Any]) -> list[str]:
         went = "; ".join(_went(c, r, dest, v) for dest, v in r["to"].items())
         window = f"{count(r['max_input_tokens'])} tokens"
         lines.append(f"  rule '{name}' ({r['tier']}, {c['windows'][r['tier']]['model']}, window {window}): {went}")
+    if c.get("cascade_first_calls_too_long"):
+        lines.append(
+            f"Cascade first calls: {count(c['cascade_first_calls_too_long'])} escalated requests are too long for "
+            "their first tier: that call is refused unbilled, so only the second tier's call is priced"
+        )
     if c["unchecked_tiers"]:
         unknown = ", ".join(f"{t} ({c['windows'][t]['model']})" for t in c["unchecked_tiers"])
         lines.append(f"context windows not known, so not checked, on: {unknown}; give max_input_tokens under 'prices:'")

@@ -45,6 +45,8 @@ def context_window(sim: SimulationResult, per_day: Fraction) -> dict[str, Any]:
         "difference_usd": dollars(difference),
         "daily_difference_usd": float(Fraction(difference, UNITS_PER_DOLLAR) * per_day),
         "rules": rules,
+        # escalated requests too long for their cascade's first tier: that call is refused, unbilled, not priced
+        "cascade_first_calls_too_long": t.first_too_long,
     }
 
 

@@ -31,6 +31,7 @@ MAX_TOKENS = 10**9  # per request, as the log reader bounds logged counts
 MAX_RATIO = 1000.0
 MAX_BOOTSTRAP = 10_000
 BOOTSTRAP_BLOCKS = 1_000
+_NO_LIMIT = 2**62  # a cascade first tier whose window is not known: every request fits it
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,8 @@ class Simulation:
         self.first_models = list(dict.fromkeys(m for m in firsts if m is not None))
         self.first_codes = np.array([-1 if m is None else self.first_models.index(m) for m in firsts], dtype=np.intp)
         self.slot_firsts = firsts
+        first_windows = [self.windows.window(r.first) if r.first else None for r in policy.rules] + [None]
+        self.first_windows = np.array([_NO_LIMIT if w is None else w for w in first_windows], dtype=np.int64)
         thens: list[str | None] = [None] * len(firsts)  # a kept slot: the model its escalated partner would have called
         for i, kept in cascade_pairs(policy):
             thens[kept] = self.key(policy.tiers[policy.rules[i].tier])
@@ -229,6 +232,10 @@ class Simulation:
             count_too_long(self.totals, self.windows.tiers, slot, dest, tokens.input, out, cost, routed)
         if self.first_models:  # a cascade's escalated requests were answered by its first tier too
             first = self._cost_on(self.first_models, self.first_codes[slot], tokens, logged)[0]
+            unfit = (self.first_codes[slot] >= 0) & (tokens.input > self.first_windows[slot])
+            if unfit.any():  # a first call too long for its model is refused, unbilled: only the second is priced
+                first = np.where(unfit, 0, first)
+                self.totals.first_too_long += int(np.count_nonzero(unfit))
             then = self._cost_on(self.then_models, self.then_codes[slot], tokens, logged)[0]
             cost = cost + first
             n = len(self.slot_tiers)

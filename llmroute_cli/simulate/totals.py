@@ -48,6 +48,7 @@ class Totals:
     output_by_group: dict[tuple[int, str], list[float]] = field(default_factory=dict)
     first_units: list[int] = field(default_factory=list)  # per slot: a cascade's first calls on escalated requests
     then_units: list[int] = field(default_factory=list)  # per slot: a cascade's kept requests on its second tier
+    first_too_long: int = 0  # escalated requests too long for their cascade's first tier: that call is not made
     latency: list[Any] = field(default_factory=list)  # latency.LatencyChunk of each chunk that logged latencies
     # (slot, tier it went to or None: fits no tier) → context.TooLong fields, for requests too long for their tier
     too_long: dict[tuple[int, str | None], list[int]] = field(default_factory=dict)
