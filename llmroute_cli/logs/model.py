@@ -49,6 +49,7 @@ NO_USAGE: Usage = (None, None, None, None, None, True)
 
 _INT_COLUMNS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens", "reasoning_tokens")
 _TEXT_COLUMNS = ("query", "context", "system")
+SIZABLE_TEXTS = frozenset({"context", "system"})  # texts the columnar reader can give by length only
 _OBJECT_COLUMNS = ("id", "model", "metadata", "messages", "labels", "tools")
 
 

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from llmroute_cli.rules.conditions import CLASSIFIER_FIELD, TEXT_FIELDS, tests_in
 from llmroute_cli.rules.policy import Policy
 
-LOGGED_TEXTS = frozenset({"query", "context", "system"})  # the text columns of a logged request
 _PARTS = {"request": ("query", "context")}
 
 

@@ -76,11 +76,12 @@ def read_and_route(
 
 def _narrowed(reading: Reading, routers: Sequence[Router]) -> Reading:
     """``reading`` told which texts nobody reads but by length (when the accumulators say what they read)."""
-    from llmroute_cli.rules.reads import LOGGED_TEXTS, texts_read
+    from llmroute_cli.logs.model import SIZABLE_TEXTS
+    from llmroute_cli.rules.reads import texts_read
 
     if reading.texts is None:
         return reading
-    sized = LOGGED_TEXTS - reading.texts - texts_read(r.policy for r in routers) - {"query"}
+    sized = SIZABLE_TEXTS - reading.texts - texts_read(r.policy for r in routers)
     return dataclasses.replace(reading, options=dataclasses.replace(reading.options, sized_only=sized))
 
 
