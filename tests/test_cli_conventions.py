@@ -41,7 +41,7 @@ def test_help_names_values_as_a_command_line_does_not_as_python_types(runner):
         shown = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "200"}).stdout
         assert not re.findall(r"<[a-zA-Z][^>]*>", shown), (path, re.findall(r"<[^>]*>", shown))
     simulate = runner.invoke(app, ["simulate", "--help"], env={"COLUMNS": "200"}).stdout
-    assert "Usage: llmroute simulate [OPTIONS] {LOGS}..." in simulate
+    assert "Usage: llmroute simulate [OPTIONS] {LOGS...}" in simulate
     assert re.search(r"^  LOGS\.\.\.  +Log files", simulate, re.M)
     for option in ("--days FLOAT", "--rules PATH", "--query-field TEXT", "--bootstrap INTEGER"):
         assert option in simulate

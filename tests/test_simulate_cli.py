@@ -274,9 +274,9 @@ def test_empty_and_missing_input(runner, tmp_path):
         (["--output-ratio", "gpt-4o-mini=x"], "error: --output-ratio takes R or MODEL=R, got 'gpt-4o-mini=x'\n"),
         (
             ["--format", "yaml"],
-            "Usage: llmroute simulate [OPTIONS] {LOGS}...\n"
+            "Usage: llmroute simulate [OPTIONS] {LOGS...}\n"
             "Try 'llmroute simulate -h' for help.\n\n"
-            "Error: Invalid value for '--format': Value error, 'yaml' is not one of 'table', 'json', 'csv', 'markdown'.\n",
+            "Error: Invalid value for '--format': 'yaml' is not one of 'table', 'json', 'csv', 'markdown'.\n",
         ),
     ],
 )

@@ -1,8 +1,8 @@
 """Help in the command line's own words: ``--days FLOAT``, ``LOGS...``, not Python types.
 
-Typer 0.29 shows each parameter's annotation (``<str>``, ``<list[str]>``); the commands use
-``Command`` instead, which gives every value a conventional metavar (TEXT, INTEGER, FLOAT, PATH,
-``[a|b]`` for choices) and names arguments in capitals, without their type.
+Typer shows each option's type (``<str>``, ``<float>``) and an argument's name in lower case; the
+commands use ``Command`` instead, which gives every value a conventional metavar (TEXT, INTEGER,
+FLOAT, PATH, ``[a|b]`` for choices) and names arguments in capitals, ``...`` when they take many.
 """
 
 from __future__ import annotations
@@ -31,10 +31,15 @@ class Command(TyperCommand):
         super().__init__(*args, **kwargs)
         for param in self.params:
             if isinstance(param, TyperArgument):
-                param.metavar = param.metavar or (param.name or "value").upper()
-                param.__class__ = _Argument  # the same argument, shown without its type
+                name = param.metavar or (param.name or "value").upper()
+                param.metavar = name + "..." if param.nargs != 1 and not name.endswith("...") else name
             elif isinstance(param, TyperOption) and param.metavar is None and not (param.is_flag or param.count):
-                param.metavar = metavar(param.display_type(None))  # type: ignore[arg-type]
+                param.metavar = metavar(_shown(param))
+
+
+def _shown(param: TyperOption) -> str:
+    """Typer's ``<type>`` label for an option (``<table|json>`` for a choice)."""
+    return param.type.get_metavar(param=param, ctx=None) or f"<{param.type.name}>"  # type: ignore[arg-type]
 
 
 def metavar(shown: str) -> str:
@@ -44,10 +49,3 @@ def metavar(shown: str) -> str:
         return METAVARS[label]
     return f"[{label}]" if "|" in label else label.upper()
 
-
-class _Argument(TyperArgument):
-    def display_type_rich(self, ctx: Any) -> str | None:
-        return None
-
-    def _rich_display_name(self) -> str:
-        return self.display_name_raw + ("..." if self.nargs != 1 else "")

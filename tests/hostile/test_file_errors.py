@@ -136,10 +136,13 @@ def test_a_context_file_that_is_not_utf8_is_an_error_not_replaced(runner, here):
     )
 
 
-@pytest.mark.parametrize("name", ["dir", "missing.txt", "dangling"])
-def test_a_context_file_that_is_not_a_file(runner, here, name):
+@pytest.mark.parametrize(
+    ("name", "why"), [("dir", "is a directory"), ("missing.txt", "does not exist"), ("dangling", "does not exist")]
+)
+def test_a_context_file_that_is_not_a_file(runner, here, name, why):
     result = run(runner, "route", "hi", "--rules", "rules.yaml", "--context-file", name)
-    assert result.exit_code == 2 and f"Invalid value for '--context-file': file '{name}'" in result.stderr
+    assert result.exit_code == 2
+    assert f"Error: Invalid value for '--context-file': File '{name}' {why}." in result.stderr
 
 
 REQUESTS = ["--rules", "rules.yaml", "--rate", "1", "-o", "out.jsonl", "--quiet"]
