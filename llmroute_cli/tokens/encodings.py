@@ -108,9 +108,10 @@ def count(text: str, encoding_name: str = "o200k_base") -> int:
 
     The first few short texts of a process are counted without building tiktoken's encoder
     (``tokens.short_text``: one ``route`` needs a handful); past that budget, or once the encoder
-    is built, tiktoken counts. Both give the same count.
+    is built, or for a character the two may class differently, tiktoken counts. Both give the same count.
     """
-    if len(text) <= short_text.MAX_CHARS and encoding.cache_info().currsize == 0 and _short_budget.spend():
+    short = len(text) <= short_text.MAX_CHARS and encoding.cache_info().currsize == 0
+    if short and short_text.splits_alike(text) and _short_budget.spend():
         return short_text.count(text, _spec(encoding_name).pattern, rank_file(encoding_name))
     return len(encoding(encoding_name).encode_ordinary(text))
 

@@ -5,12 +5,14 @@ Building tiktoken's encoder (200,000 ranks into a Rust map) costs a cold ``llmro
 encoding's own pattern (the ``regex`` module, which tiktoken itself requires) and merges each
 piece's bytes lowest rank first, leftmost on ties, exactly as tiktoken's ``byte_pair_merge``
 does; a property test holds it to tiktoken's counts. Long texts go to tiktoken, which is faster
-per byte once built.
+per byte once built. Texts whose characters the two sides' Unicode tables may class differently go
+to tiktoken too (``splits_alike``).
 """
 
 from __future__ import annotations
 
 import functools
+import unicodedata
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,6 +24,22 @@ if TYPE_CHECKING:
 # tiktoken's encoder is not built; a run that counts more builds it (faster per text from then on).
 MAX_CHARS = 4096
 MAX_TEXTS = 64
+
+
+# tiktoken splits with Rust's Unicode tables (16.0 in tiktoken 0.14), the ``regex`` module with its own,
+# often newer ones: a character assigned since (a letter to one, unassigned to the other) splits
+# differently. A character Python's tables have assigned is classed alike by both, while Python's tables
+# are no newer than this and the regex module's no older (``regex>=2024.11.6``).
+AGREED_UNICODE = (16, 0, 0)
+
+
+def splits_alike(text: str) -> bool:
+    """Whether this module splits ``text`` as tiktoken does: ASCII, or only characters assigned by 16.0."""
+    if text.isascii():
+        return True
+    if tuple(int(part) for part in unicodedata.unidata_version.split(".")) > AGREED_UNICODE:
+        return False
+    return "Cn" not in map(unicodedata.category, text)
 
 
 @functools.cache
