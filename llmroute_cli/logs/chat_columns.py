@@ -195,20 +195,22 @@ def _texts(messages: pa.ListArray, sized_only: frozenset[str] = frozenset()) -> 
     turns = np.bincount(owner, minlength=rows).astype(np.int64)
     has_tools = np.bincount(parent[tooled], minlength=rows) > 0
     query = content.take(pa.array(query_at))
+    points = _code_points(content) if {"context", "system"} & sized_only else None  # counted once for both
     join = functools.partial(_joined, content, parent, rows=rows)
-    context = join(keep, sized="context" in sized_only)
-    return query, context, join(system, sized="system" in sized_only), turns, has_tools
+    context = join(keep, points if "context" in sized_only else None)
+    return query, context, join(system, points if "system" in sized_only else None), turns, has_tools
 
 
-def _joined(content: pa.Array, parent: np.ndarray, keep: np.ndarray, *, rows: int, sized: bool) -> Any:
-    """Per row, the kept messages' contents blank-line joined; ``sized``: only the joined text's characters."""
+def _joined(content: pa.Array, parent: np.ndarray, keep: np.ndarray, points: np.ndarray | None, *, rows: int) -> Any:
+    """Per row, the kept messages' contents blank-line joined; given each message's code points
+    (``points``), only the joined text's characters."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     counts = np.bincount(parent[keep], minlength=rows)
-    if sized:  # each kept message's code points, and two for each blank line between two of them
-        chars = np.bincount(parent[keep], _code_points(content)[keep], rows)  # no text copied
+    if points is not None:  # each kept message's code points, and two for each blank line between two of them
+        chars = np.bincount(parent[keep], points[keep], rows)  # no text copied
         return chars.astype(np.int64) + 2 * np.maximum(counts - 1, 0)
     offsets = np.zeros(rows + 1, dtype=np.int32)
     np.cumsum(counts, out=offsets[1:])
