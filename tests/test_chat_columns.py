@@ -389,3 +389,26 @@ def test_a_text_read_by_its_length_only_has_the_length_of_the_text(tmp_path, mon
     columns = chat_columns(block(json.dumps(records[0], ensure_ascii=False).encode() + b"\n"), (), frozenset({"context"}))
     assert columns is not None and columns["context_chars"].tolist() == [len("Sé breve 🚀\n\nHi\n\nHello")]  # 11+2+2+2+5
     assert "system_chars" not in columns and columns["system"].to_pylist() == ["Sé breve 🚀"]
+
+
+CODE_POINT_TEXTS = ["", "plain", "é", "naïve café", "日本語のテキスト", "emoji 🙂 and 🇫🇷", "a" * 500 + "ü", "x" * 40]
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        CODE_POINT_TEXTS + ["y" * 2000],  # a few non-ASCII bytes among many
+        CODE_POINT_TEXTS,
+        ["日本語" * 50, "z"],
+        ["ascii"] * 5,
+    ],
+)
+def test_code_points_are_python_lengths_for_any_mix_and_slice(texts: list[str]) -> None:
+    import pyarrow as pa
+
+    from llmroute_cli.logs.chat_columns import _code_points
+
+    for kind in (pa.string(), pa.large_string()):
+        array = pa.array(["pad ü"] + texts + ["tail ß"], kind)
+        assert _code_points(array.slice(1, len(texts))).tolist() == [len(t) for t in texts]
+        assert _code_points(array).tolist() == [len(t) for t in ["pad ü", *texts, "tail ß"]]
