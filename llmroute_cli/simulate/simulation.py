@@ -20,6 +20,7 @@ from llmroute_cli.simulate.logged import LoggedModels, logged_models, unpriced_e
 from llmroute_cli.simulate.result import PricedBy, SimulationResult, frozen_totals
 from llmroute_cli.simulate.totals import Totals
 from llmroute_cli.simulate.usage import output_stats, token_arrays
+from llmroute_cli.simulate.weights import poisson_ones
 from llmroute_cli.tokens.counter import TokenCounter
 
 if TYPE_CHECKING:
@@ -412,7 +413,7 @@ class Simulation:
         if n > BOOTSTRAP_BLOCKS:
             starts = np.linspace(0, n, BOOTSTRAP_BLOCKS, endpoint=False).astype(np.int64)
             values = np.add.reduceat(values, starts, axis=0)
-        weights = self.rng.poisson(1.0, size=(self.options.bootstrap, len(values))).astype(np.float64)
+        weights = poisson_ones(self.rng, (self.options.bootstrap, len(values)))
         self.replicates += weights @ values
 
     def _observe(
