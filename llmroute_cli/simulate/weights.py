@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import numpy as np
 
-# P(X <= k) for X ~ Poisson(1), while below 1.0 in float64: past the last, the mass left is under 2**-53
-_CDF = [c for c in (sum(math.exp(-1) / math.factorial(j) for j in range(k + 1)) for k in range(30)) if c < 1.0]
+# P(X <= k) for X ~ Poisson(1) while it is below 1.0 in float64 (past the last, it rounds to 1.0)
+_CDF = [c for c in accumulate(math.exp(-1) / math.factorial(k) for k in range(30)) if c < 1.0]
 _COMPARED = 8  # the first thresholds compared on every draw; a draw past them (1 in 10^5) is looked up
 
 
